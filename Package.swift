@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (see README "Architecture"):
+//   CSQLite -> SQLiteDB            SQLite wrapper + migrator; knows nothing of TTS
+//   TTSAPI                          wire models of the Text to Speech customization API
+//   TTSAPI -> TTSClient             HTTP client: auth, retries; knows nothing of SQLite
+//   TTSAPI -> TTSEmulator           the stand-in service (Hummingbird 2)
+//   ArchiveSchema                   migrations/ embedded at build time by EmbedMigrationsPlugin
+//   tts-archive                     the CLI, one file per command
+let package = Package(
+    name: "tts-archive",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tts-archive", targets: ["tts-archive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "Digest"),
+        .target(name: "SQLiteDB", dependencies: ["CSQLite", "Digest"]),
+
+        // Build-time embedding of migrations/ so a binary copied alone still creates archives.
+        .executableTarget(name: "EmbedMigrations"),
+        .plugin(
+            name: "EmbedMigrationsPlugin", capability: .buildTool(), dependencies: ["EmbedMigrations"],
+            path: "Sources/EmbedMigrationsPlugin"
+        ),
+        .target(name: "ArchiveSchema", plugins: ["EmbedMigrationsPlugin"]),
+
+        .target(name: "TTSAPI"),
+        .target(
+            name: "TTSClient",
+            dependencies: [
+                "TTSAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "TTSEmulator",
+            dependencies: [
+                "TTSAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "tts-archive",
+            dependencies: [
+                "SQLiteDB", "ArchiveSchema", "TTSAPI", "TTSClient", "TTSEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Benchmarks print figures; they are never timed unit tests.
+        .executableTarget(
+            name: "tts-bench",
+            dependencies: [
+                "TTSAPI", "TTSClient", "TTSEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "ArchiveSchema", "Digest"]),
+        .testTarget(
+            name: "TTSClientTests",
+            dependencies: [
+                "TTSClient", "TTSAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "TTSEmulatorTests",
+            dependencies: [
+                "TTSEmulator", "TTSAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,119 @@
+import Digest
+import Foundation
+
+/// One schema step: a `NNNN_name` and its SQL text. The checksum (SHA-256 of the text) is recorded when it is
+/// applied, so an archive notices if the migration it was built with was later edited.
+public struct Migration: Sendable, Equatable {
+    public let name: String
+    public let sql: String
+
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+
+    public var checksum: String { SHA256.hex(SHA256.hash(sql)) }
+}
+
+/// Why a database cannot be brought to (or used at) the schema this binary knows.
+public enum MigrationError: Error, Equatable, CustomStringConvertible {
+    /// The database has migrations this binary does not know: it was written by a newer tts-archive.
+    case newerSchema(unknown: [String])
+    /// An applied migration's text differs from the one in this binary.
+    case altered(name: String, recorded: String, expected: String)
+    /// Applied migrations are not a prefix of the known list (a gap, or a different history).
+    case outOfOrder(applied: [String], expected: [String])
+    case badName(String)
+    /// The schema is older than the binary and the database was opened read-only.
+    case upgradeNeedsWrite(pending: [String])
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let unknown):
+            "the database was written by a newer version (unknown migrations: \(unknown.joined(separator: ", "))); upgrade tts-archive to use it"
+        case .altered(let name, let recorded, let expected):
+            "migration \(name) was altered after it was applied (recorded checksum \(recorded.prefix(12)), this binary has \(expected.prefix(12)))"
+        case .outOfOrder(let applied, let expected):
+            "applied migrations [\(applied.joined(separator: ", "))] do not match this binary's order [\(expected.joined(separator: ", "))]"
+        case .badName(let name):
+            "migration name \(name) is not of the form NNNN_name"
+        case .upgradeNeedsWrite(let pending):
+            "the database needs a schema upgrade (\(pending.joined(separator: ", "))) but was opened read-only"
+        }
+    }
+}
+
+/// Applies migrations in order, each in its own transaction, and records name, checksum and time in
+/// `schema_migrations`. Refuses databases from a newer binary and databases whose applied text was altered.
+public struct Migrator: Sendable {
+    public let migrations: [Migration]
+    static let table = "schema_migrations"
+
+    public init(_ migrations: [Migration]) throws {
+        for m in migrations where m.name.range(of: #"^\d{4}_[A-Za-z0-9_]+$"#, options: .regularExpression) == nil {
+            throw MigrationError.badName(m.name)
+        }
+        self.migrations = migrations.sorted { $0.name < $1.name }
+    }
+
+    public struct Applied: Equatable, Sendable {
+        public let name: String
+        public let checksum: String
+        public let appliedAt: String
+    }
+
+    /// What the database records as applied, in apply order.
+    public func applied(in db: Database) throws -> [Applied] {
+        let exists: Int = try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", Self.table)
+        guard exists > 0 else { return [] }
+        return try db.query("SELECT name, checksum, applied_at FROM \(Self.table) ORDER BY name") {
+            Applied(name: try $0.column(0), checksum: try $0.column(1), appliedAt: try $0.column(2))
+        }
+    }
+
+    /// Validates the recorded history against this binary's migrations; returns those still to apply.
+    public func pending(in db: Database) throws -> [Migration] {
+        let applied = try applied(in: db)
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.name, $0) })
+        let unknown = applied.map(\.name).filter { known[$0] == nil }
+        if !unknown.isEmpty { throw MigrationError.newerSchema(unknown: unknown) }
+        for record in applied {
+            let expected = known[record.name]!.checksum
+            if record.checksum != expected {
+                throw MigrationError.altered(name: record.name, recorded: record.checksum, expected: expected)
+            }
+        }
+        let prefix = migrations.prefix(applied.count).map(\.name)
+        if prefix != applied.map(\.name) {
+            throw MigrationError.outOfOrder(applied: applied.map(\.name), expected: migrations.map(\.name))
+        }
+        return Array(migrations.dropFirst(applied.count))
+    }
+
+    /// Brings the database to the newest schema. Returns the names applied by this call.
+    @discardableResult
+    public func migrate(_ db: Database) throws -> [String] {
+        var done: [String] = []
+        for migration in try pending(in: db) {
+            try db.transaction(.immediate) {
+                // Re-check inside the write lock: a concurrent process may have applied it meanwhile.
+                guard try !applied(in: db).contains(where: { $0.name == migration.name }) else { return }
+                try db.execute("""
+                    CREATE TABLE IF NOT EXISTS \(Self.table) (
+                        name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
+                    """)
+                try db.execute(migration.sql)
+                try db.run("INSERT INTO \(Self.table) (name, checksum, applied_at) VALUES (?, ?, ?)",
+                           migration.name, migration.checksum, Self.timestamp())
+                done.append(migration.name)
+            }
+        }
+        return done
+    }
+
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date())
+    }
+}

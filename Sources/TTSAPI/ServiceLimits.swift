@@ -1,0 +1,18 @@
+/// Documented limits of the customization API (reference §5.1). Lengths count Unicode scalars.
+public enum ServiceLimits {
+    public static let maxWordsPerModel = 20_000
+    public static let maxWordLength = 49
+    public static let maxTranslationLength = 499
+    public static let maxNameLength = 256
+    public static let maxDescriptionLength = 128
+    /// Characters the documentation forbids in model names (whether the service enforces it is undocumented).
+    public static let forbiddenNameCharacters: Set<Character> = ["\\", "/", ":", "=", "&", "?"]
+
+    /// Languages the current IBM SDK lists for custom models.
+    public static let sdkLanguages: [String] = [
+        "de-DE", "en-AU", "en-GB", "en-US", "es-ES", "es-LA", "es-US",
+        "fr-CA", "fr-FR", "it-IT", "ja-JP", "nl-NL", "pt-BR",
+    ]
+    /// `en-US`, what the service assumes when create-model names no language.
+    public static let defaultLanguage = "en-US"
+}

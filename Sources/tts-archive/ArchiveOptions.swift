@@ -1,0 +1,1 @@
+enum ArchiveOptions { static let defaultPathDescription = "~/.local/share/tts-archive/archive.sqlite" }

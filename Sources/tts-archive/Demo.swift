@@ -1,0 +1,5 @@
+import ArgumentParser
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "demo placeholder")
+    func run() async throws {}
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+
+/// Exit statuses shared by every command, documented in each command's help (EXIT STATUS section).
+/// 1 is kept for "ran fine, found differences" so `diff` can follow diff(1); real errors are 2 and up.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    case differences = 1
+    case failure = 2
+    case archive = 3
+    case locked = 4
+    case auth = 5
+    case usage = 64
+
+    var meaning: String {
+        switch self {
+        case .success: "success"
+        case .differences: "completed, and differences were found"
+        case .failure: "an error (bad input, a service error, an I/O error); nothing archived is lost"
+        case .archive: "the archive cannot be used (not an archive, corrupt, newer schema, read-only)"
+        case .locked: "another run holds the archive's lock"
+        case .auth: "the service refused the credentials"
+        case .usage: "invalid command line"
+        }
+    }
+
+    /// The EXIT STATUS block for a command's help, listing the statuses that command can return.
+    static func helpSection(_ statuses: ExitStatus...) -> String {
+        "EXIT STATUS\n" + statuses.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0))\($0.meaning)" }
+            .joined(separator: "\n")
+    }
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}

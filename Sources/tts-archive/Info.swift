@@ -1,0 +1,5 @@
+import ArgumentParser
+struct Info: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "info placeholder")
+    func run() async throws {}
+}
