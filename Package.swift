@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "ArchiveSchema", plugins: ["EmbedMigrationsPlugin"]),
 
         .target(name: "TTSAPI"),
+
+        // The archive core: snapshot, diff, restore, retention, on top of the SQLite layer and the client.
+        .target(name: "ArchiveCore", dependencies: ["SQLiteDB", "ArchiveSchema", "Digest", "TTSAPI", "TTSClient"]),
         .target(
             name: "TTSClient",
             dependencies: [
@@ -61,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "tts-archive",
             dependencies: [
-                "SQLiteDB", "ArchiveSchema", "TTSAPI", "TTSClient", "TTSEmulator",
+                "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,7 +80,9 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "ArchiveSchema", "Digest"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
+        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TestSupport"]),
         .testTarget(
             name: "TTSClientTests",
             dependencies: [

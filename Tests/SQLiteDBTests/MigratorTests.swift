@@ -1,6 +1,6 @@
-import ArchiveSchema
 import Digest
 import Foundation
+import TestSupport
 import Testing
 @testable import SQLiteDB
 
@@ -62,21 +62,5 @@ import Testing
             try Migrator([m1, standalone]).pending(in: db)
         }
         #expect(throws: MigrationError.badName("bad-name")) { try Migrator([Migration(name: "bad-name", sql: "")]) }
-    }
-
-    @Test func embeddedMigrationsMatchTheMigrationsFolder() throws {
-        // The binary's copy must be exactly the text in migrations/, in order.
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "migrations")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(!files.isEmpty)
-        #expect(ArchiveSchema.migrations.map(\.name) == files.map { String($0.dropLast(4)) })
-        for (embedded, file) in zip(ArchiveSchema.migrations, files) {
-            let text = try String(contentsOf: folder.appending(path: file), encoding: .utf8)
-            #expect(embedded.sql == text)
-        }
-        let db = try Database(path: dir.path("archive.sqlite"))
-        let applied = try Migrator(ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) }).migrate(db)
-        #expect(applied.count == files.count)
     }
 }

@@ -1,0 +1,26 @@
+/// Why an archive cannot be used. Each case prints as one line that names the file and what to do.
+public enum ArchiveError: Error, Equatable, CustomStringConvertible {
+    case missing(path: String)
+    case notAnArchive(path: String, reason: String)
+    case corrupt(path: String, reason: String)
+    case newerSchema(path: String, reason: String)
+    case schemaMismatch(path: String, reason: String)
+    case readOnly(path: String)
+    case locked(path: String, holder: String)
+    case diskFull(path: String)
+    case io(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let p): "no archive at \(p) (a command that writes, such as `snapshot`, creates it)"
+        case .notAnArchive(let p, let r): "\(p) is not a tts-archive archive: \(r)"
+        case .corrupt(let p, let r): "\(p) is damaged: \(r); restore it from an archive-backup copy"
+        case .newerSchema(let p, let r): "\(p): \(r)"
+        case .schemaMismatch(let p, let r): "\(p): \(r)"
+        case .readOnly(let p): "\(p) is read-only; this command needs to write to it"
+        case .locked(let p, let h): "\(p) is in use by another run (\(h)); try again when it finishes"
+        case .diskFull(let p): "the disk holding \(p) is full; nothing was changed"
+        case .io(let p, let r): "\(p): \(r)"
+        }
+    }
+}

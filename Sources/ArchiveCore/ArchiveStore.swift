@@ -1,0 +1,104 @@
+import ArchiveSchema
+import Foundation
+import SQLiteDB
+
+/// Opens an archive file: creates it (0600, with its folder) when asked to write, refuses files that are not
+/// archives, brings the schema up to date, and turns SQLite's failures into ``ArchiveError``s.
+public final class ArchiveStore {
+    public let path: String
+    public let db: Database
+
+    /// `TTSA`, written by migration 0001 as the file's application_id.
+    public static let applicationID: Int64 = 0x5454_5341
+
+    public enum Access: Sendable {
+        /// Commands that only read: the archive must exist.
+        case read
+        /// Commands that write: a missing archive is created.
+        case write
+    }
+
+    public init(path: String, access: Access) throws {
+        self.path = path
+        let exists = FileManager.default.fileExists(atPath: path)
+        if access == .read, !exists { throw ArchiveError.missing(path: path) }
+        if exists, access == .write, !FileManager.default.isWritableFile(atPath: path) {
+            throw ArchiveError.readOnly(path: path)
+        }
+        // Readers open read-write when they may, so an older archive can be upgraded in place and WAL works.
+        let mode: Database.Mode = switch access {
+        case .write: .readWriteCreate
+        case .read: FileManager.default.isWritableFile(atPath: path) ? .readWrite : .readOnly
+        }
+        do {
+            db = try Database(path: path, mode: mode)
+            try Self.checkIdentity(db, path: path)
+            try Self.migrate(db, path: path)
+        } catch let error as SQLiteError {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    /// A non-empty SQLite file that is not ours is refused before anything is written to it.
+    static func checkIdentity(_ db: Database, path: String) throws {
+        let appID: Int64 = try db.scalar("PRAGMA application_id")
+        let tables: Int = try db.scalar("SELECT count(*) FROM sqlite_master")
+        if appID != applicationID, tables > 0 {
+            throw ArchiveError.notAnArchive(path: path, reason: "it is a SQLite database of another application")
+        }
+    }
+
+    static func migrate(_ db: Database, path: String) throws {
+        let migrator = try Migrator(ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) })
+        do {
+            let pending = try migrator.pending(in: db)
+            guard !pending.isEmpty else { return }
+            if db.mode == .readOnly {
+                throw ArchiveError.readOnly(path: path)
+            }
+            let fresh = try migrator.applied(in: db).isEmpty
+            try db.transaction {
+                try migrator.migrate(db)
+                if fresh {
+                    try db.run("INSERT INTO archive_info (singleton, archive_id, created_at) VALUES (1, ?, ?)",
+                               UUID().uuidString.lowercased(), Timestamp.now())
+                }
+            }
+        } catch let error as MigrationError {
+            switch error {
+            case .newerSchema: throw ArchiveError.newerSchema(path: path, reason: error.description)
+            default: throw ArchiveError.schemaMismatch(path: path, reason: error.description)
+            }
+        }
+    }
+
+    static func translate(_ error: SQLiteError, path: String) -> Error {
+        if error.isNotADatabase { return ArchiveError.notAnArchive(path: path, reason: "the file is not a SQLite database") }
+        if error.isCorrupt { return ArchiveError.corrupt(path: path, reason: error.message) }
+        if error.isReadOnly { return ArchiveError.readOnly(path: path) }
+        if error.isDiskFull { return ArchiveError.diskFull(path: path) }
+        if error.isBusy { return ArchiveError.locked(path: path, holder: "the database is busy") }
+        return ArchiveError.io(path: path, reason: error.description)
+    }
+
+    /// Identity and schema facts for `tts-archive info`.
+    public struct Info: Sendable, Equatable {
+        public let archiveID: String
+        public let createdAt: String
+        public let migrations: [String]
+        public let sqliteVersion: String
+        public let fileBytes: Int64
+    }
+
+    public func info() throws -> Info {
+        let row = try db.query("SELECT archive_id, created_at FROM archive_info") { (try $0.column(0, as: String.self), try $0.column(1, as: String.self)) }
+        guard let (id, created) = row.first else {
+            throw ArchiveError.corrupt(path: path, reason: "archive_info has no row")
+        }
+        let migrations = try db.query("SELECT name FROM schema_migrations ORDER BY name") { try $0.column(0, as: String.self) }
+        let pages: Int64 = try db.scalar("PRAGMA page_count")
+        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
+        return Info(archiveID: id, createdAt: created, migrations: migrations,
+                    sqliteVersion: Database.libraryVersion, fileBytes: pages * pageSize)
+    }
+}
