@@ -82,7 +82,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
-        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TestSupport"]),
+        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
         .testTarget(
             name: "TTSClientTests",
             dependencies: [

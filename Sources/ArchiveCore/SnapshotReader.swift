@@ -1,0 +1,123 @@
+import SQLiteDB
+import TTSAPI
+
+/// Reads snapshots back: the catalog, and any snapshot's models with their words and prompts, as the service
+/// returned them (the shape of `GET /v1/customizations/{id}`).
+public struct SnapshotReader {
+    let db: Database
+    static let open = SnapshotWriter.open
+
+    public init(_ store: ArchiveStore) { db = store.db }
+    init(db: Database) { self.db = db }
+
+    static let recordColumns = """
+        s.id, src.kind, src.url, src.scope, s.started_at, s.finished_at, s.note, s.model_count, s.word_count,
+        s.prompt_count, s.models_added, s.models_removed, s.models_changed, s.words_added, s.words_removed,
+        s.words_changed, s.digest,
+        (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM snapshot_tags t WHERE t.snapshot = s.id ORDER BY tag))
+        FROM snapshots s JOIN sources src ON src.id = s.source
+        """
+
+    static func record(_ r: Statement) throws -> SnapshotRecord {
+        SnapshotRecord(
+            id: r.int64(0), sourceKind: try r.column(1), source: try r.column(2), scope: try r.column(3),
+            startedAt: try r.column(4), finishedAt: try r.column(5), note: r.text(6), tags: (r.text(17) ?? "").split(separator: "\n").map(String.init),
+            models: r.int(7), words: r.int(8), prompts: r.int(9), modelsAdded: r.int(10), modelsRemoved: r.int(11),
+            modelsChanged: r.int(12), wordsAdded: r.int(13), wordsRemoved: r.int(14), wordsChanged: r.int(15),
+            digest: try r.column(16))
+    }
+
+    /// Every snapshot, oldest first.
+    public func all() throws -> [SnapshotRecord] {
+        try db.query("SELECT \(Self.recordColumns) ORDER BY s.id", map: Self.record)
+    }
+
+    public func snapshot(_ id: Int64) throws -> SnapshotRecord? {
+        try db.query("SELECT \(Self.recordColumns) WHERE s.id = ?", id, map: Self.record).first
+    }
+
+    /// Is `id` the newest snapshot of its source (so its rows are the open ones)?
+    func isNewestOfSource(_ id: Int64) throws -> Bool {
+        try db.scalar("""
+            SELECT NOT EXISTS (SELECT 1 FROM snapshots later WHERE later.source = s.source AND later.id > s.id)
+            FROM snapshots s WHERE s.id = ?
+            """, id)
+    }
+
+    /// The models of a snapshot with metadata, words (service order) and prompts; `filter` limits them.
+    public func models(in snapshot: Int64, filter: ModelFilter = .init(), includeWords: Bool = true) throws -> [CustomModel] {
+        var models = try db.query("""
+            SELECT m.id, m.customization_id, v.name, v.language, v.description, v.owner, v.created, st.last_modified
+            FROM snapshots s
+            JOIN models m ON m.source = s.source
+            JOIN model_versions v ON v.model = m.id AND v.valid_from <= s.id AND v.valid_to > s.id
+            JOIN model_states st ON st.model = m.id AND st.valid_from <= s.id AND st.valid_to > s.id
+            WHERE s.id = ?
+            """, snapshot) { r in
+            (key: r.int64(0), model: CustomModel(
+                customizationID: try r.column(1), name: r.text(2), language: r.text(3), owner: r.text(5),
+                created: r.text(6), lastModified: r.text(7), description: r.text(4), words: [], prompts: []))
+        }
+        models = models.filter { filter.matches($0.model) }
+        models.sort { ByteOrder.compare($0.model.customizationID, $1.model.customizationID) < 0 }
+        guard !models.isEmpty else { return [] }
+        var index: [Int64: Int] = [:]
+        for (i, m) in models.enumerated() { index[m.key] = i }
+
+        if includeWords {
+            try forEachWord(in: snapshot, models: Set(index.keys)) { key, entry in
+                models[index[key]!].model.words!.append(entry)
+            }
+            for i in models.indices where !(models[i].model.words!.isSorted) {
+                models[i].model.words!.sort { ByteOrder.compare($0.word, $1.word) < 0 }
+            }
+        }
+        let promptRows = try db.query("""
+            SELECT p.model, p.prompt_id, p.prompt, p.status, p.error, p.speaker_id FROM prompts p
+            JOIN models m ON m.id = p.model JOIN snapshots s ON s.source = m.source
+            WHERE s.id = ? AND p.valid_from <= s.id AND p.valid_to > s.id
+            """, snapshot) { r in
+            (r.int64(0), Prompt(prompt: r.text(2) ?? "", promptID: r.text(1) ?? "", status: r.text(3) ?? "", error: r.text(4), speakerID: r.text(5)))
+        }
+        for (key, prompt) in promptRows {
+            if let i = index[key] { models[i].model.prompts!.append(prompt) }
+        }
+        for i in models.indices { models[i].model.prompts!.sort { ByteOrder.compare($0.promptID, $1.promptID) < 0 } }
+        return models.map(\.model)
+    }
+
+    /// Streams the words of a snapshot for the given model keys. The newest snapshot of a source reads the open
+    /// rows through their index; older ones scan the table once.
+    func forEachWord(in snapshot: Int64, models: Set<Int64>, _ body: (Int64, WordEntry) throws -> Void) throws {
+        let stmt: Statement
+        if try isNewestOfSource(snapshot) {
+            stmt = try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words
+                WHERE valid_to = \(Self.open) AND model = ? ORDER BY word
+                """)
+            for key in models.sorted() {
+                try stmt.bind(key)
+                try stmt.forEachRow { r in
+                    try body(key, WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+                }
+            }
+            return
+        }
+        stmt = try db.prepare("""
+            SELECT model, word, translation, part_of_speech FROM words WHERE valid_from <= ?1 AND valid_to > ?1
+            """)
+        try stmt.bind(snapshot)
+        try stmt.forEachRow { r in
+            let key = r.int64(0)
+            guard models.contains(key) else { return }
+            try body(key, WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+        }
+    }
+}
+
+extension Array where Element == WordEntry {
+    var isSorted: Bool {
+        for i in indices.dropFirst() where ByteOrder.compare(self[i - 1].word, self[i].word) >= 0 { return false }
+        return true
+    }
+}

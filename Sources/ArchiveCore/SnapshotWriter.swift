@@ -1,0 +1,310 @@
+import SQLiteDB
+import TTSAPI
+
+/// Writes one snapshot into the archive, model by model, inside one transaction owned by the caller.
+///
+/// Each model is merged against the rows that are open (valid in the source's newest snapshot): unchanged rows
+/// are left alone, changed ones are closed at this snapshot and a new row is added. A model can be written again
+/// in the same run (it changed while the run was going): ``rewind(customizationID:)`` undoes its rows first.
+final class SnapshotWriter {
+    static let open: Int64 = 2_147_483_647
+
+    let db: Database
+    let snapshotID: Int64
+    let sourceID: Int64
+    private(set) var digests: [String: ContentHasher.ModelDigestInput] = [:]
+    private(set) var stats: [String: ModelChange] = [:]
+
+    /// What writing one model changed, relative to the source's previous snapshot.
+    struct ModelChange: Sendable, Equatable {
+        var added = false
+        var metadataChanged = false
+        var contentChanged = false
+        var wordsAdded = 0
+        var wordsRemoved = 0
+        var wordsChanged = 0
+        var wordCount = 0
+        var promptCount = 0
+        var changed: Bool { !added && (metadataChanged || contentChanged || wordsAdded + wordsRemoved + wordsChanged > 0) }
+    }
+
+    private let s: Statements
+
+    /// Inserts the snapshot row (made complete by ``finish``); the caller must have begun a transaction.
+    init(db: Database, source: SourceDescription, startedAt: String, note: String?) throws {
+        precondition(db.isInTransaction, "SnapshotWriter needs the caller's transaction")
+        self.db = db
+        try db.run("INSERT OR IGNORE INTO sources (kind, url, scope) VALUES (?, ?, ?)", source.kind.rawValue, source.url, source.scope)
+        sourceID = try db.scalar("SELECT id FROM sources WHERE kind = ? AND url = ? AND scope = ?", source.kind.rawValue, source.url, source.scope)
+        try db.run("""
+            INSERT INTO snapshots (source, started_at, finished_at, note, model_count, word_count, prompt_count,
+                models_added, models_removed, models_changed, words_added, words_removed, words_changed, digest, word_id_end)
+            VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0)
+            """, sourceID, startedAt, startedAt, note)
+        snapshotID = db.lastInsertRowID
+        s = try Statements(db)
+    }
+
+    // MARK: Writing a model
+
+    func write(_ model: CustomModel) throws {
+        let id = model.customizationID
+        let words = try Self.serviceOrdered(model.words ?? [], model: id)
+        let prompts = model.prompts ?? []
+        let key = try modelKey(id)
+        var change = ModelChange(wordCount: words.count, promptCount: prompts.count)
+
+        change.added = try !hasOpenVersion(key)
+        change.metadataChanged = try writeMetadata(model, key: key)
+
+        let wordsHash = ContentHasher.wordsHash(words)
+        let promptsHash = ContentHasher.promptsHash(prompts)
+        let state = try openState(key)
+        if state?.wordsHash != wordsHash {
+            try mergeWords(words, key: key, change: &change)
+        }
+        if state?.promptsHash != promptsHash {
+            try mergePrompts(prompts, key: key)
+        }
+        if state == nil || state!.wordsHash != wordsHash || state!.promptsHash != promptsHash
+            || !ByteOrder.equal(state!.lastModified, model.lastModified) || state!.wordCount != words.count {
+            if let state { try s.closeState.run(snapshotID, state.id) }
+            try s.insertState.run(key, model.lastModified, words.count, wordsHash, promptsHash, snapshotID)
+            change.contentChanged = state != nil
+        }
+        stats[id] = change
+        digests[id] = ContentHasher.ModelDigestInput(
+            customizationID: id, name: model.name, language: model.language, description: model.description,
+            owner: model.owner, created: model.created, lastModified: model.lastModified,
+            wordCount: words.count, wordsHash: wordsHash, promptsHash: promptsHash)
+    }
+
+    /// Undoes what this snapshot wrote for a model, so it can be written again.
+    func rewind(customizationID id: String) throws {
+        guard stats[id] != nil else { return }
+        let key = try modelKey(id)
+        for table in ["words", "model_versions", "model_states", "prompts"] {
+            try db.run("DELETE FROM \(table) WHERE model = ? AND valid_from = ?", key, snapshotID)
+            try db.run("UPDATE \(table) SET valid_to = \(Self.open) WHERE model = ? AND valid_to = ?", key, snapshotID)
+        }
+        stats[id] = nil
+        digests[id] = nil
+    }
+
+    // MARK: Finishing
+
+    struct Totals: Sendable, Equatable {
+        var models = 0, words = 0, prompts = 0
+        var modelsAdded = 0, modelsRemoved = 0, modelsChanged = 0
+        var wordsAdded = 0, wordsRemoved = 0, wordsChanged = 0
+        var digest = ""
+    }
+
+    /// Closes the models of this source that were not written (gone from the service), then completes the
+    /// snapshot row. The caller commits.
+    func finish(finishedAt: String) throws -> Totals {
+        var t = Totals()
+        let written = Set(stats.keys)
+        let openModels = try db.query("""
+            SELECT m.id, m.customization_id FROM models m JOIN model_versions v ON v.model = m.id
+            WHERE m.source = ? AND v.valid_to = \(Self.open)
+            """, sourceID) { (try $0.column(0, as: Int64.self), try $0.column(1, as: String.self)) }
+        for (key, cid) in openModels where !written.contains(cid) {
+            t.modelsRemoved += 1
+            t.wordsRemoved += try db.scalar("SELECT count(*) FROM words WHERE model = ? AND valid_to = \(Self.open)", key, as: Int.self)
+            for table in ["words", "model_versions", "model_states", "prompts"] {
+                try db.run("UPDATE \(table) SET valid_to = ? WHERE model = ? AND valid_to = \(Self.open)", snapshotID, key)
+            }
+        }
+        for change in stats.values {
+            t.models += 1
+            t.words += change.wordCount
+            t.prompts += change.promptCount
+            if change.added { t.modelsAdded += 1 } else if change.changed { t.modelsChanged += 1 }
+            if !change.added {
+                t.wordsAdded += change.wordsAdded
+                t.wordsRemoved += change.wordsRemoved
+                t.wordsChanged += change.wordsChanged
+            } else {
+                t.wordsAdded += change.wordCount
+            }
+        }
+        t.digest = ContentHasher.snapshotDigest(Array(digests.values))
+        let wordIDEnd: Int64 = try db.scalar("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'words'), 0) + 1")
+        try db.run("""
+            UPDATE snapshots SET finished_at = ?, model_count = ?, word_count = ?, prompt_count = ?,
+                models_added = ?, models_removed = ?, models_changed = ?, words_added = ?, words_removed = ?,
+                words_changed = ?, digest = ?, word_id_end = ?
+            WHERE id = ?
+            """, finishedAt, t.models, t.words, t.prompts, t.modelsAdded, t.modelsRemoved, t.modelsChanged,
+                   t.wordsAdded, t.wordsRemoved, t.wordsChanged, t.digest, wordIDEnd, snapshotID)
+        return t
+    }
+
+    // MARK: Pieces
+
+    private func modelKey(_ customizationID: String) throws -> Int64 {
+        try s.insertModel.run(sourceID, customizationID)
+        try s.selectModel.bind(sourceID, customizationID)
+        defer { s.selectModel.reset() }
+        guard try s.selectModel.step() else { throw SQLiteError(code: 1, message: "model row missing") }
+        return s.selectModel.int64(0)
+    }
+
+    private func hasOpenVersion(_ key: Int64) throws -> Bool {
+        try s.openVersion.bind(key)
+        defer { s.openVersion.reset() }
+        return try s.openVersion.step()
+    }
+
+    /// Returns whether the metadata changed (false for a new model).
+    private func writeMetadata(_ m: CustomModel, key: Int64) throws -> Bool {
+        try s.openVersion.bind(key)
+        var existing: (id: Int64, same: Bool)?
+        if try s.openVersion.step() {
+            let same = ByteOrder.equal(s.openVersion.text(1), m.name) && ByteOrder.equal(s.openVersion.text(2), m.language)
+                && ByteOrder.equal(s.openVersion.text(3), m.description) && ByteOrder.equal(s.openVersion.text(4), m.owner)
+                && ByteOrder.equal(s.openVersion.text(5), m.created)
+            existing = (s.openVersion.int64(0), same)
+        }
+        s.openVersion.reset()
+        if existing?.same == true { return false }
+        if let existing { try s.closeVersion.run(snapshotID, existing.id) }
+        try s.insertVersion.run(key, m.name, m.language, m.description, m.owner, m.created, snapshotID)
+        return existing != nil
+    }
+
+    private struct OpenState {
+        var id: Int64
+        var lastModified: String?
+        var wordCount: Int
+        var wordsHash: [UInt8]
+        var promptsHash: [UInt8]
+    }
+
+    private func openState(_ key: Int64) throws -> OpenState? {
+        try s.openState.bind(key)
+        defer { s.openState.reset() }
+        guard try s.openState.step() else { return nil }
+        let st = s.openState
+        return OpenState(id: st.int64(0), lastModified: st.text(1), wordCount: st.int(2),
+                         wordsHash: st.blob(3) ?? [], promptsHash: st.blob(4) ?? [])
+    }
+
+    /// Merge-join of the fetched words (service order) with the open rows (index order = byte order).
+    /// Changes are applied after the scan: writing through the index being scanned would let the cursor
+    /// revisit a row just inserted.
+    private func mergeWords(_ words: [WordEntry], key: Int64, change: inout ModelChange) throws {
+        var close: [Int64] = []
+        var insert: [WordEntry] = []
+        let open = s.openWords
+        try open.bind(key)
+        var hasRow = try open.step()
+        var i = 0
+        while hasRow || i < words.count {
+            let cmp: Int
+            if !hasRow { cmp = 1 } else if i == words.count { cmp = -1 } else { cmp = ByteOrder.compare(open.text(1) ?? "", words[i].word) }
+            if cmp < 0 {  // only in the archive: removed
+                close.append(open.int64(0))
+                change.wordsRemoved += 1
+                hasRow = try open.step()
+            } else if cmp > 0 {  // only on the service: added
+                insert.append(words[i])
+                change.wordsAdded += 1
+                i += 1
+            } else {
+                let w = words[i]
+                if !ByteOrder.equal(open.text(2) ?? "", w.translation) || !ByteOrder.equal(open.text(3), w.partOfSpeech) {
+                    close.append(open.int64(0))
+                    insert.append(w)
+                    change.wordsChanged += 1
+                }
+                i += 1
+                hasRow = try open.step()
+            }
+        }
+        open.reset()
+        for id in close { try s.closeWord.run(snapshotID, id) }
+        for w in insert { try s.insertWord.run(key, w.word, w.translation, w.partOfSpeech, snapshotID) }
+    }
+
+    private func mergePrompts(_ prompts: [Prompt], key: Int64) throws {
+        let existing = try db.query("""
+            SELECT id, prompt_id, prompt, status, error, speaker_id FROM prompts
+            WHERE model = ? AND valid_to = \(Self.open)
+            """, key) { r in
+            (id: r.int64(0), prompt: Prompt(prompt: r.text(2) ?? "", promptID: r.text(1) ?? "", status: r.text(3) ?? "",
+                                             error: r.text(4), speakerID: r.text(5)))
+        }
+        var unmatched = prompts
+        for row in existing {
+            if let i = unmatched.firstIndex(where: { Self.samePrompt($0, row.prompt) }) {
+                unmatched.remove(at: i)
+            } else {
+                try db.run("UPDATE prompts SET valid_to = ? WHERE id = ?", snapshotID, row.id)
+            }
+        }
+        for p in unmatched {
+            try db.run("""
+                INSERT INTO prompts (model, prompt_id, prompt, status, error, speaker_id, valid_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, key, p.promptID, p.prompt, p.status, p.error, p.speakerID, snapshotID)
+        }
+    }
+
+    private static func samePrompt(_ a: Prompt, _ b: Prompt) -> Bool {
+        ByteOrder.equal(a.promptID, b.promptID) && ByteOrder.equal(a.prompt, b.prompt) && ByteOrder.equal(a.status, b.status)
+            && ByteOrder.equal(a.error, b.error) && ByteOrder.equal(a.speakerID, b.speakerID)
+    }
+
+    /// The service lists words in byte order; sort defensively and refuse duplicates, which would make the
+    /// archive ambiguous (a malformed answer, not something to store).
+    static func serviceOrdered(_ words: [WordEntry], model: String) throws -> [WordEntry] {
+        var sorted = words
+        var inOrder = true
+        for i in sorted.indices.dropFirst() where ByteOrder.compare(sorted[i - 1].word, sorted[i].word) >= 0 {
+            inOrder = false
+            break
+        }
+        if !inOrder { sorted.sort { ByteOrder.compare($0.word, $1.word) < 0 } }
+        for i in sorted.indices.dropFirst() where ByteOrder.equal(sorted[i - 1].word, sorted[i].word) {
+            throw SnapshotError.duplicateWord(model: model, word: sorted[i].word)
+        }
+        return sorted
+    }
+
+    /// Statements reused for every model and word.
+    private struct Statements {
+        let insertModel, selectModel, openVersion, closeVersion, insertVersion: Statement
+        let openState, closeState, insertState, openWords, closeWord, insertWord: Statement
+
+        init(_ db: Database) throws {
+            let open = SnapshotWriter.open
+            insertModel = try db.prepare("INSERT OR IGNORE INTO models (source, customization_id) VALUES (?, ?)")
+            selectModel = try db.prepare("SELECT id FROM models WHERE source = ? AND customization_id = ?")
+            openVersion = try db.prepare("SELECT id, name, language, description, owner, created FROM model_versions WHERE model = ? AND valid_to = \(open)")
+            closeVersion = try db.prepare("UPDATE model_versions SET valid_to = ? WHERE id = ?")
+            insertVersion = try db.prepare("INSERT INTO model_versions (model, name, language, description, owner, created, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            openState = try db.prepare("SELECT id, last_modified, word_count, words_hash, prompts_hash FROM model_states WHERE model = ? AND valid_to = \(open)")
+            closeState = try db.prepare("UPDATE model_states SET valid_to = ? WHERE id = ?")
+            insertState = try db.prepare("INSERT INTO model_states (model, last_modified, word_count, words_hash, prompts_hash, valid_from) VALUES (?, ?, ?, ?, ?, ?)")
+            openWords = try db.prepare("SELECT id, word, translation, part_of_speech FROM words WHERE model = ? AND valid_to = \(open) ORDER BY word")
+            closeWord = try db.prepare("UPDATE words SET valid_to = ? WHERE id = ?")
+            insertWord = try db.prepare("INSERT INTO words (model, word, translation, part_of_speech, valid_from) VALUES (?, ?, ?, ?, ?)")
+        }
+    }
+}
+
+public enum SnapshotError: Error, Equatable, CustomStringConvertible {
+    case duplicateWord(model: String, word: String)
+    case authFailed(String)
+    case modelVanishedButListed(id: String)
+
+    public var description: String {
+        switch self {
+        case .duplicateWord(let m, let w): "the service returned the word \(w.debugDescription) twice for model \(m); nothing was recorded"
+        case .authFailed(let m): "the service refused the credentials: \(m)"
+        case .modelVanishedButListed(let id): "the service lists model \(id) but refuses to return it (401): check that the credentials belong to this instance"
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import SQLiteDB
+import TTSAPI
+
+/// Which models a snapshot covers. An empty filter means every model of the instance.
+public struct ModelFilter: Sendable, Equatable {
+    public var languages: [String]
+    /// Customization ids or names.
+    public var models: [String]
+
+    public init(languages: [String] = [], models: [String] = []) {
+        self.languages = languages
+        self.models = models
+    }
+
+    public var isEmpty: Bool { languages.isEmpty && models.isEmpty }
+
+    public func matches(_ m: CustomModel) -> Bool {
+        (languages.isEmpty || languages.contains(m.language ?? ""))
+            && (models.isEmpty || models.contains(m.customizationID) || models.contains(m.name ?? "\u{0}"))
+    }
+
+    /// Canonical text recorded as the source's scope.
+    public var scope: String {
+        var parts: [String] = []
+        if !languages.isEmpty { parts.append("language=" + languages.sorted().joined(separator: ",")) }
+        if !models.isEmpty { parts.append("model=" + models.sorted().joined(separator: ",")) }
+        return parts.joined(separator: "&")
+    }
+}
+
+public struct SnapshotOptions: Sendable {
+    public var concurrency: Int
+    public var note: String?
+    public var tags: [String]
+    public var filter: ModelFilter
+    /// How many times to re-list and re-fetch models that changed while the run was going.
+    public var consistencyRounds: Int
+
+    public init(concurrency: Int = 8, note: String? = nil, tags: [String] = [], filter: ModelFilter = .init(), consistencyRounds: Int = 3) {
+        self.concurrency = max(1, concurrency)
+        self.note = note
+        self.tags = tags
+        self.filter = filter
+        self.consistencyRounds = consistencyRounds
+    }
+}
+
+/// The outcome of a snapshot run, as printed by `snapshot --json`.
+public struct SnapshotSummary: Codable, Sendable, Equatable {
+    public var snapshotID: Int64
+    public var startedAt: String
+    public var finishedAt: String
+    public var source: String
+    public var scope: String
+    public var models: Int
+    public var words: Int
+    public var prompts: Int
+    public var modelsAdded: Int
+    public var modelsRemoved: Int
+    public var modelsChanged: Int
+    public var wordsAdded: Int
+    public var wordsRemoved: Int
+    public var wordsChanged: Int
+    public var digest: String
+    public var tags: [String]
+    /// Models deleted on the service between listing and fetching: recorded as gone.
+    public var goneDuringRun: [String]
+    /// Models fetched again because they changed while the run was going.
+    public var refetched: [String]
+    public var requests: Int
+}
+
+public struct SnapshotProgress: Sendable {
+    public var modelsDone: Int
+    public var modelsTotal: Int
+    public var words: Int
+}
+
+/// Takes a snapshot: lists the source's models, fetches each with bounded concurrency, merges them into the
+/// archive inside one transaction, and commits only when everything is consistent. Any failure rolls back,
+/// leaving the archive exactly as it was.
+public enum Snapshotter {
+    public static func run(
+        store: ArchiveStore, source: ModelSource, options: SnapshotOptions = .init(),
+        progress: (@Sendable (SnapshotProgress) -> Void)? = nil
+    ) async throws -> SnapshotSummary {
+        let db = store.db
+        let startedAt = Timestamp.now()
+        var requests = 1
+        var listed = try await source.listModels().filter(options.filter.matches)
+
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            var description = source.sourceDescription
+            description.scope = options.filter.scope
+            let writer = try SnapshotWriter(db: db, source: description, startedAt: startedAt, note: options.note)
+            var fetchedLastModified: [String: String?] = [:]
+            var goneCandidates: Set<String> = []
+            var refetched: Set<String> = []
+            var wordsSoFar = 0
+            var toFetch = listed.map(\.customizationID)
+            var total = toFetch.count
+
+            for round in 0...options.consistencyRounds {
+                if !toFetch.isEmpty {
+                    try await fetchAll(toFetch, from: source, concurrency: options.concurrency) { result in
+                        requests += 1
+                        switch result {
+                        case .model(let model):
+                            try writer.rewind(customizationID: model.customizationID)
+                            try writer.write(model)
+                            fetchedLastModified[model.customizationID] = model.lastModified
+                            wordsSoFar += model.words?.count ?? 0
+                        case .gone(let id):
+                            try writer.rewind(customizationID: id)
+                            fetchedLastModified[id] = nil
+                            goneCandidates.insert(id)
+                        }
+                        progress?(SnapshotProgress(modelsDone: fetchedLastModified.count + goneCandidates.count, modelsTotal: total, words: wordsSoFar))
+                    }
+                }
+                // Re-list: what changed, appeared or vanished while we were fetching?
+                listed = try await source.listModels().filter(options.filter.matches)
+                requests += 1
+                let listedIDs = Set(listed.map(\.customizationID))
+                for id in goneCandidates where listedIDs.contains(id) {
+                    // Listed but refused: not a deletion. Fetch once more before calling it an error.
+                    if round == options.consistencyRounds { throw SnapshotError.modelVanishedButListed(id: id) }
+                }
+                for id in Array(fetchedLastModified.keys) where !listedIDs.contains(id) {
+                    try writer.rewind(customizationID: id)  // deleted after we fetched it
+                    fetchedLastModified[id] = nil
+                    goneCandidates.insert(id)
+                }
+                toFetch = listed.filter { m in
+                    guard let seen = fetchedLastModified[m.customizationID] else { return true }  // new, or refused
+                    return !ByteOrder.equal(seen, m.lastModified)
+                }.map(\.customizationID)
+                for id in toFetch where fetchedLastModified[id] != nil { refetched.insert(id) }
+                goneCandidates.subtract(toFetch)
+                total = fetchedLastModified.count + toFetch.count + goneCandidates.count
+                if toFetch.isEmpty { break }
+                if round == options.consistencyRounds {
+                    // Still changing after every round: record what we have, note what moved.
+                    break
+                }
+            }
+
+            let totals = try writer.finish(finishedAt: Timestamp.now())
+            for tag in options.tags {
+                try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", writer.snapshotID, tag)
+            }
+            let finishedAt: String = try db.scalar("SELECT finished_at FROM snapshots WHERE id = ?", writer.snapshotID)
+            try db.execute("COMMIT")
+            return SnapshotSummary(
+                snapshotID: writer.snapshotID, startedAt: startedAt, finishedAt: finishedAt, source: description.url,
+                scope: description.scope, models: totals.models, words: totals.words, prompts: totals.prompts,
+                modelsAdded: totals.modelsAdded, modelsRemoved: totals.modelsRemoved, modelsChanged: totals.modelsChanged,
+                wordsAdded: totals.wordsAdded, wordsRemoved: totals.wordsRemoved, wordsChanged: totals.wordsChanged,
+                digest: totals.digest, tags: options.tags.sorted(), goneDuringRun: goneCandidates.sorted(),
+                refetched: refetched.sorted(), requests: requests)
+        } catch {
+            if db.isInTransaction { try? db.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    enum FetchResult: Sendable {
+        case model(CustomModel)
+        case gone(String)
+    }
+
+    /// Fetches models with at most `concurrency` requests in flight and hands each result to `consume` on the
+    /// calling task, so the database is only ever touched from one task.
+    static func fetchAll(
+        _ ids: [String], from source: ModelSource, concurrency: Int,
+        consume: (FetchResult) throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: FetchResult.self) { group in
+            var next = ids.makeIterator()
+            func launch() {
+                guard let id = next.next() else { return }
+                group.addTask {
+                    do {
+                        return .model(try await source.getModel(id: id))
+                    } catch ModelSourceError.modelGone {
+                        return .gone(id)
+                    }
+                }
+            }
+            for _ in 0..<concurrency { launch() }
+            while let result = try await group.next() {
+                try consume(result)
+                launch()
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import SQLiteDB
+import TestSupport
+import Testing
+import TTSAPI
+@testable import ArchiveCore
+
+@Suite struct SnapshotTests {
+    let dir: TempDir
+    let store: ArchiveStore
+    init() throws {
+        dir = try TempDir()
+        store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
+    }
+
+    func count(_ sql: String) throws -> Int { try store.db.scalar(sql) }
+
+    /// The archive's view of a snapshot must equal what the service returned, byte for byte.
+    func expectRoundTrip(_ snapshot: Int64, equals source: ScriptedSource, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let archived = try SnapshotReader(store).models(in: snapshot)
+        let live = source.current()
+        #expect(archived.map(\.customizationID) == live.map(\.customizationID), sourceLocation: sourceLocation)
+        for (a, l) in zip(archived, live) {
+            #expect(a == l, sourceLocation: sourceLocation)
+            #expect(a.words?.map { Array($0.word.utf8) } == l.words?.map { Array($0.word.utf8) }, sourceLocation: sourceLocation)
+            #expect(a.words?.map { Array($0.translation.utf8) } == l.words?.map { Array($0.translation.utf8) }, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func firstSnapshotRecordsEverythingByteExactly() async throws {
+        let source = Fixtures.standardSource()
+        let s = try await Snapshotter.run(store: store, source: source, options: .init(note: "first", tags: ["initial"]))
+        #expect(s.models == 3)
+        #expect(s.words == 50 + Fixtures.awkward.count + Fixtures.japanese.count)
+        #expect(s.prompts == 1)
+        #expect(s.modelsAdded == 3 && s.wordsAdded == s.words)
+        #expect(s.digest.count == 64)
+        try expectRoundTrip(s.snapshotID, equals: source)
+        let record = try #require(try SnapshotReader(store).snapshot(s.snapshotID))
+        #expect(record.tags == ["initial"])
+        #expect(record.note == "first")
+        // Precomposed and decomposed spellings stay two entries.
+        #expect(try count("SELECT count(*) FROM words WHERE word LIKE 'caf%'") == 2)
+    }
+
+    @Test func unchangedResnapshotAddsNoRows() async throws {
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        let rowsBefore = try count("SELECT (SELECT count(*) FROM words) + (SELECT count(*) FROM model_states) + (SELECT count(*) FROM model_versions) + (SELECT count(*) FROM prompts)")
+        let second = try await Snapshotter.run(store: store, source: source)
+        #expect(second.snapshotID > first.snapshotID)
+        #expect(second.digest == first.digest)
+        #expect(second.modelsAdded + second.modelsRemoved + second.modelsChanged == 0)
+        #expect(second.wordsAdded + second.wordsRemoved + second.wordsChanged == 0)
+        #expect(try count("SELECT (SELECT count(*) FROM words) + (SELECT count(*) FROM model_states) + (SELECT count(*) FROM model_versions) + (SELECT count(*) FROM prompts)") == rowsBefore)
+        try expectRoundTrip(first.snapshotID, equals: source)
+        try expectRoundTrip(second.snapshotID, equals: source)
+    }
+
+    @Test func changesAreStoredAsDeltasAndOldSnapshotsStayIntact() async throws {
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        let before = source.current()
+        let wordRows = try count("SELECT count(*) FROM words")
+
+        source.edit("aaaaaaaa-0000-0000-0000-000000000001") { m in
+            m.words![0].translation = "edited"                      // changed
+            m.words!.removeLast()                                    // removed
+            m.words!.append(WordEntry(word: "NEW", translation: "new"))  // added
+            m.name = "General (renamed)"
+        }
+        source.edit("aaaaaaaa-0000-0000-0000-000000000002") { m in
+            m.words![0].partOfSpeech = "Koyu"                        // part of speech changed
+            m.prompts = []
+        }
+        source.delete("aaaaaaaa-0000-0000-0000-000000000003")
+        source.put(CustomModel(customizationID: "aaaaaaaa-0000-0000-0000-000000000004", name: "Later", language: "fr-FR", words: Fixtures.words(3)))
+
+        let second = try await Snapshotter.run(store: store, source: source)
+        #expect(second.modelsAdded == 1)
+        #expect(second.modelsRemoved == 1)
+        #expect(second.modelsChanged == 2)
+        #expect(second.wordsChanged == 2)
+        #expect(second.wordsRemoved == 1)
+        #expect(second.wordsAdded == 1 + 3)
+        // Two edits, one add and the new model's three words: six new word rows.
+        #expect(try count("SELECT count(*) FROM words") == wordRows + 6)
+        try expectRoundTrip(second.snapshotID, equals: source)
+        #expect(try SnapshotReader(store).models(in: first.snapshotID) == before)
+    }
+
+    @Test func modelDeletedBetweenListAndGetIsRecordedAsGone() async throws {
+        let source = Fixtures.standardSource()
+        source.onGet = { id in if id.hasSuffix("3") { source.delete(id) } }
+        let s = try await Snapshotter.run(store: store, source: source)
+        #expect(s.goneDuringRun == ["aaaaaaaa-0000-0000-0000-000000000003"])
+        #expect(s.models == 2)
+        try expectRoundTrip(s.snapshotID, equals: source)
+    }
+
+    @Test func listedModelThatKeepsAnswering401IsAnErrorAndNothingIsRecorded() async throws {
+        let source = Fixtures.standardSource()
+        source.refuseGet = ["aaaaaaaa-0000-0000-0000-000000000002"]
+        await #expect(throws: SnapshotError.modelVanishedButListed(id: "aaaaaaaa-0000-0000-0000-000000000002")) {
+            try await Snapshotter.run(store: store, source: source)
+        }
+        #expect(try count("SELECT count(*) FROM snapshots") == 0)
+        #expect(try count("SELECT count(*) FROM words") == 0)
+    }
+
+    @Test func modelChangedDuringTheRunIsFetchedAgain() async throws {
+        let source = Fixtures.standardSource()
+        var edited = false
+        source.onGet = { id in
+            // Edit model 1 right after it was fetched the first time.
+            if id.hasSuffix("2"), !edited {
+                edited = true
+                source.edit("aaaaaaaa-0000-0000-0000-000000000001") { $0.words![1].translation = "changed mid-run" }
+            }
+        }
+        let s = try await Snapshotter.run(store: store, source: source, options: .init(concurrency: 1))
+        #expect(s.refetched == ["aaaaaaaa-0000-0000-0000-000000000001"])
+        try expectRoundTrip(s.snapshotID, equals: source)
+    }
+
+    @Test func failureMidRunLeavesTheArchiveAsItWas() async throws {
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        let fileBefore = try count("SELECT count(*) FROM words")
+        source.edit("aaaaaaaa-0000-0000-0000-000000000001") { $0.words!.append(WordEntry(word: "x", translation: "y")) }
+        source.failGet = ["aaaaaaaa-0000-0000-0000-000000000003"]
+        await #expect(throws: ScriptedSource.Failure.self) { try await Snapshotter.run(store: store, source: source) }
+        #expect(try count("SELECT count(*) FROM snapshots") == 1)
+        #expect(try count("SELECT count(*) FROM words") == fileBefore)
+        #expect(try count("SELECT count(*) FROM words WHERE valid_to <> 2147483647") == 0)
+        // And the next run works.
+        source.failGet = []
+        let next = try await Snapshotter.run(store: store, source: source)
+        #expect(next.snapshotID > first.snapshotID)
+        #expect(next.wordsAdded == 1)
+    }
+
+    @Test func duplicateWordsInAnAnswerAreRefused() async throws {
+        let source = ScriptedSource()
+        source.put(CustomModel(customizationID: "dup", name: "d", language: "en-US",
+                               words: [WordEntry(word: "a", translation: "1"), WordEntry(word: "a", translation: "2")]))
+        await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: store, source: source) }
+        #expect(try count("SELECT count(*) FROM snapshots") == 0)
+    }
+
+    @Test func filteredSnapshotsFormTheirOwnLineage() async throws {
+        let source = Fixtures.standardSource()
+        let all = try await Snapshotter.run(store: store, source: source)
+        let ja = try await Snapshotter.run(store: store, source: source, options: .init(filter: ModelFilter(languages: ["ja-JP"])))
+        #expect(ja.models == 1 && ja.scope == "language=ja-JP")
+        // The unfiltered lineage is untouched by the filtered run: its next snapshot sees no change.
+        let again = try await Snapshotter.run(store: store, source: source)
+        #expect(again.modelsRemoved == 0 && again.modelsAdded == 0 && again.digest == all.digest)
+        #expect(try SnapshotReader(store).models(in: ja.snapshotID).map(\.language) == ["ja-JP"])
+    }
+
+    @Test func viewsAnswerFromTheShell() async throws {
+        let source = Fixtures.standardSource()
+        let s = try await Snapshotter.run(store: store, source: source)
+        #expect(try count("SELECT count(*) FROM snapshot_words WHERE snapshot = \(s.snapshotID)") == s.words)
+        #expect(try count("SELECT count(*) FROM latest_words") == s.words)
+        #expect(try count("SELECT count(*) FROM snapshot_models WHERE snapshot = \(s.snapshotID)") == 3)
+    }
+}
