@@ -7,18 +7,23 @@ import TTSAPI
 /// (`"ab" + "c"` vs `"a" + "bc"`, absent vs empty description). The snapshot digest is computed from per-model
 /// hashes, so `check` can recompute it from the archive's rows without the service.
 public enum ContentHasher {
-    /// Hash of a model's words; `words` must be in service order (``WordEntry/serviceOrder``).
+    /// Hash of a model's words: a multiset hash, the sum mod 2^256 of each entry's SHA-256. Order does not
+    /// matter and entries can be added or taken away, so `check` verifies every content version of a model in
+    /// one pass over its rows instead of re-hashing the whole model for each version.
     public static func wordsHash<S: Sequence>(_ words: S) -> [UInt8] where S.Element == WordEntry {
+        var acc = MultisetHash()
+        for w in words { acc.add(w) }
+        return acc.bytes
+    }
+
+    /// SHA-256 of one entry's canonical encoding.
+    static func entryHash(word: String, translation: String, partOfSpeech: String?, buffer: inout [UInt8]) -> [UInt8] {
+        buffer.removeAll(keepingCapacity: true)
+        append(word, to: &buffer)
+        append(translation, to: &buffer)
+        append(optional: partOfSpeech, to: &buffer)
         var h = SHA256()
-        var buf: [UInt8] = []
-        buf.reserveCapacity(256)
-        for w in words {
-            buf.removeAll(keepingCapacity: true)
-            append(w.word, to: &buf)
-            append(w.translation, to: &buf)
-            append(optional: w.partOfSpeech, to: &buf)
-            buf.withUnsafeBufferPointer { h.update(bytes: $0) }
-        }
+        buffer.withUnsafeBufferPointer { h.update(bytes: $0) }
         return h.finalize()
     }
 
@@ -103,5 +108,74 @@ public enum ContentHasher {
         } else {
             buf.append(0)
         }
+    }
+}
+
+/// A 256-bit sum of entry hashes (see ``ContentHasher/wordsHash(_:)``).
+public struct MultisetHash: Sendable, Equatable {
+    private var limbs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // little-endian limbs
+    private var scratch: [UInt8] = []
+
+    public init() {}
+
+    /// Little-endian limbs of a big-endian 32-byte value.
+    static func limbs(of bytes: [UInt8]) -> [UInt64] {
+        func limb(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(bytes[i * 8 + $1]) } }
+        return [limb(3), limb(2), limb(1), limb(0)]
+    }
+
+    public mutating func add(_ w: WordEntry) {
+        add(word: w.word, translation: w.translation, partOfSpeech: w.partOfSpeech)
+    }
+
+    public mutating func add(word: String, translation: String, partOfSpeech: String?) {
+        let h = ContentHasher.entryHash(word: word, translation: translation, partOfSpeech: partOfSpeech, buffer: &scratch)
+        combine(Self.limbs(of: h), subtract: false)
+    }
+
+    public mutating func remove(word: String, translation: String, partOfSpeech: String?) {
+        let h = ContentHasher.entryHash(word: word, translation: translation, partOfSpeech: partOfSpeech, buffer: &scratch)
+        combine(Self.limbs(of: h), subtract: true)
+    }
+
+    /// Adds another sum (the union of two multisets).
+    public mutating func add(_ other: MultisetHash) {
+        combine([other.limbs.0, other.limbs.1, other.limbs.2, other.limbs.3], subtract: false)
+    }
+
+    /// Takes another sum away (removes a sub-multiset).
+    public mutating func subtract(_ other: MultisetHash) {
+        combine([other.limbs.0, other.limbs.1, other.limbs.2, other.limbs.3], subtract: true)
+    }
+
+    /// Big-endian bytes of the sum.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for limb in [limbs.3, limbs.2, limbs.1, limbs.0] {
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift))) }
+        }
+        return out
+    }
+
+    public static func == (a: MultisetHash, b: MultisetHash) -> Bool { a.bytes == b.bytes }
+
+    private mutating func combine(_ x: [UInt64], subtract: Bool) {
+        var l = [limbs.0, limbs.1, limbs.2, limbs.3]
+        var carry: UInt64 = 0
+        for i in 0..<4 {
+            if subtract {
+                let (d1, o1) = l[i].subtractingReportingOverflow(x[i])
+                let (d2, o2) = d1.subtractingReportingOverflow(carry)
+                l[i] = d2
+                carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+            } else {
+                let (s1, o1) = l[i].addingReportingOverflow(x[i])
+                let (s2, o2) = s1.addingReportingOverflow(carry)
+                l[i] = s2
+                carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+            }
+        }
+        limbs = (l[0], l[1], l[2], l[3])
     }
 }
