@@ -19,9 +19,17 @@ struct TTSArchive: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Demo.self,
-            Emulator.self,
+            SnapshotsCommand.self,
+            Show.self,
+            Tag.self,
+            Forget.self,
+            Check.self,
+            Export.self,
+            Import.self,
+            ArchiveBackup.self,
             Info.self,
             Models.self,
+            Emulator.self,
         ]
     )
 }

@@ -1,0 +1,36 @@
+import ArchiveCore
+import ArgumentParser
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a snapshot as one JSON file per model, in the format of GET /v1/customizations/{id}.",
+        discussion: """
+        Files are named <customization_id>.json and hold exactly what the service returns for get-model
+        (metadata, words in service order, prompt metadata), so IBM's manual procedure and other tools can use
+        them. The folder is created; existing files are never overwritten.
+
+        EXAMPLES
+          tts-archive export latest --to ./lexicons-2026-11-21
+          tts-archive export --at 2026-11-01 --to /tmp/november --language ja-JP
+
+        \(ExitStatus.helpSection(.success, .failure, .archive, .usage))
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var which: SnapshotArgument
+    @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir")) var to: String
+    @Option(help: "Only this model (id or name); repeatable.") var model: [String] = []
+    @Option(help: "Only this language; repeatable.") var language: [String] = []
+
+    func run() async throws {
+        try reportingErrors {
+            let store = try archiveOptions.open(.read)
+            let reader = SnapshotReader(store)
+            let id = try reader.resolve(try which.selector())
+            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model))
+            let files = try Interchange.export(models, to: to)
+            print("exported snapshot \(id): \(files.count) models, \(models.reduce(0) { $0 + ($1.words?.count ?? 0) }) words to \(to)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArchiveCore
+import ArgumentParser
+
+struct Forget: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Forget snapshots by retention policy and remove the rows no remaining snapshot needs.",
+        discussion: """
+        Policies work as in restic, on each source (service instance, or imported folder) separately: a
+        snapshot is kept if any --keep option keeps it. --keep-daily 7 keeps the newest snapshot of each of the
+        7 newest days that have one; --keep-within 30d keeps everything from the 30 days before the newest
+        snapshot. Forgetting never changes a remaining snapshot: `check` still verifies its digest.
+        Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots);
+        --prune also rewrites the file to hand the space back to the file system.
+
+        EXAMPLES
+          tts-archive forget --keep-daily 14 --keep-weekly 8 --keep-monthly 24 --dry-run
+          tts-archive forget --keep-within 90d --keep-tag before-migration --prune
+
+        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage))
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @Option(name: .customLong("keep-last"), help: "Keep the newest N snapshots.") var keepLast = 0
+    @Option(name: .customLong("keep-hourly"), help: "Keep the newest snapshot of each of the last N hours with one.") var keepHourly = 0
+    @Option(name: .customLong("keep-daily"), help: "... of each of the last N days.") var keepDaily = 0
+    @Option(name: .customLong("keep-weekly"), help: "... of each of the last N ISO weeks.") var keepWeekly = 0
+    @Option(name: .customLong("keep-monthly"), help: "... of each of the last N months.") var keepMonthly = 0
+    @Option(name: .customLong("keep-yearly"), help: "... of each of the last N years.") var keepYearly = 0
+    @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep all snapshots within this duration of the newest (e.g. 30d, 2w, 1y6m, 36h).", valueName: "duration")) var keepWithin: String?
+    @Option(name: .customLong("keep-tag"), help: "Keep snapshots with this tag; repeatable.") var keepTag: [String] = []
+    @Flag(help: "Show what would be kept and forgotten, and why; change nothing.") var dryRun = false
+    @Flag(help: "Also rewrite the archive file (VACUUM) to give freed space back to the file system.") var prune = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try reportingErrors {
+            var policy = RetentionPolicy()
+            policy.last = keepLast; policy.hourly = keepHourly; policy.daily = keepDaily
+            policy.weekly = keepWeekly; policy.monthly = keepMonthly; policy.yearly = keepYearly
+            policy.within = try keepWithin.map(RetentionPolicy.parseDuration)
+            policy.tags = keepTag
+            let store = try archiveOptions.open(dryRun ? .read : .write)
+            let lock = dryRun ? nil : try ArchiveLock(archivePath: store.path, purpose: "forget", wait: .seconds(10))
+            defer { withExtendedLifetime(lock) {} }
+            let maintenance = ArchiveMaintenance(store)
+            let plan = try maintenance.plan(policy)
+            let doomed = plan.filter { !$0.keep }.map(\.snapshot)
+            var result: ArchiveMaintenance.ForgetResult?
+            if !dryRun, !doomed.isEmpty || prune { result = try maintenance.forget(doomed, vacuum: prune) }
+            if json {
+                struct Shape: Encodable { var dryRun: Bool; var decisions: [RetentionPolicy.Decision]; var result: ArchiveMaintenance.ForgetResult? }
+                return try Output.json(Shape(dryRun: dryRun, decisions: plan, result: result))
+            }
+            Output.table(["ID", "FINISHED (UTC)", "DECISION", "REASONS"],
+                         plan.map { [String($0.snapshot), String($0.finishedAt.prefix(19)), $0.keep ? "keep" : "forget", $0.reasons.joined(separator: ", ")] },
+                         numeric: [0])
+            if dryRun {
+                print("\ndry run: would forget \(doomed.count) of \(plan.count) snapshots; nothing changed")
+            } else if let result {
+                print("\nforgot \(doomed.count) of \(plan.count) snapshots, removed \(result.rowsRemoved) rows; archive \(result.bytesBefore) -> \(result.bytesAfter) bytes")
+            } else {
+                print("\nnothing to forget")
+            }
+        }
+    }
+}

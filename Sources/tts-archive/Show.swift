@@ -1,0 +1,77 @@
+import ArchiveCore
+import ArgumentParser
+import TTSAPI
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one snapshot: its record, its models, and optionally their words.",
+        discussion: """
+        EXAMPLES
+          tts-archive show latest
+          tts-archive show nightly-2026-11-20 --model "Medical terms" --words
+          tts-archive show --at 2026-11-01 --json
+
+        \(ExitStatus.helpSection(.success, .failure, .archive, .usage))
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var which: SnapshotArgument
+    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
+    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Flag(help: "List every word and translation.") var words = false
+    @Flag(help: "Print JSON: the snapshot record and its models in get-model format.") var json = false
+
+    struct JSONShape: Encodable {
+        var snapshot: SnapshotRecord
+        var models: [CustomModel]
+    }
+
+    func run() async throws {
+        try reportingErrors {
+            let store = try archiveOptions.open(.read)
+            let reader = SnapshotReader(store)
+            let id = try reader.resolve(try which.selector(defaultLatest: false))
+            guard let record = try reader.snapshot(id) else { throw ValidationError("snapshot \(id) vanished") }
+            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model), includeWords: true)
+            if !model.isEmpty, models.isEmpty {
+                throw ShowError.noSuchModel(model, id)
+            }
+            if json {
+                var shaped = models
+                if !words { for i in shaped.indices { shaped[i].words = nil } }
+                return try Output.json(JSONShape(snapshot: record, models: shaped))
+            }
+            print("snapshot \(record.id)  finished \(record.finishedAt)  \(record.sourceKind) \(record.source)\(record.scope.isEmpty ? "" : " [\(record.scope)]")")
+            if !record.tags.isEmpty { print("tags:   \(record.tags.joined(separator: ", "))") }
+            if let note = record.note { print("note:   \(note)") }
+            print("models: \(record.models)  words: \(record.words)  prompts: \(record.prompts)  digest: \(record.digest)")
+            print()
+            Output.table(["CUSTOMIZATION ID", "LANGUAGE", "WORDS", "PROMPTS", "LAST MODIFIED", "NAME"],
+                         models.map { [$0.customizationID, $0.language ?? "", String($0.words?.count ?? 0), String($0.prompts?.count ?? 0), $0.lastModified ?? "", $0.name ?? ""] },
+                         numeric: [2, 3])
+            if models.contains(where: { !($0.prompts ?? []).isEmpty }) {
+                print("\nprompts are recorded as metadata only: the service never returns prompt audio, so they cannot be restored")
+            }
+            guard words else { return }
+            for m in models {
+                print("\n\(m.name ?? m.customizationID) (\(m.language ?? "?"), \(m.customizationID))")
+                for w in m.words ?? [] {
+                    print("  \(w.word)  →  \(w.translation)\(w.partOfSpeech.map { "  [\($0)]" } ?? "")")
+                }
+                for p in m.prompts ?? [] {
+                    print("  prompt \(p.promptID): \(p.prompt.debugDescription) (\(p.status)\(p.speakerID.map { ", speaker \($0)" } ?? ""))")
+                }
+            }
+        }
+    }
+}
+
+enum ShowError: Error, CustomStringConvertible {
+    case noSuchModel([String], Int64)
+    var description: String {
+        switch self {
+        case .noSuchModel(let m, let id): "snapshot \(id) has no model matching \(m.joined(separator: ", "))"
+        }
+    }
+}
