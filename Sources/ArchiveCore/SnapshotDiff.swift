@@ -1,0 +1,130 @@
+import SQLiteDB
+import TTSAPI
+
+/// Differences between two snapshots. Within one source lineage (matched by id) it reads only the rows whose
+/// validity starts or ends between the two snapshots, so its cost follows the change, not the archive; other
+/// pairs (different sources, `--match-by name`) are compared in full.
+public struct SnapshotDiff {
+    let reader: SnapshotReader
+    var db: Database { reader.db }
+    static let open = SnapshotWriter.open
+
+    public init(_ store: ArchiveStore) { reader = SnapshotReader(store) }
+
+    public func between(_ a: Int64, _ b: Int64, filter: ModelFilter = .init(), matchBy: ContentDiff.MatchBy = .id) throws -> ArchiveDiff {
+        let sources: [Int64] = try [a, b].map { try db.scalar("SELECT source FROM snapshots WHERE id = ?", $0) }
+        let label = { (id: Int64) in "snapshot \(id)" }
+        if sources[0] == sources[1], matchBy == .id {
+            if a == b { return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: []) }
+            let forward = try sameLineage(from: min(a, b), to: max(a, b), filter: filter)
+            let models = a < b ? forward : forward.map(Self.inverted)
+            return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: models)
+        }
+        return ContentDiff.compare(try reader.models(in: a, filter: filter), try reader.models(in: b, filter: filter),
+                                   from: label(a), to: label(b), matchBy: matchBy)
+    }
+
+    /// A snapshot against models fetched elsewhere (the live service).
+    public func against(_ snapshot: Int64, live: [CustomModel], liveLabel: String, snapshotFirst: Bool, filter: ModelFilter, matchBy: ContentDiff.MatchBy) throws -> ArchiveDiff {
+        let stored = try reader.models(in: snapshot, filter: filter)
+        let current = live.filter(filter.matches)
+        return snapshotFirst
+            ? ContentDiff.compare(stored, current, from: "snapshot \(snapshot)", to: liveLabel, matchBy: matchBy)
+            : ContentDiff.compare(current, stored, from: liveLabel, to: "snapshot \(snapshot)", matchBy: matchBy)
+    }
+
+    private struct ModelAt {
+        var cid: String
+        var name: String?, language: String?, description: String?
+        var wordsHash: [UInt8], promptsHash: [UInt8]
+    }
+
+    private func modelsAt(_ s: Int64) throws -> [Int64: ModelAt] {
+        let rows = try db.query("""
+            SELECT m.id, m.customization_id, v.name, v.language, v.description, st.words_hash, st.prompts_hash
+            FROM snapshots s
+            JOIN models m ON m.source = s.source
+            JOIN model_versions v ON v.model = m.id AND v.valid_from <= s.id AND v.valid_to > s.id
+            JOIN model_states st ON st.model = m.id AND st.valid_from <= s.id AND st.valid_to > s.id
+            WHERE s.id = ?
+            """, s) { r in
+            (r.int64(0), ModelAt(cid: r.text(1) ?? "", name: r.text(2), language: r.text(3), description: r.text(4),
+                                 wordsHash: r.blob(5) ?? [], promptsHash: r.blob(6) ?? []))
+        }
+        return Dictionary(rows, uniquingKeysWith: { $1 })
+    }
+
+    private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter) throws -> [ModelDiff] {
+        let before = try modelsAt(lo), after = try modelsAt(hi)
+        let loEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
+        let hiEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
+
+        func matches(_ key: Int64) -> Bool {
+            if filter.isEmpty { return true }
+            return [before[key], after[key]].compactMap { $0 }.contains {
+                filter.matches(CustomModel(customizationID: $0.cid, name: $0.name, language: $0.language))
+            }
+        }
+
+        // Rows in `hi` but not in `lo`: born after lo (a rowid range), still valid at hi.
+        var born: [Int64: [WordEntry]] = [:]
+        try db.prepare("""
+            SELECT model, word, translation, part_of_speech FROM words
+            WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4
+            """).bind(loEnd, hiEnd, lo, hi).forEachRow { r in
+            born[r.int64(0), default: []].append(WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+        }
+        // Rows in `lo` but not in `hi`: ended after lo, by hi (the index of closed rows), and valid at lo.
+        var died: [Int64: [WordEntry]] = [:]
+        try db.prepare("""
+            SELECT model, word, translation, part_of_speech FROM words
+            WHERE valid_to <> \(Self.open) AND valid_to > ?1 AND valid_to <= ?2 AND valid_from <= ?1
+            """).bind(lo, hi).forEachRow { r in
+            died[r.int64(0), default: []].append(WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+        }
+
+        var out: [ModelDiff] = []
+        for key in Set(before.keys).union(after.keys).union(born.keys).union(died.keys) where matches(key) {
+            let b = before[key], a = after[key]
+            guard let base = a ?? b else { continue }
+            var d = ModelDiff(change: b == nil ? .added : (a == nil ? .removed : .changed),
+                              fromCustomizationID: b?.cid, toCustomizationID: a?.cid, name: base.name, language: base.language,
+                              metadata: [], words: [], prompts: [])
+            if let b, let a {
+                for (field, old, new) in [("name", b.name, a.name), ("description", b.description, a.description), ("language", b.language, a.language)]
+                where !ByteOrder.equal(old, new) {
+                    d.metadata.append(FieldChange(field: field, old: old, new: new))
+                }
+            }
+            d.words = ContentDiff.compareWords(died[key] ?? [], born[key] ?? [])
+            if b?.promptsHash != a?.promptsHash {
+                d.prompts = ContentDiff.comparePrompts(try prompts(key, at: lo), try prompts(key, at: hi))
+            }
+            if d.change == .changed, d.metadata.isEmpty, d.words.isEmpty, d.prompts.isEmpty { continue }
+            out.append(d)
+        }
+        return out
+    }
+
+    private func prompts(_ key: Int64, at s: Int64) throws -> [Prompt] {
+        try db.query("""
+            SELECT prompt_id, prompt, status, error, speaker_id FROM prompts
+            WHERE model = ? AND valid_from <= ?2 AND valid_to > ?2
+            """, key, s) { r in
+            Prompt(prompt: r.text(1) ?? "", promptID: r.text(0) ?? "", status: r.text(2) ?? "", error: r.text(3), speakerID: r.text(4))
+        }
+    }
+
+    static func inverted(_ d: ModelDiff) -> ModelDiff {
+        func flip(_ c: ChangeKind) -> ChangeKind { c == .added ? .removed : (c == .removed ? .added : .changed) }
+        var m = d
+        m.change = flip(d.change)
+        swap(&m.fromCustomizationID, &m.toCustomizationID)
+        m.metadata = d.metadata.map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
+        // A model is labelled with its name on the `to` side, which is now the older one.
+        if let rename = m.metadata.first(where: { $0.field == "name" }) { m.name = rename.new }
+        m.words = d.words.map { WordChange(change: flip($0.change), word: $0.word, old: $0.new, new: $0.old) }
+        m.prompts = d.prompts.map { PromptChange(change: flip($0.change), promptID: $0.promptID, old: $0.new, new: $0.old) }
+        return m
+    }
+}
