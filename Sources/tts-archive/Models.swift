@@ -8,16 +8,19 @@ struct Models: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the custom models of a service instance.",
         discussion: """
-        Lists the live custom models (not the archive) as a table sorted by language and name, or as the
-        service's JSON with --json. Word counts are not shown: the list call does not return words.
+        Lists the live custom models (not the archive): a table sorted by language
+        and name, or the service's JSON with --json. No word counts: the list call
+        of the service does not return words.
 
         EXAMPLES
-          export TEXT_TO_SPEECH_URL=https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/ID
-          export TEXT_TO_SPEECH_APIKEY=...        # or put both in ./ibm-credentials.env
+          # INSTANCE_URL is https://api.REGION.text-to-speech.watson.cloud.ibm.com
+          # followed by /instances/ID, as shown in the IBM Cloud console.
+          export TEXT_TO_SPEECH_URL="$INSTANCE_URL"
+          export TEXT_TO_SPEECH_APIKEY=...   # or both in ./ibm-credentials.env
           tts-archive models
           tts-archive models --language ja-JP --json
-          tts-archive models --service-name restore_target     # reads RESTORE_TARGET_* instead
-          tts-archive models --url http://127.0.0.1:8080 --auth-type noAuth   # the local emulator
+          tts-archive models --service-name restore_target   # RESTORE_TARGET_*
+          tts-archive models --url http://127.0.0.1:8080 --auth-type noAuth
 
         \(ServiceOptions.credentialsHelp)
 
@@ -48,13 +51,18 @@ struct Models: AsyncParsableCommand {
         }
     }
 
+    /// Control characters (a newline in a name) would break the table's lines.
+    private static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+
     /// Columns aligned by character count; the name goes last since it is the longest and most varied.
     static func table(_ models: [CustomModel]) -> String {
         let sorted = models.sorted {
             ($0.language ?? "", $0.name ?? "", $0.customizationID) < ($1.language ?? "", $1.name ?? "", $1.customizationID)
         }
         let rows = [["CUSTOMIZATION_ID", "LANGUAGE", "LAST_MODIFIED", "NAME"]]
-            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"] }
+            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"].map(printable) }
         var widths = [Int](repeating: 0, count: 3)
         for row in rows { for column in 0..<3 { widths[column] = max(widths[column], row[column].count) } }
         return rows.map { row in

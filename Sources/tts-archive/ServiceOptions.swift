@@ -11,16 +11,16 @@ struct ServiceOptions: ParsableArguments {
                                valueName: "name"))
     var serviceName = CredentialProperties.defaultServiceName
 
-    @Option(help: ArgumentHelp("Service URL, e.g. https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/ID (else {PREFIX}_URL).",
+    @Option(help: ArgumentHelp("Service URL, e.g. https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/ID (else PREFIX_URL).",
                                valueName: "url"))
     var url: String?
 
     @Option(name: .customLong("auth-type"),
-            help: ArgumentHelp("iam, basic, bearerToken, cp4d or noAuth (else {PREFIX}_AUTH_TYPE; iam when an API key is set).",
+            help: ArgumentHelp("iam, basic, bearerToken, cp4d or noAuth (else PREFIX_AUTH_TYPE; iam when an API key is set).",
                                valueName: "type"))
     var authType: String?
 
-    @Option(help: ArgumentHelp("IAM API key. Visible in `ps` and shell history: prefer {PREFIX}_APIKEY in the environment or ibm-credentials.env.",
+    @Option(help: ArgumentHelp("IAM API key. Visible in `ps` and shell history: prefer PREFIX_APIKEY in the environment or ibm-credentials.env.",
                                valueName: "key"))
     var apikey: String?
 
@@ -30,14 +30,14 @@ struct ServiceOptions: ParsableArguments {
     var authURL: String?
 
     @Option(name: .customLong("bearer-token"),
-            help: ArgumentHelp("Bearer token (never refreshed). Prefer {PREFIX}_BEARER_TOKEN: flags are visible in `ps`.",
+            help: ArgumentHelp("Bearer token (never refreshed). Prefer PREFIX_BEARER_TOKEN: flags are visible in `ps`.",
                                valueName: "token"))
     var bearerToken: String?
 
     @Option(help: ArgumentHelp("User name for basic or cp4d authentication.", valueName: "name"))
     var username: String?
 
-    @Option(help: ArgumentHelp("Password for basic or cp4d authentication. Prefer {PREFIX}_PASSWORD: flags are visible in `ps`.",
+    @Option(help: ArgumentHelp("Password for basic or cp4d authentication. Prefer PREFIX_PASSWORD: flags are visible in `ps`.",
                                valueName: "password"))
     var password: String?
 
@@ -101,13 +101,15 @@ struct ServiceOptions: ParsableArguments {
     /// Help text on where credentials come from, for the discussion of service commands.
     static let credentialsHelp = """
     CREDENTIALS
-      Read as IBM's SDKs read them, with the prefix from --service-name (default TEXT_TO_SPEECH):
-      {PREFIX}_URL, {PREFIX}_AUTH_TYPE (iam, basic, bearerToken, cp4d, noAuth), {PREFIX}_APIKEY,
-      {PREFIX}_AUTH_URL, {PREFIX}_USERNAME, {PREFIX}_PASSWORD, {PREFIX}_BEARER_TOKEN,
-      {PREFIX}_DISABLE_SSL, {PREFIX}_AUTH_DISABLE_SSL, {PREFIX}_CLIENT_ID/_CLIENT_SECRET/_SCOPE.
-      The first source that has any of them is used as a whole: the file $IBM_CREDENTIALS_FILE, else
-      ./ibm-credentials.env, else ~/ibm-credentials.env (KEY=VALUE lines, values unquoted), else the
-      environment. Command-line options override single values. Prefer the file or the environment
-      for secrets: command-line options are visible to other users in `ps`.
+      Read as IBM's SDKs read them; PREFIX is --service-name upper-cased
+      (default TEXT_TO_SPEECH). Properties: PREFIX_URL, PREFIX_AUTH_TYPE (iam,
+      basic, bearerToken, cp4d, noAuth), PREFIX_APIKEY, PREFIX_AUTH_URL,
+      PREFIX_USERNAME, PREFIX_PASSWORD, PREFIX_BEARER_TOKEN, PREFIX_DISABLE_SSL,
+      PREFIX_AUTH_DISABLE_SSL, PREFIX_CLIENT_ID, PREFIX_CLIENT_SECRET,
+      PREFIX_SCOPE. The first source holding any of them is used as a whole:
+      the file $IBM_CREDENTIALS_FILE, else ./ibm-credentials.env, else
+      ~/ibm-credentials.env (KEY=VALUE lines, values unquoted), else the
+      environment. Command-line options then override single values. Keep
+      secrets in the file or the environment: options are visible in `ps`.
     """
 }
