@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TTSAPI
 import TTSClient
 import Testing
@@ -190,4 +191,60 @@ let fakeAPIKey = "FAKE-KEY-s3cr3t-0123456789"
             #expect(requests[1].headers["authorization"] == "Bearer \(token)")
         }
     }
+
+    @Test func logsOneDebugLinePerAttemptAndNoSecrets() async throws {
+        let issuer = TokenIssuer()
+        let script = Script([StubResponse(status: 503)], then: .watsonError(400, "Bad Request", "bad \(fakeAPIKey)"))
+        let capture = LogCapture()
+        try await withStubServer(Self.iamAndService(issuer) { request in
+            let first = await issuer.issued.first ?? ""
+            return request.headers["authorization"] == "Bearer \(first)" ? StubResponse(status: 401) : await script.next()
+        }) { server in
+            _ = await serviceError {
+                try await withClient(server.url, authentication: .iam(apiKey: Secret(fakeAPIKey), authURL: server.url),
+                                     sleeps: SleepLog(), logger: capture.logger) { try await $0.addWords(id: "c", []) }
+            }
+            let lines = capture.lines
+            // token, 401, token, 503, 400: one line each, at debug level, with method, path and status.
+            #expect(lines.count == 5)
+            #expect(lines.count == (await server.requests.count))
+            #expect(lines.allSatisfy { $0.hasPrefix("debug ") })
+            #expect(lines.last?.hasPrefix("debug POST /v1/customizations/c/words 400 ") == true)
+            let tokens = await issuer.issued
+            for line in lines {
+                #expect(!line.contains(fakeAPIKey))
+                #expect(!tokens.contains { line.contains($0) })
+            }
+        }
+    }
+
+    @Test func concurrencyIsLimited() async throws {
+        let gauge = Gauge()
+        try await withStubServer { _ in
+            await gauge.enter()
+            try? await Task.sleep(for: .milliseconds(50))
+            await gauge.leave()
+            return emptyModelList
+        } _: { server in
+            try await withClient(server.url, maxConcurrentRequests: 2) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<8 { group.addTask { _ = try await client.listModels() } }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(await server.requests.count == 8)
+        }
+        #expect(await gauge.maximum == 2)
+    }
+}
+
+/// Highest number of requests the stub was handling at once.
+actor Gauge {
+    private var current = 0
+    private(set) var maximum = 0
+    func enter() {
+        current += 1
+        maximum = max(maximum, current)
+    }
+    func leave() { current -= 1 }
 }

@@ -114,13 +114,44 @@ let fastRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDel
 
 func withClient<T: Sendable>(
     _ url: String, authentication: Authentication = .none, retry: RetryPolicy = fastRetry,
-    requestTimeout: Duration = .seconds(5), sleeps: SleepLog? = nil,
+    requestTimeout: Duration = .seconds(5), maxConcurrentRequests: Int = 8, sleeps: SleepLog? = nil,
+    logger: Logger = Logger(label: "test-client"),
     _ body: (TextToSpeechClient) async throws -> T
 ) async throws -> T {
-    var configuration = ClientConfiguration(requestTimeout: requestTimeout, connectTimeout: .seconds(2), retry: retry)
+    var configuration = ClientConfiguration(requestTimeout: requestTimeout, connectTimeout: .seconds(2),
+                                            maxConcurrentRequests: maxConcurrentRequests, retry: retry)
     if let sleeps { configuration.sleep = { await sleeps.add($0) } }
     return try await TextToSpeechClient.withClient(
-        credentials: ServiceCredentials(serviceURL: url, authentication: authentication), configuration: configuration, body)
+        credentials: ServiceCredentials(serviceURL: url, authentication: authentication), configuration: configuration,
+        logger: logger, body)
+}
+
+/// Keeps every log line (message and metadata) at every level, to check what the client logs.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storedLines: [String] = []
+
+    var lines: [String] { lock.withLock { storedLines } }
+    func append(_ line: String) { lock.withLock { storedLines.append(line) } }
+
+    var logger: Logger {
+        var logger = Logger(label: "captured") { _ in Handler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
 }
 
 /// Runs `body` and returns the ServiceError it throws (nil if it throws nothing or something else).
