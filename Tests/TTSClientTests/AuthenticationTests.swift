@@ -222,7 +222,7 @@ let fakeAPIKey = "FAKE-KEY-s3cr3t-0123456789"
         let gauge = Gauge()
         try await withStubServer { _ in
             await gauge.enter()
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(150))
             await gauge.leave()
             return emptyModelList
         } _: { server in
