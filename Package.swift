@@ -50,6 +50,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // NIOConnectionError (connect failures) lives here; needed to tell "never sent" apart.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(

@@ -1,41 +1,52 @@
 import ArchiveCore
 import ArgumentParser
 import Foundation
+import TTSClient
 
 /// Runs a command body; any error becomes one line on stderr (`tts-archive: error: ...`) and the exit status
-/// documented for its kind. Errors describe themselves without credentials (see TTSClient.ServiceError).
+/// documented for its kind. Argument-parser's own errors pass through (usage: 64). Errors describe themselves
+/// without credentials (see TTSClient.ServiceError).
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        let (status, message) = classify(error)
-        FileHandle.standardError.write(Data("tts-archive: error: \(message)\n".utf8))
-        throw status.exitCode
+        throw ErrorReporting.report(error)
     }
 }
 
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        let (status, message) = classify(error)
-        FileHandle.standardError.write(Data("tts-archive: error: \(message)\n".utf8))
-        throw status.exitCode
+        throw ErrorReporting.report(error)
     }
 }
 
-/// Maps an error to its exit status and one-line message. Extend here as new layers add error types.
-func classify(_ error: Error) -> (ExitStatus, String) {
-    let oneLine = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-    switch error {
-    case let e as ArchiveError:
-        if case .locked = e { return (.locked, oneLine) }
-        return (.archive, oneLine)
-    default:
-        return (.failure, oneLine)
+enum ErrorReporting {
+    /// Prints the error (unless it is argument-parser's) and returns what the command should throw.
+    static func report(_ error: Error) -> Error {
+        switch error {
+        case is ExitCode, is CleanExit, is ValidationError: return error
+        default:
+            printError(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
+            return exitStatus(for: error).exitCode
+        }
+    }
+
+    /// Maps an error to its documented exit status. Extend here as layers add error types.
+    static func exitStatus(for error: any Error) -> ExitStatus {
+        switch error {
+        case let e as ArchiveError:
+            if case .locked = e { return .locked }
+            return .archive
+        case let e as ServiceError where e.isAuthenticationFailure:
+            return .auth
+        default:
+            return .failure
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("tts-archive: error: \(message)\n".utf8))
     }
 }

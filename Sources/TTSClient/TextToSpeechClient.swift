@@ -1,0 +1,194 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TTSAPI
+
+/// Client of the Text to Speech customization API (reference §2) over one shared `HTTPClient`.
+///
+/// Every method throws ``ServiceError`` for service and transport failures (`CancellationError` when
+/// cancelled). Call ``shutdown()`` when done, or use ``withClient(credentials:configuration:logger:_:)``.
+public final class TextToSpeechClient: Sendable {
+    /// The service URL without user info or query: safe to record in an archive or print.
+    public let serviceURL: String
+    /// The `AUTH_TYPE` name of the scheme in use (`iam`, `basic`, ...).
+    public let authenticationType: String
+    public let configuration: ClientConfiguration
+
+    private let baseURL: String
+    private let httpClient: HTTPClient
+    private let transport: Transport
+    private let authorizer: Authorizer
+
+    public init(credentials: ServiceCredentials, configuration: ClientConfiguration = .init(),
+                logger: Logger = Logger(label: "tts-archive.client")) throws(CredentialError) {
+        guard let base = ServiceURL.base(credentials.serviceURL) else {
+            throw CredentialError("the service URL is not an http or https URL")
+        }
+        baseURL = base
+        serviceURL = ServiceURL.redacted(credentials.serviceURL)
+        authenticationType = credentials.authentication.typeName
+        self.configuration = configuration
+
+        var httpConfiguration = HTTPClient.Configuration(
+            certificateVerification: credentials.disableSSL ? .none : .fullVerification,
+            redirectConfiguration: .disallow,  // never resend an Authorization header to another host
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout)))
+        // Our retry loop decides about connect failures (and must see them to know a create was not sent).
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxConcurrentRequests
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        transport = Transport(
+            httpClient: httpClient, configuration: configuration, logger: logger,
+            scrubber: Scrubber(secrets: credentials.authentication.secretValues),
+            semaphore: AsyncSemaphore(permits: configuration.maxConcurrentRequests),
+            serviceTLSInsecure: credentials.disableSSL)
+
+        switch credentials.authentication {
+        case .none:
+            authorizer = .fixed(nil)
+        case .basic(let username, let password):
+            authorizer = .fixed(Authorizer.basic(username: username, password: password.value))
+        case .bearerToken(let token):
+            authorizer = .fixed("Bearer " + token.value)
+        case .iam(let apiKey, let authURL, let clientID, let clientSecret, let scope):
+            authorizer = .tokens(TokenManager(fetch: TokenRequests.iam(
+                apiKey: apiKey, authURL: authURL, clientID: clientID, clientSecret: clientSecret, scope: scope,
+                insecureTLS: credentials.authDisableSSL, transport: transport)))
+        case .cloudPakForData(let authURL, let username, let secret):
+            authorizer = .tokens(TokenManager(fetch: TokenRequests.cloudPak(
+                authURL: authURL, username: username, secret: secret,
+                insecureTLS: credentials.authDisableSSL, transport: transport)))
+        }
+    }
+
+    /// Creates a client, runs `body`, and shuts the client down whatever happens.
+    public static func withClient<T: Sendable>(
+        credentials: ServiceCredentials, configuration: ClientConfiguration = .init(),
+        logger: Logger = Logger(label: "tts-archive.client"),
+        _ body: (TextToSpeechClient) async throws -> T
+    ) async throws -> T {
+        let client = try TextToSpeechClient(credentials: credentials, configuration: configuration, logger: logger)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the connection pool. Required before the client is released.
+    public func shutdown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    // MARK: Operations (reference §2.1)
+
+    /// `GET /v1/customizations[?language=]`: every model of the instance, without words or prompts.
+    public func listModels(language: String? = nil) async throws -> [CustomModel] {
+        let query = language.map { "language=\(PathSegment.encode($0))" }
+        return try await get(CustomModelList.self, ["v1", "customizations"], query: query, namesCustomization: false)
+            .customizations
+    }
+
+    /// `POST /v1/customizations` (201). Not retried after a failure that may have created the model:
+    /// those throw ``ServiceError/Kind/ambiguousCreate``.
+    public func createModel(_ request: CreateModelRequest) async throws -> CreatedModel {
+        let call = try makeCall(.POST, ["v1", "customizations"], body: request, namesCustomization: false,
+                                retryMode: .onlyIfNotProcessed)
+        return try await decode(CreatedModel.self, call)
+    }
+
+    /// `GET /v1/customizations/{id}`: metadata, words and prompts.
+    public func getModel(id: String) async throws -> CustomModel {
+        try await get(CustomModel.self, ["v1", "customizations", id])
+    }
+
+    /// `POST /v1/customizations/{id}` (200): name, description and/or words (added or overwritten).
+    public func updateModel(id: String, _ update: UpdateModelRequest) async throws {
+        try await send(makeCall(.POST, ["v1", "customizations", id], body: update))
+    }
+
+    /// `DELETE /v1/customizations/{id}` (204).
+    public func deleteModel(id: String) async throws {
+        try await send(makeCall(.DELETE, ["v1", "customizations", id]))
+    }
+
+    /// `POST /v1/customizations/{id}/words` (200 `{}`): adds or overwrites the entries.
+    public func addWords(id: String, _ words: [WordEntry]) async throws {
+        try await send(makeCall(.POST, ["v1", "customizations", id, "words"], body: WordList(words: words)))
+    }
+
+    /// `GET /v1/customizations/{id}/words`.
+    public func listWords(id: String) async throws -> [WordEntry] {
+        try await get(WordList.self, ["v1", "customizations", id, "words"]).words
+    }
+
+    /// `PUT /v1/customizations/{id}/words/{word}` (200): adds or overwrites one entry.
+    public func addWord(id: String, word: String, _ translation: Translation) async throws {
+        try await send(makeCall(.PUT, ["v1", "customizations", id, "words", word], body: translation))
+    }
+
+    /// `GET /v1/customizations/{id}/words/{word}`; a word not in the model is a 400 ``ServiceError``.
+    public func getWord(id: String, word: String) async throws -> Translation {
+        try await get(Translation.self, ["v1", "customizations", id, "words", word])
+    }
+
+    /// `DELETE /v1/customizations/{id}/words/{word}` (204).
+    public func deleteWord(id: String, word: String) async throws {
+        try await send(makeCall(.DELETE, ["v1", "customizations", id, "words", word]))
+    }
+
+    /// `GET /v1/customizations/{id}/prompts`: prompt metadata (the API never returns prompt audio).
+    public func listPrompts(id: String) async throws -> [Prompt] {
+        try await get(PromptList.self, ["v1", "customizations", id, "prompts"]).prompts
+    }
+
+    // MARK: Plumbing
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Every path segment is percent-encoded on its own (`TCP/IP` → `TCP%2FIP`) and appended to the base URL,
+    /// which keeps any instance prefix.
+    private func makeCall(_ method: HTTPMethod, _ segments: [String], query: String? = nil,
+                          namesCustomization: Bool = true, retryMode: Call.RetryMode = .idempotent) -> Call {
+        let path = "/" + segments.map(PathSegment.encode).joined(separator: "/")
+        let headers: HTTPHeaders = ["Accept": "application/json"]
+        return Call(method: method, url: baseURL + path + (query.map { "?" + $0 } ?? ""), path: path,
+                    headers: headers, retryMode: retryMode, target: .service(namesCustomization: namesCustomization))
+    }
+
+    private func makeCall(_ method: HTTPMethod, _ segments: [String], body: some Encodable,
+                          namesCustomization: Bool = true, retryMode: Call.RetryMode = .idempotent) throws -> Call {
+        var call = makeCall(method, segments, namesCustomization: namesCustomization, retryMode: retryMode)
+        call.headers.add(name: "Content-Type", value: "application/json")
+        call.body = try Self.encoder.encode(body)
+        return call
+    }
+
+    private func get<T: Decodable>(_ type: T.Type, _ segments: [String], query: String? = nil,
+                                   namesCustomization: Bool = true) async throws -> T {
+        try await decode(type, makeCall(.GET, segments, query: query, namesCustomization: namesCustomization))
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ call: Call) async throws -> T {
+        let answer = try await transport.send(call, authorizer: authorizer)
+        return try transport.decode(type, call, answer)
+    }
+
+    /// For calls whose answer carries nothing (`{}`, empty, 204): any 2xx is success.
+    private func send(_ call: Call) async throws {
+        _ = try await transport.send(call, authorizer: authorizer)
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}
