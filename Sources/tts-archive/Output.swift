@@ -30,3 +30,14 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }
+
+extension Output {
+    /// A one-line progress display on stderr (terminals only), overwritten in place.
+    static func progress(_ text: String) {
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    static func progressDone() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -19,6 +19,7 @@ struct TTSArchive: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Demo.self,
+            Snapshot.self,
             SnapshotsCommand.self,
             Show.self,
             Tag.self,

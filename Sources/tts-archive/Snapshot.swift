@@ -1,0 +1,78 @@
+import ArchiveCore
+import ArgumentParser
+import Foundation
+
+struct Snapshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record every custom model and word of a service instance as a new snapshot.",
+        discussion: """
+        Lists the instance's custom models, fetches each with its words and prompt metadata (--concurrency at
+        a time), and records them as one snapshot, atomically: until it is complete nothing is visible, and any
+        failure (service, network, disk, kill) leaves the archive as it was. A model that changes during the
+        run is fetched again; one deleted during the run is recorded as gone. Unchanged models cost no storage.
+        Prompt audio is never returned by the service: prompts are recorded as metadata, not restorable.
+
+        Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time
+        per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock.
+
+        EXAMPLES
+          tts-archive snapshot
+          tts-archive snapshot --tag before-migration --note "before the bulk import"
+          tts-archive snapshot --service-name restore_target --archive /backups/target.sqlite --json
+          # crontab: every night at 02:30
+          30 2 * * *  TTS_ARCHIVE=/var/backups/tts.sqlite /usr/local/bin/tts-archive snapshot
+
+        \(ServiceOptions.credentialsHelp)
+
+        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .auth, .usage))
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var service: ServiceOptions
+    @Option(help: "Tag for the new snapshot; repeatable.") var tag: [String] = []
+    @Option(help: "A note stored with the snapshot.") var note: String?
+    @Option(help: "Only models of this language (a separate lineage in the archive); repeatable.") var language: [String] = []
+    @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable.") var model: [String] = []
+    @Option(help: ArgumentHelp("Seconds to wait for another run holding the archive.", valueName: "seconds")) var wait: Double = 0
+    @Flag(help: "Print a JSON summary.") var json = false
+    @Flag(name: .shortAndLong, help: "Print a summary even when not on a terminal.") var verbose = false
+
+    func run() async throws {
+        try await reportingErrors { try await execute() }
+    }
+
+    private func execute() async throws {
+        for t in tag { try SnapshotSelector.validateTag(t) }
+        let store = try archiveOptions.open(.write)
+        let lock = try ArchiveLock(archivePath: store.path, purpose: "snapshot", wait: .milliseconds(Int64(wait * 1000)))
+        defer { withExtendedLifetime(lock) {} }
+        let interactive = Output.stderrIsTerminal && !json
+        var progress: (@Sendable (SnapshotProgress) -> Void)?
+        if interactive {
+            progress = { (p: SnapshotProgress) in
+                Output.progress("fetching models \(p.modelsDone)/\(p.modelsTotal), \(p.words) words")
+            }
+        }
+        let options = SnapshotOptions(concurrency: service.concurrency, note: note, tags: tag,
+                                      filter: ModelFilter(languages: language, models: model))
+        let client = try service.makeClient()
+        let summary: SnapshotSummary
+        do {
+            summary = try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: progress)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        if interactive { Output.progressDone() }
+        if json { return try Output.json(summary) }
+        if interactive || verbose {
+            print("snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words, \(summary.prompts) prompts "
+                  + "(models +\(summary.modelsAdded) -\(summary.modelsRemoved) ~\(summary.modelsChanged), "
+                  + "words +\(summary.wordsAdded) -\(summary.wordsRemoved) ~\(summary.wordsChanged)) from \(summary.source)")
+            if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
+            if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
+        }
+    }
+}
