@@ -1,2 +1,0 @@
-import TTSAPI
-import Hummingbird

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `HTTPField.Name` without importing HTTPTypes (not a declared dependency of this target).
+typealias FieldName = HTTPFields.Element.Name
+
+/// An answer before it becomes a Hummingbird `Response`: every body is JSON (reference §9.3).
+struct Reply: Sendable {
+    var status: Int
+    var body: [UInt8]?
+    var headers: [(FieldName, String)] = []
+
+    static func json(_ status: Int, _ body: [UInt8]) -> Reply { Reply(status: status, body: body) }
+    static let emptyObject = Reply(status: 200, body: Array("{}".utf8))
+    static let noContent = Reply(status: 204, body: nil)
+
+    /// Watson error body `{"code","code_description","error"}` (reference §3).
+    static func error(_ e: ServiceError) -> Reply {
+        var w = JSONWriter()
+        w.raw("{\"code\":")
+        w.number(e.status)
+        w.field("code_description", ServiceError.reason(e.status))
+        w.field("error", e.message)
+        w.raw("}")
+        return .json(e.status, w.bytes)
+    }
+
+    /// The IBM Cloud gateway's answer to missing, unknown or expired credentials (reference §3).
+    static func gatewayUnauthorized() -> Reply {
+        var w = JSONWriter()
+        w.raw("{\"code\":401")
+        w.field("error", "Unauthorized")
+        w.field("trace", GUID.random())
+        w.field("more_info", "https://cloud.ibm.com/docs/watson?topic=watson-authorization-error")
+        w.raw("}")
+        return .json(401, w.bytes)
+    }
+
+    static func encodable<T: Encodable>(_ status: Int, _ value: T) -> Reply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return .json(status, (try? Array(encoder.encode(value))) ?? Array("{}".utf8))
+    }
+
+    static let transactionIDField = FieldName("X-Global-Transaction-Id")!
+
+    func response(transactionID: String) -> Response {
+        var fields = HTTPFields()
+        fields[Reply.transactionIDField] = transactionID
+        for (name, value) in headers { fields[name] = value }
+        guard let body else { return Response(status: .init(code: status), headers: fields) }
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .init(code: status), headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import TTSAPI
+
+/// One emulated service instance: the models one set of credentials owns. Every API operation (HTTP,
+/// seeding, generator, churn) goes through these methods, so all of them obey the same rules.
+///
+/// Each instance has its own lock: work on one instance never waits for another.
+public final class ServiceInstance: @unchecked Sendable {
+    /// GUID reported as every model's `owner`.
+    public let owner: String
+    public let rules: ServiceRules
+
+    private let lock = NSLock()
+    private var models: [String: StoredModel] = [:]
+    /// Creation order, which is the (stable, [INF]) order of list-models.
+    private var order: [String] = []
+    private var clock = MonotonicClock()
+
+    public init(owner: String? = nil, rules: ServiceRules = ServiceRules()) {
+        self.owner = owner ?? GUID.random()
+        self.rules = rules
+    }
+
+    private func locked<T>(_ body: () throws(ServiceError) -> T) throws(ServiceError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private func model(_ id: String) throws(ServiceError) -> StoredModel {
+        guard GUID.isWellFormed(id) else { throw .malformedGUID(id) }
+        guard let m = models[id] else { throw .invalidCustomization(id) }
+        return m
+    }
+
+    // MARK: Models
+
+    /// `POST /v1/customizations`; returns the new id.
+    @discardableResult
+    public func createModel(_ request: CreateModelRequest) throws(ServiceError) -> String {
+        try createModel(request, id: nil)
+    }
+
+    func createModel(_ request: CreateModelRequest, id fixedID: String?) throws(ServiceError) -> String {
+        let language = request.language ?? ServiceLimits.defaultLanguage
+        try rules.checkLanguage(language)
+        try rules.checkName(request.name)
+        try rules.checkDescription(request.description ?? "")
+        return try locked { () throws(ServiceError) -> String in
+            var id = fixedID ?? GUID.random()
+            while models[id] != nil { id = GUID.random() }
+            let now = clock.stamp()
+            let meta = ModelMetadata(id: id, owner: owner, created: now, lastModified: now, name: request.name,
+                                     language: language, description: request.description ?? "")
+            models[id] = StoredModel(meta: meta)
+            order.append(id)
+            return id
+        }
+    }
+
+    /// `GET /v1/customizations[?language=]`: metadata only, creation order.
+    public func listModels(language: String? = nil) -> [CustomModel] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order.compactMap { models[$0] }.filter { language == nil || $0.meta.language == language }
+            .map(\.meta.customModel)
+    }
+
+    /// `GET /v1/customizations/{id}`: metadata, sorted words and prompts.
+    public func model(id: String) throws(ServiceError) -> CustomModel {
+        try locked { () throws(ServiceError) -> CustomModel in
+            let m = try model(id)
+            var c = m.meta.customModel
+            c.words = m.sortedWords
+            c.prompts = m.prompts
+            return c
+        }
+    }
+
+    /// Encoded answer of get-model; the words part comes from the model's cache.
+    func encodedModel(id: String) throws(ServiceError) -> [UInt8] {
+        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, [UInt8], [Prompt]) in
+            let m = try model(id)
+            return (m.meta, m.encodedWords, m.prompts)
+        }
+        var w = JSONWriter(capacity: words.count + 512)
+        w.modelHead(meta)
+        w.raw(",\"words\":")
+        w.raw(words)
+        w.raw(",\"prompts\":")
+        w.prompts(prompts)
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// `POST /v1/customizations/{id}`: name, description and words, all or nothing.
+    public func updateModel(id: String, _ request: UpdateModelRequest) throws(ServiceError) {
+        if let name = request.name { try rules.checkName(name) }
+        if let d = request.description { try rules.checkDescription(d) }
+        try locked { () throws(ServiceError) in
+            let m = try model(id)
+            let entries = try validated(request.words ?? [], for: m)
+            guard request.name != nil || request.description != nil || !entries.isEmpty else { return }
+            if let name = request.name { m.meta.name = name }
+            if let d = request.description { m.meta.description = d }
+            m.merge(entries)
+            m.meta.lastModified = clock.stamp()
+        }
+    }
+
+    /// `DELETE /v1/customizations/{id}`.
+    public func deleteModel(id: String) throws(ServiceError) {
+        try locked { () throws(ServiceError) in
+            _ = try model(id)
+            models[id] = nil
+            order.removeAll { $0 == id }
+        }
+    }
+
+    // MARK: Words
+
+    /// Checks every entry against the rules and the 20,000 limit before anything changes
+    /// (all-or-nothing, reference [INF]); duplicates within one request: last wins.
+    private func validated(_ words: [WordEntry], for m: StoredModel) throws(ServiceError) -> [String: Translation] {
+        var entries: [String: Translation] = [:]
+        entries.reserveCapacity(words.count)
+        var added = 0
+        for e in words {
+            try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech,
+                                 language: m.meta.language)
+            let t = Translation(translation: e.translation, partOfSpeech: e.partOfSpeech)
+            if entries.updateValue(t, forKey: e.word) == nil, m.words[e.word] == nil { added += 1 }
+        }
+        if m.wordCount + added > ServiceLimits.maxWordsPerModel {
+            throw .badRequest(
+                "Adding \(added) new words would exceed the limit of \(ServiceLimits.maxWordsPerModel) entries per custom model (it has \(m.wordCount))")
+        }
+        return entries
+    }
+
+    /// `POST /v1/customizations/{id}/words`.
+    public func addWords(id: String, _ words: [WordEntry]) throws(ServiceError) {
+        try locked { () throws(ServiceError) in
+            let m = try model(id)
+            let entries = try validated(words, for: m)
+            guard !entries.isEmpty else { return }
+            m.merge(entries)
+            m.meta.lastModified = clock.stamp()
+        }
+    }
+
+    /// `PUT /v1/customizations/{id}/words/{word}`.
+    public func setWord(id: String, word: String, _ translation: Translation) throws(ServiceError) {
+        try addWords(id: id, [WordEntry(word: word, translation: translation.translation,
+                                        partOfSpeech: translation.partOfSpeech)])
+    }
+
+    /// `GET /v1/customizations/{id}/words`.
+    public func words(id: String) throws(ServiceError) -> [WordEntry] {
+        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).sortedWords }
+    }
+
+    func encodedWords(id: String) throws(ServiceError) -> [UInt8] {
+        try locked { () throws(ServiceError) -> [UInt8] in try model(id).encodedWords }
+    }
+
+    /// `GET /v1/customizations/{id}/words/{word}`.
+    public func word(id: String, word: String) throws(ServiceError) -> Translation {
+        try locked { () throws(ServiceError) -> Translation in
+            guard let t = try model(id).words[word] else { throw .wordNotFound(word) }
+            return t
+        }
+    }
+
+    /// `DELETE /v1/customizations/{id}/words/{word}`; a missing word is 400, as for get-word ([INF]).
+    public func deleteWord(id: String, word: String) throws(ServiceError) {
+        try locked { () throws(ServiceError) in
+            let m = try model(id)
+            guard m.removeWord(word) else { throw .wordNotFound(word) }
+            m.meta.lastModified = clock.stamp()
+        }
+    }
+
+    // MARK: Prompts (read-only: creating prompts is deprecated by the service)
+
+    public func prompts(id: String) throws(ServiceError) -> [Prompt] {
+        try locked { () throws(ServiceError) -> [Prompt] in try model(id).prompts }
+    }
+
+    public func prompt(id: String, promptID: String) throws(ServiceError) -> Prompt {
+        try locked { () throws(ServiceError) -> Prompt in
+            guard let p = try model(id).prompts.first(where: { $0.promptID == promptID }) else {
+                throw .badRequest("Prompt '\(promptID)' not found in custom model")
+            }
+            return p
+        }
+    }
+
+    public func deletePrompt(id: String, promptID: String) throws(ServiceError) {
+        try locked { () throws(ServiceError) in
+            let m = try model(id)
+            guard let i = m.prompts.firstIndex(where: { $0.promptID == promptID }) else {
+                throw .badRequest("Prompt '\(promptID)' not found in custom model")
+            }
+            m.prompts.remove(at: i)
+            m.meta.lastModified = clock.stamp()
+        }
+    }
+
+    // MARK: Seeding
+
+    /// Loads a model in the format of get-model (IBM's manual backup). Words go through the same checks as
+    /// add-words; the id and timestamps are kept when present (a fresh id if the id is taken or malformed);
+    /// `owner` always becomes this instance's. Returns the id used.
+    @discardableResult
+    public func importModel(_ source: CustomModel) throws(ServiceError) -> String {
+        let language = source.language ?? ServiceLimits.defaultLanguage
+        try rules.checkLanguage(language)
+        let name = source.name ?? ""
+        try rules.checkName(name)
+        try rules.checkDescription(source.description ?? "")
+        return try locked { () throws(ServiceError) -> String in
+            var id = source.customizationID.lowercased()
+            if !GUID.isWellFormed(id) || models[id] != nil { id = GUID.random() }
+            let now = clock.stamp()
+            let created = source.created ?? now
+            let meta = ModelMetadata(id: id, owner: owner, created: created,
+                                     lastModified: source.lastModified ?? created, name: name,
+                                     language: language, description: source.description ?? "")
+            let m = StoredModel(meta: meta, prompts: source.prompts ?? [])
+            m.merge(try validated(source.words ?? [], for: m))
+            models[id] = m
+            order.append(id)
+            return id
+        }
+    }
+
+    /// Number of models and of entries over all models.
+    public var counts: (models: Int, words: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (models.count, models.values.reduce(0) { $0 + $1.wordCount })
+    }
+
+    /// Ids in creation order.
+    public var modelIDs: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order
+    }
+
+    func wordCount(id: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return models[id]?.wordCount ?? 0
+    }
+
+    /// Sorted word keys of one model (for the churn's deterministic picks).
+    func sortedWordKeys(id: String) throws(ServiceError) -> [String] {
+        try locked { () throws(ServiceError) -> [String] in
+            try model(id).words.keys.sorted(by: WordEntry.serviceOrder)
+        }
+    }
+}
+

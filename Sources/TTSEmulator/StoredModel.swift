@@ -1,0 +1,74 @@
+import TTSAPI
+
+/// The stored form of a custom model's metadata (everything but words and prompts).
+struct ModelMetadata: Sendable {
+    var id: String
+    var owner: String
+    var created: String
+    var lastModified: String
+    var name: String
+    var language: String
+    var description: String
+
+    var customModel: CustomModel {
+        CustomModel(customizationID: id, name: name, language: language, owner: owner, created: created,
+                    lastModified: lastModified, description: description)
+    }
+}
+
+/// One custom model in memory. Not thread-safe: always used under its ``ServiceInstance``'s lock.
+///
+/// Words live in a dictionary (case-sensitive keys, overwrite on re-add); the service's sorted listing and
+/// its JSON are built once on read and cached until the next word change, so repeated get-model calls on
+/// a 20,000-word model cost a copy of bytes.
+final class StoredModel {
+    var meta: ModelMetadata
+    private(set) var words: [String: Translation]
+    var prompts: [Prompt]
+    private var encodedWordsCache: [UInt8]?
+
+    init(meta: ModelMetadata, words: [String: Translation] = [:], prompts: [Prompt] = []) {
+        self.meta = meta
+        self.words = words
+        self.prompts = prompts
+    }
+
+    var wordCount: Int { words.count }
+
+    /// Applies entries already validated by the caller (overwrite on re-add).
+    func merge(_ entries: [String: Translation]) {
+        guard !entries.isEmpty else { return }
+        words.merge(entries) { _, new in new }
+        encodedWordsCache = nil
+    }
+
+    func removeWord(_ word: String) -> Bool {
+        guard words.removeValue(forKey: word) != nil else { return false }
+        encodedWordsCache = nil
+        return true
+    }
+
+    var sortedWords: [WordEntry] {
+        words.keys.sorted(by: WordEntry.serviceOrder).map { key in
+            let t = words[key]!
+            return WordEntry(word: key, translation: t.translation, partOfSpeech: t.partOfSpeech)
+        }
+    }
+
+    /// `[{"word":...},...]` in service order (UTF-8 byte order: uppercase before lowercase).
+    var encodedWords: [UInt8] {
+        if let cached = encodedWordsCache { return cached }
+        var w = JSONWriter(capacity: words.count * 64 + 2)
+        w.raw("[")
+        var first = true
+        for key in words.keys.sorted(by: WordEntry.serviceOrder) {
+            if !first { w.raw(",") }
+            first = false
+            let t = words[key]!
+            w.entry(word: key, translation: t.translation, partOfSpeech: t.partOfSpeech)
+        }
+        w.raw("]")
+        encodedWordsCache = w.bytes
+        return w.bytes
+    }
+}
