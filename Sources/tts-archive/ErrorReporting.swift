@@ -47,6 +47,6 @@ enum ErrorReporting {
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("tts-archive: error: \(message)\n".utf8))
+        Output.stderr("tts-archive: error: \(message)")
     }
 }

@@ -9,8 +9,7 @@ enum Output {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        FileHandle.standardOutput.write(try encoder.encode(value))
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
     /// Left-aligned columns; numbers right-aligned. Width counts characters (CJK shows wider; acceptable).
@@ -26,18 +25,33 @@ enum Output {
         }
     }
 
+    /// Writes to stderr through stdio: unlike FileHandle.write, a closed pipe ends the process the usual
+    /// Unix way instead of trapping.
     static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        writeStderr(text + "\n")
     }
 }
 
 extension Output {
     /// A one-line progress display on stderr (terminals only), overwritten in place.
     static func progress(_ text: String) {
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        writeStderr("\r\u{1B}[K\(text)")
     }
 
     static func progressDone() {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        writeStderr("\r\u{1B}[K")
+    }
+}
+
+extension Output {
+    static func writeStderr(_ text: String) {
+        fflush(nil)  // keep stdout and stderr in order
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { return }
+            offset += n
+        }
     }
 }

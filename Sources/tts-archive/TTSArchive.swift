@@ -22,6 +22,7 @@ struct TTSArchive: AsyncParsableCommand {
             Snapshot.self,
             SnapshotsCommand.self,
             Show.self,
+            Diff.self,
             Tag.self,
             Forget.self,
             Check.self,

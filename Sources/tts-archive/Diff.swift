@@ -1,0 +1,129 @@
+import ArchiveCore
+import ArgumentParser
+import Foundation
+
+struct Diff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
+        discussion: """
+        FROM and TO are snapshot selectors (an id, latest, latest~N, a tag) or `live`, the current state of the
+        service instance (fetched, never recorded). --from-at/--to-at pick the last snapshot at or before a
+        time instead. With no sides, latest~1 is compared with latest; with one, it is compared with latest.
+
+        Models are matched by customization id; --match-by name matches by name and language instead (to compare
+        a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with
+        name/description changes; per word: added, removed, translation or part of speech changed, old -> new.
+        Within one source the cost follows the amount of change, not the size of the archive.
+
+        JSON (--json): {"from", "to", "match_by", "summary": {"models_added", "models_removed", "models_changed",
+        "words_added", "words_removed", "words_changed"}, "models": [{"change": "added|removed|changed",
+        "from_customization_id", "to_customization_id", "name", "language", "metadata": [{"field", "old",
+        "new"}], "words": [{"change", "word", "old": {"translation", "part_of_speech"}, "new": {...}}],
+        "prompts": [{"change", "prompt_id", "old", "new"}]}]}. Absent values are null or omitted.
+
+        EXAMPLES
+          tts-archive diff                               # last night's changes
+          tts-archive diff latest live                   # drift since the last snapshot
+          tts-archive diff --from-at 2026-11-14 latest --model "Medical terms"
+          tts-archive diff before-migration latest --stat
+          tts-archive diff latest live --service-name restore_target --match-by name
+          tts-archive diff latest~1 latest --json | jq '.summary.words_removed'
+
+        \(ServiceOptions.credentialsHelp)
+
+        EXIT STATUS
+          0   no differences
+          1   differences found
+          2   an error (bad selector, service error, I/O error)
+          3   the archive cannot be used
+          5   the service refused the credentials
+          64  invalid command line
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var service: ServiceOptions
+    @Argument(help: ArgumentHelp("Older side: a snapshot selector or `live`.", valueName: "from")) var from: String?
+    @Argument(help: ArgumentHelp("Newer side: a snapshot selector or `live`.", valueName: "to")) var to: String?
+    @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
+    @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
+    @Option(name: .customLong("match-by"), help: "Match models by `id` (default) or `name` (name and language).") var matchBy: String = "id"
+    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
+    @Option(help: "Only this language; repeatable.") var language: [String] = []
+    @Flag(help: "Counts per model instead of every word.") var stat = false
+    @Flag(name: .customLong("name-only"), help: "Only the changed models: marker, id, name.") var nameOnly = false
+    @Flag(help: "Print the documented JSON schema.") var json = false
+
+    func validate() throws {
+        if fromAt != nil, to != nil, from != nil { throw ValidationError("--from-at replaces FROM: give at most TO") }
+        guard ["id", "name"].contains(matchBy) else { throw ValidationError("--match-by takes id or name") }
+        if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
+    }
+
+    /// One side of the comparison.
+    enum Side { case snapshot(Int64), live }
+
+    func run() async throws {
+        let differences = try await reportingErrors { try await execute() }
+        if differences { throw ExitStatus.differences.exitCode }
+    }
+
+    private func execute() async throws -> Bool {
+        // Positional sides shift when --from-at/--to-at stand in for them.
+        var positional = [from, to].compactMap { $0 }
+        let fromSpec: String? = fromAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
+        let toSpec: String? = toAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
+        if !positional.isEmpty { throw ValidationError("too many sides: \(positional.joined(separator: " "))") }
+
+        let store = try archiveOptions.open(.read)
+        let reader = SnapshotReader(store)
+        func resolve(_ spec: String?, at: String?, fallback: SnapshotSelector) throws -> Side {
+            if let at { return .snapshot(try reader.resolve(SnapshotSelector.at(at))) }
+            if spec == "live" { return .live }
+            return .snapshot(try reader.resolve(try spec.map(SnapshotSelector.parse) ?? fallback))
+        }
+        let noSides = from == nil && to == nil && fromAt == nil && toAt == nil
+        let a = try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0))
+        let b = try resolve(toSpec, at: toAt, fallback: .latest(back: 0))
+        let filter = ModelFilter(languages: language, models: model)
+        let match: ContentDiff.MatchBy = matchBy == "name" ? .name : .id
+        let engine = SnapshotDiff(store)
+
+        let result: ArchiveDiff
+        switch (a, b) {
+        case let (.snapshot(x), .snapshot(y)):
+            result = try engine.between(x, y, filter: filter, matchBy: match)
+        case (.live, .live):
+            throw ValidationError("compare live with a snapshot, not with itself")
+        case let (.snapshot(x), .live), let (.live, .snapshot(x)):
+            let client = try service.makeClient()
+            do {
+                let live = try await LiveState.fetch(from: ServiceModelSource(client: client), filter: filter, concurrency: service.concurrency)
+                let snapshotFirst: Bool = if case .snapshot = a { true } else { false }
+                result = try engine.against(x, live: live, liveLabel: "live \(client.serviceURL)", snapshotFirst: snapshotFirst,
+                                            filter: filter, matchBy: match)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+
+        let format = DiffFormat(colour: Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        if json {
+            try Output.json(result)
+        } else if nameOnly {
+            if !result.models.isEmpty { print(format.nameOnly(result)) }
+        } else if stat {
+            print("diff \(result.from) -> \(result.to) (models matched by \(result.matchBy))")
+            if !result.models.isEmpty {
+                Output.table(["CHANGE", "CUSTOMIZATION ID", "LANGUAGE", "+WORDS", "-WORDS", "~WORDS", "METADATA", "NAME"],
+                             format.stat(result), numeric: [3, 4, 5])
+            }
+            print(format.summary(result.summary))
+        } else {
+            print(format.text(result))
+        }
+        return !result.summary.isEmpty
+    }
+}
