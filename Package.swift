@@ -86,6 +86,10 @@ let package = Package(
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
         .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]
+        ),
+        .testTarget(
             name: "TTSClientTests",
             dependencies: [
                 "TTSClient", "TTSAPI",
