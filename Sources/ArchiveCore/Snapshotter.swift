@@ -46,29 +46,19 @@ public struct SnapshotOptions: Sendable {
     }
 }
 
-/// The outcome of a snapshot run, as printed by `snapshot --json`.
+/// The outcome of a snapshot run, as printed by `snapshot --json`: the snapshot as recorded, plus what
+/// happened during the run. Fields of the record read through (`summary.words`).
+@dynamicMemberLookup
 public struct SnapshotSummary: Codable, Sendable, Equatable {
-    public var snapshotID: Int64
-    public var startedAt: String
-    public var finishedAt: String
-    public var source: String
-    public var scope: String
-    public var models: Int
-    public var words: Int
-    public var prompts: Int
-    public var modelsAdded: Int
-    public var modelsRemoved: Int
-    public var modelsChanged: Int
-    public var wordsAdded: Int
-    public var wordsRemoved: Int
-    public var wordsChanged: Int
-    public var digest: String
-    public var tags: [String]
+    public var snapshot: SnapshotRecord
     /// Models deleted on the service between listing and fetching: recorded as gone.
     public var goneDuringRun: [String]
     /// Models fetched again because they changed while the run was going.
     public var refetched: [String]
     public var requests: Int
+
+    public var snapshotID: Int64 { snapshot.id }
+    public subscript<T>(dynamicMember keyPath: KeyPath<SnapshotRecord, T>) -> T { snapshot[keyPath: keyPath] }
 }
 
 public struct SnapshotProgress: Sendable {
@@ -147,19 +137,15 @@ public enum Snapshotter {
                 }
             }
 
-            let totals = try writer.finish(finishedAt: Timestamp.now())
+            _ = try writer.finish(finishedAt: Timestamp.now())
             for tag in options.tags {
                 try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", writer.snapshotID, tag)
             }
-            let finishedAt: String = try db.scalar("SELECT finished_at FROM snapshots WHERE id = ?", writer.snapshotID)
+            guard let record = try SnapshotReader(db: db).snapshot(writer.snapshotID) else {
+                throw SQLiteError(code: 1, message: "snapshot \(writer.snapshotID) vanished before commit")
+            }
             try db.execute("COMMIT")
-            return SnapshotSummary(
-                snapshotID: writer.snapshotID, startedAt: startedAt, finishedAt: finishedAt, source: description.url,
-                scope: description.scope, models: totals.models, words: totals.words, prompts: totals.prompts,
-                modelsAdded: totals.modelsAdded, modelsRemoved: totals.modelsRemoved, modelsChanged: totals.modelsChanged,
-                wordsAdded: totals.wordsAdded, wordsRemoved: totals.wordsRemoved, wordsChanged: totals.wordsChanged,
-                digest: totals.digest, tags: options.tags.sorted(), goneDuringRun: goneCandidates.sorted(),
-                refetched: refetched.sorted(), requests: requests)
+            return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(), requests: requests)
         } catch {
             if db.isInTransaction { try? db.execute("ROLLBACK") }
             throw error
