@@ -16,15 +16,13 @@ public enum ContentHasher {
         return acc.bytes
     }
 
-    /// SHA-256 of one entry's canonical encoding.
-    static func entryHash(word: String, translation: String, partOfSpeech: String?, buffer: inout [UInt8]) -> [UInt8] {
+    /// SHA-256 of one entry's canonical encoding, as four big-endian 64-bit words (most significant first).
+    static func entryHash(word: String, translation: String, partOfSpeech: String?, buffer: inout [UInt8]) -> (UInt64, UInt64, UInt64, UInt64) {
         buffer.removeAll(keepingCapacity: true)
         append(word, to: &buffer)
         append(translation, to: &buffer)
         append(optional: partOfSpeech, to: &buffer)
-        var h = SHA256()
-        buffer.withUnsafeBufferPointer { h.update(bytes: $0) }
-        return h.finalize()
+        return buffer.withUnsafeBytes { SHA256.oneShot($0) }
     }
 
     /// Hash of a model's prompt metadata, in prompt_id byte order.
@@ -118,34 +116,28 @@ public struct MultisetHash: Sendable, Equatable {
 
     public init() {}
 
-    /// Little-endian limbs of a big-endian 32-byte value.
-    static func limbs(of bytes: [UInt8]) -> [UInt64] {
-        func limb(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 << 8 | UInt64(bytes[i * 8 + $1]) } }
-        return [limb(3), limb(2), limb(1), limb(0)]
-    }
-
     public mutating func add(_ w: WordEntry) {
         add(word: w.word, translation: w.translation, partOfSpeech: w.partOfSpeech)
     }
 
     public mutating func add(word: String, translation: String, partOfSpeech: String?) {
         let h = ContentHasher.entryHash(word: word, translation: translation, partOfSpeech: partOfSpeech, buffer: &scratch)
-        combine(Self.limbs(of: h), subtract: false)
+        combine((h.3, h.2, h.1, h.0), subtract: false)
     }
 
     public mutating func remove(word: String, translation: String, partOfSpeech: String?) {
         let h = ContentHasher.entryHash(word: word, translation: translation, partOfSpeech: partOfSpeech, buffer: &scratch)
-        combine(Self.limbs(of: h), subtract: true)
+        combine((h.3, h.2, h.1, h.0), subtract: true)
     }
 
     /// Adds another sum (the union of two multisets).
     public mutating func add(_ other: MultisetHash) {
-        combine([other.limbs.0, other.limbs.1, other.limbs.2, other.limbs.3], subtract: false)
+        combine(other.limbs, subtract: false)
     }
 
     /// Takes another sum away (removes a sub-multiset).
     public mutating func subtract(_ other: MultisetHash) {
-        combine([other.limbs.0, other.limbs.1, other.limbs.2, other.limbs.3], subtract: true)
+        combine(other.limbs, subtract: true)
     }
 
     /// Big-endian bytes of the sum.
@@ -160,22 +152,24 @@ public struct MultisetHash: Sendable, Equatable {
 
     public static func == (a: MultisetHash, b: MultisetHash) -> Bool { a.bytes == b.bytes }
 
-    private mutating func combine(_ x: [UInt64], subtract: Bool) {
-        var l = [limbs.0, limbs.1, limbs.2, limbs.3]
-        var carry: UInt64 = 0
-        for i in 0..<4 {
-            if subtract {
-                let (d1, o1) = l[i].subtractingReportingOverflow(x[i])
-                let (d2, o2) = d1.subtractingReportingOverflow(carry)
-                l[i] = d2
-                carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-            } else {
-                let (s1, o1) = l[i].addingReportingOverflow(x[i])
-                let (s2, o2) = s1.addingReportingOverflow(carry)
-                l[i] = s2
-                carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-            }
+    /// Adds or subtracts a 256-bit value given as little-endian limbs, with carry/borrow.
+    private mutating func combine(_ x: (UInt64, UInt64, UInt64, UInt64), subtract: Bool) {
+        if subtract {
+            let (r0, b0) = limbs.0.subtractingReportingOverflow(x.0)
+            let (t1, b1a) = limbs.1.subtractingReportingOverflow(x.1)
+            let (r1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
+            let (t2, b2a) = limbs.2.subtractingReportingOverflow(x.2)
+            let (r2, b2b) = t2.subtractingReportingOverflow(b1a || b1b ? 1 : 0)
+            let r3 = limbs.3 &- x.3 &- (b2a || b2b ? 1 : 0)
+            limbs = (r0, r1, r2, r3)
+        } else {
+            let (r0, c0) = limbs.0.addingReportingOverflow(x.0)
+            let (t1, c1a) = limbs.1.addingReportingOverflow(x.1)
+            let (r1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
+            let (t2, c2a) = limbs.2.addingReportingOverflow(x.2)
+            let (r2, c2b) = t2.addingReportingOverflow(c1a || c1b ? 1 : 0)
+            let r3 = limbs.3 &+ x.3 &+ (c2a || c2b ? 1 : 0)
+            limbs = (r0, r1, r2, r3)
         }
-        limbs = (l[0], l[1], l[2], l[3])
     }
 }

@@ -34,7 +34,7 @@ public struct SHA256: Sendable {
             if buffer.count == 64 { compress(buffer); buffer.removeAll(keepingCapacity: true) }
         }
         while bytes.count - i >= 64 {
-            compress(UnsafeBufferPointer(rebasing: bytes[i..<(i + 64)]))
+            compress(UnsafeRawPointer(bytes.baseAddress! + i))
             i += 64
         }
         while i < bytes.count { buffer.append(bytes[i]); i += 1 }
@@ -81,28 +81,67 @@ public struct SHA256: Sendable {
     ]
 
     private mutating func compress<Block: RandomAccessCollection>(_ block: Block) where Block.Element == UInt8, Block.Index == Int {
-        var w = [UInt32](repeating: 0, count: 64)
-        let base = block.startIndex
-        for t in 0..<16 {
-            let i = base + t * 4
-            w[t] = UInt32(block[i]) << 24 | UInt32(block[i + 1]) << 16 | UInt32(block[i + 2]) << 8 | UInt32(block[i + 3])
+        var copy = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &copy) { raw in
+            for (i, b) in block.enumerated() { raw[i] = b }
+            compress(UnsafeRawPointer(raw.baseAddress!))
         }
-        for t in 16..<64 {
-            let s0 = w[t - 15].rotr(7) ^ w[t - 15].rotr(18) ^ (w[t - 15] >> 3)
-            let s1 = w[t - 2].rotr(17) ^ w[t - 2].rotr(19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+    }
+
+    /// One 64-byte block. The message schedule lives on the stack: this runs once per word entry when the
+    /// archive hashes content, so a heap allocation here would dominate.
+    private mutating func compress(_ block: UnsafeRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for t in 0..<16 {
+                let b = block + t * 4
+                w[t] = UInt32(b.load(as: UInt8.self)) << 24 | UInt32(b.load(fromByteOffset: 1, as: UInt8.self)) << 16
+                    | UInt32(b.load(fromByteOffset: 2, as: UInt8.self)) << 8 | UInt32(b.load(fromByteOffset: 3, as: UInt8.self))
+            }
+            for t in 16..<64 {
+                let s0 = w[t - 15].rotr(7) ^ w[t - 15].rotr(18) ^ (w[t - 15] >> 3)
+                let s1 = w[t - 2].rotr(17) ^ w[t - 2].rotr(19) ^ (w[t - 2] >> 10)
+                w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, h) = state
+            SHA256.k.withUnsafeBufferPointer { k in
+                for t in 0..<64 {
+                    let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
+                    let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                }
+            }
+            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
         }
-        var (a, b, c, d, e, f, g, h) = state
-        for t in 0..<64 {
-            let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
-            let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+    }
+
+    /// SHA-256 of a contiguous buffer as four big-endian 64-bit words, without touching the heap.
+    public static func oneShot(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        var h = SHA256()
+        var offset = 0
+        while bytes.count - offset >= 64 {
+            h.compress(bytes.baseAddress! + offset)
+            offset += 64
         }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+        // The tail and padding fit in at most two blocks, built on the stack.
+        var tail = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                    UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &tail) { t in
+            let rest = bytes.count - offset
+            if rest > 0 { t.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: rest) }
+            t[rest] = 0x80
+            let total = rest + 1 + 8 <= 64 ? 64 : 128
+            let bits = UInt64(bytes.count) &* 8
+            for i in 0..<8 { t[total - 1 - i] = UInt8(truncatingIfNeeded: bits >> UInt64(i * 8)) }
+            h.compress(UnsafeRawPointer(t.baseAddress!))
+            if total == 128 { h.compress(UnsafeRawPointer(t.baseAddress! + 64)) }
+        }
+        let s = h.state
+        return (UInt64(s.0) << 32 | UInt64(s.1), UInt64(s.2) << 32 | UInt64(s.3),
+                UInt64(s.4) << 32 | UInt64(s.5), UInt64(s.6) << 32 | UInt64(s.7))
     }
 }
 

@@ -25,4 +25,19 @@ import Testing
         #expect(SHA256.hex(SHA256.hash(String(repeating: "a", count: 1_000_000)))
             == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test func oneShotMatchesStreamingAtEveryPaddingBoundary() {
+        for length in 0...200 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var h = SHA256()
+            h.update(bytes)
+            let streamed = h.finalize()
+            let words = bytes.withUnsafeBytes { SHA256.oneShot($0) }
+            var fromWords: [UInt8] = []
+            for w in [words.0, words.1, words.2, words.3] {
+                for shift in stride(from: 56, through: 0, by: -8) { fromWords.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+            }
+            #expect(fromWords == streamed, "length \(length)")
+        }
+    }
 }
