@@ -170,17 +170,20 @@ struct JSONScanner {
     private mutating func string() throws(JSONScanError) -> String {
         guard next() == UInt8(ascii: "\"") else { throw .syntax }
         let start = i
+        var ascii = true
         while i < b.count {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 defer { i += 1 }
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) else {
-                    throw .syntax
-                }
+                let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+                // Pure ASCII needs no validation (the generic validating initialiser is the slow part).
+                if ascii { return String(decoding: raw, as: UTF8.self) }
+                guard let s = String(validating: raw, as: UTF8.self) else { throw .syntax }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw .syntax }
+            if c >= 0x80 { ascii = false }
             i += 1
         }
         // Slow path: escapes present.
