@@ -30,7 +30,7 @@ struct CustomizationAPI {
             return .json(200, try instance.encodedModel(id: id))
         case (.model(let id), "POST"):
             // The SDK sends `{}` for an update without arguments; an empty body means the same.
-            let request = body.isEmpty ? UpdateModelRequest() : try Self.decode(UpdateModelRequest.self, body)
+            let request = body.isEmpty ? UpdateModelRequest() : try WordListParser.parseUpdate(body)
             try instance.updateModel(id: id, request)
             return .emptyObject
         case (.model(let id), "DELETE"):
@@ -43,7 +43,8 @@ struct CustomizationAPI {
             w.raw("}")
             return .json(200, w.bytes)
         case (.words(let id), "POST"):
-            try instance.addWords(id: id, try Self.decode(WordList.self, body).words)
+            guard !body.isEmpty else { throw .badRequest("The request body is empty; a JSON object is required") }
+            try instance.addWords(id: id, try WordListParser.parse(body))
             return .emptyObject
         case (.word(let id, let word), "GET"):
             let t = try instance.word(id: id, word: word)

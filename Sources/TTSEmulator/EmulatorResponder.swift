@@ -158,8 +158,8 @@ struct EmulatorResponder: HTTPResponder {
             return Self.iamError("BXNIM0415E", "Provided API key could not be found")
         }
         var w = JSONWriter()
+        w.raw("{")
         w.field("access_token", token.accessToken, first: true)
-        w.bytes.insert(UInt8(ascii: "{"), at: 0)
         w.field("refresh_token", "not_supported")
         w.raw(",\"ims_user_id\":")
         w.number(1_000_001)
@@ -196,15 +196,15 @@ struct EmulatorResponder: HTTPResponder {
               let token = store.issueToken(forAPIKey: key)
         else {
             var w = JSONWriter()
+            w.raw("{")
             w.field("_messageCode_", "401", first: true)
-            w.bytes.insert(UInt8(ascii: "{"), at: 0)
             w.field("message", "Invalid username or password")
             w.raw("}")
             return .json(401, w.bytes)
         }
         var w = JSONWriter()
+        w.raw("{")
         w.field("_messageCode_", "200", first: true)
-        w.bytes.insert(UInt8(ascii: "{"), at: 0)
         w.field("message", "Success")
         w.field("token", token.accessToken)
         w.raw("}")

@@ -7,7 +7,13 @@ extension ServiceInstance {
     /// `{"customizations": [...]}` with full models. Returns the ids used, in load order.
     @discardableResult
     public func seed(from directory: URL) throws -> [String] {
-        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+        let entries: [URL]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+        } catch {
+            throw EmulatorConfigurationError("cannot read the seed directory \(directory.path): it does not exist or is not a readable directory")
+        }
+        let files = entries
             .filter { $0.pathExtension.lowercased() == "json" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         var ids: [String] = []

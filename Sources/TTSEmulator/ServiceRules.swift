@@ -41,14 +41,16 @@ public struct ServiceRules: Sendable, Equatable {
     /// Per-entry checks (reference §5.3, §4.2). Messages are [ND]; they name the offending word.
     func checkEntry(word: String, translation: String, partOfSpeech: String?, language: String) throws(ServiceError) {
         if word.isEmpty { throw .badRequest("A word must not be empty") }
-        if word.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
+        if Self.containsWhitespace(word) {
             throw .badRequest("The word '\(word)' must not contain white space")
         }
-        if word.unicodeScalars.count > ServiceLimits.maxWordLength {
+        // UTF-8 length bounds the scalar count, so most entries skip the decoding count.
+        if word.utf8.count > ServiceLimits.maxWordLength, word.unicodeScalars.count > ServiceLimits.maxWordLength {
             throw .badRequest("The word '\(word)' exceeds the maximum length of \(ServiceLimits.maxWordLength) characters")
         }
         if translation.isEmpty { throw .badRequest("The translation of the word '\(word)' must not be empty") }
-        if translation.unicodeScalars.count > ServiceLimits.maxTranslationLength {
+        if translation.utf8.count > ServiceLimits.maxTranslationLength,
+           translation.unicodeScalars.count > ServiceLimits.maxTranslationLength {
             throw .badRequest(
                 "The translation of the word '\(word)' exceeds the maximum length of \(ServiceLimits.maxTranslationLength) characters")
         }
@@ -58,5 +60,13 @@ public struct ServiceRules: Sendable, Equatable {
                 throw .badRequest("Invalid part_of_speech '\(pos)' for the word '\(word)'")
             }
         }
+    }
+
+    /// ASCII bytes are checked directly; only non-ASCII scalars need a Unicode property lookup.
+    static func containsWhitespace(_ s: String) -> Bool {
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            return s.utf8.contains { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        }
+        return s.unicodeScalars.contains { $0.properties.isWhitespace }
     }
 }

@@ -19,6 +19,8 @@ struct Emulator: AsyncParsableCommand {
               --generate models=100,words=20000,seed=7
           tts-archive emulator --seed-dir ./backup \\
               --fault-rate 429=0.05,503=0.05,drop=0.02 --fault-seed 1
+          tts-archive emulator --port 0 --fail-request 3=503 \\
+              --fail-next 2:PUT:/v1/customizations:429 --retry-after 0
           curl -u apikey:source-key -d '{"seed":2,"spec":"night"}' \\
               http://127.0.0.1:9443/_emulator/churn
 
@@ -65,6 +67,9 @@ struct Emulator: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fail /v1 request number N with a 500 (repeatable; N or N=STATUS|drop).", valueName: "N"))
     var failRequest: [String] = []
 
+    @Option(help: ArgumentHelp("Fail the next COUNT /v1 requests matching METHOD (* = any) and a raw path prefix, with a 500 or FAULT (repeatable).", valueName: "COUNT:METHOD:PATH[:FAULT]"))
+    var failNext: [String] = []
+
     @Flag(help: "Log one line per request to standard error (never credentials).")
     var logRequests = false
 
@@ -76,11 +81,21 @@ struct Emulator: AsyncParsableCommand {
         if apiKeys.contains(where: \.isEmpty) { throw ValidationError("--apikey must not be empty") }
     }
 
+    /// `3:PUT:/v1/customizations` or `1:*:/v1/:drop`.
+    static func parseFailNext(_ spec: String) throws -> FaultRule {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (3...4).contains(parts.count), let count = Int(parts[0]), count > 0, parts[2].hasPrefix("/"),
+              let fault = parts.count == 4 ? Fault(parts[3]) : .status(500)
+        else { throw EmulatorConfigurationError("invalid --fail-next '\(spec)': use COUNT:METHOD:PATH[:STATUS|drop]") }
+        return FaultRule(method: parts[1] == "*" ? nil : parts[1], pathPrefix: parts[2], remaining: count, fault: fault)
+    }
+
     func run() async throws {
         var faults = FaultPlan(latencyMilliseconds: latencyMs, retryAfterSeconds: retryAfter, seed: faultSeed)
         var rules = ServiceRules(strictNames: strictNames)
         let generatorSpec: GeneratorSpec?
         var pinned: [(Int, Fault)] = []
+        var targeted: [FaultRule] = []
         do {
             if let faultRate { try faults.setRates(faultRate) }
             if let languages { rules.languages = Set(languages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
@@ -92,6 +107,7 @@ struct Emulator: AsyncParsableCommand {
                 }
                 pinned.append((n, fault))
             }
+            for spec in failNext { targeted.append(try Self.parseFailNext(spec)) }
         } catch let e as EmulatorConfigurationError {
             throw ValidationError(e.description)
         }
@@ -100,6 +116,7 @@ struct Emulator: AsyncParsableCommand {
             host: host, port: port, apiKeys: apiKeys, tokenLifetime: tokenLifetime, rules: rules, faults: faults,
             logRequests: logRequests, handlesSignals: true))
         for (n, fault) in pinned { server.faults.failRequest(number: n, with: fault) }
+        for rule in targeted { server.faults.addRule(rule) }
         do {
             if let seedDir { try server.seed(from: URL(fileURLWithPath: seedDir, isDirectory: true)) }
             if let generatorSpec { try server.generate(generatorSpec) }

@@ -203,3 +203,24 @@ def test_configuration_from_environment(emulator_url, monkeypatch, tmp_path):
     cid = tts.create_custom_model("from env").get_result()["customization_id"]
     assert cid in [m["customization_id"] for m in tts.list_custom_models().get_result()["customizations"]]
     tts.delete_custom_model(cid)
+
+
+def test_injected_faults_and_sdk_retries(tmp_path):
+    """A second, open emulator whose first two list calls fail with 503 (Retry-After: 0)."""
+    import subprocess
+    from conftest import BIN
+    proc = subprocess.Popen([BIN, "emulator", "--port", "0", "--retry-after", "0",
+                             "--fail-next", "2:GET:/v1/customizations:503"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        from ibm_cloud_sdk_core.authenticators import NoAuthAuthenticator
+        tts = TextToSpeechV1(authenticator=NoAuthAuthenticator())
+        tts.set_service_url(url)
+        with pytest.raises(ApiException) as e:
+            tts.list_custom_models()
+        assert e.value.status_code == 503
+        tts.enable_retries(max_retries=2, retry_interval=0.1)
+        assert tts.list_custom_models().get_result() == {"customizations": []}  # 503, then retried to 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
