@@ -121,15 +121,16 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Checks every entry against the rules and the 20,000 limit before anything changes
     /// (all-or-nothing, reference [INF]); duplicates within one request: last wins.
-    private func validated(_ words: [WordEntry], for m: StoredModel) throws(ServiceError) -> [String: Translation] {
-        var entries: [String: Translation] = [:]
+    private func validated(_ words: [WordEntry], for m: StoredModel) throws(ServiceError) -> [WordKey: Translation] {
+        var entries: [WordKey: Translation] = [:]
         entries.reserveCapacity(words.count)
         var added = 0
         for e in words {
             try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech,
                                  language: m.meta.language)
             let t = Translation(translation: e.translation, partOfSpeech: e.partOfSpeech)
-            if entries.updateValue(t, forKey: e.word) == nil, m.words[e.word] == nil { added += 1 }
+            let key = WordKey(e.word)
+            if entries.updateValue(t, forKey: key) == nil, m.words[key] == nil { added += 1 }
         }
         if m.wordCount + added > ServiceLimits.maxWordsPerModel {
             throw .badRequest(
@@ -167,7 +168,7 @@ public final class ServiceInstance: @unchecked Sendable {
     /// `GET /v1/customizations/{id}/words/{word}`.
     public func word(id: String, word: String) throws(ServiceError) -> Translation {
         try locked { () throws(ServiceError) -> Translation in
-            guard let t = try model(id).words[word] else { throw .wordNotFound(word) }
+            guard let t = try model(id).words[WordKey(word)] else { throw .wordNotFound(word) }
             return t
         }
     }
@@ -258,7 +259,7 @@ public final class ServiceInstance: @unchecked Sendable {
     /// Sorted word keys of one model (for the churn's deterministic picks).
     func sortedWordKeys(id: String) throws(ServiceError) -> [String] {
         try locked { () throws(ServiceError) -> [String] in
-            try model(id).words.keys.sorted(by: WordEntry.serviceOrder)
+            try model(id).words.keys.map(\.text).sorted(by: WordEntry.serviceOrder)
         }
     }
 }

@@ -18,16 +18,16 @@ struct ModelMetadata: Sendable {
 
 /// One custom model in memory. Not thread-safe: always used under its ``ServiceInstance``'s lock.
 ///
-/// Words live in a dictionary (case-sensitive keys, overwrite on re-add); the service's sorted listing and
+/// Words live in a dictionary keyed by exact bytes (case- and normalization-sensitive, overwrite on re-add); the service's sorted listing and
 /// its JSON are built once on read and cached until the next word change, so repeated get-model calls on
 /// a 20,000-word model cost a copy of bytes.
 final class StoredModel {
     var meta: ModelMetadata
-    private(set) var words: [String: Translation]
+    private(set) var words: [WordKey: Translation]
     var prompts: [Prompt]
     private var encodedWordsCache: [UInt8]?
 
-    init(meta: ModelMetadata, words: [String: Translation] = [:], prompts: [Prompt] = []) {
+    init(meta: ModelMetadata, words: [WordKey: Translation] = [:], prompts: [Prompt] = []) {
         self.meta = meta
         self.words = words
         self.prompts = prompts
@@ -36,22 +36,22 @@ final class StoredModel {
     var wordCount: Int { words.count }
 
     /// Applies entries already validated by the caller (overwrite on re-add).
-    func merge(_ entries: [String: Translation]) {
+    func merge(_ entries: [WordKey: Translation]) {
         guard !entries.isEmpty else { return }
         words.merge(entries) { _, new in new }
         encodedWordsCache = nil
     }
 
     func removeWord(_ word: String) -> Bool {
-        guard words.removeValue(forKey: word) != nil else { return false }
+        guard words.removeValue(forKey: WordKey(word)) != nil else { return false }
         encodedWordsCache = nil
         return true
     }
 
     var sortedWords: [WordEntry] {
-        words.keys.sorted(by: WordEntry.serviceOrder).map { key in
+        words.keys.sorted { WordEntry.serviceOrder($0.text, $1.text) }.map { key in
             let t = words[key]!
-            return WordEntry(word: key, translation: t.translation, partOfSpeech: t.partOfSpeech)
+            return WordEntry(word: key.text, translation: t.translation, partOfSpeech: t.partOfSpeech)
         }
     }
 
@@ -61,11 +61,11 @@ final class StoredModel {
         var w = JSONWriter(capacity: words.count * 64 + 2)
         w.raw("[")
         var first = true
-        for key in words.keys.sorted(by: WordEntry.serviceOrder) {
+        for key in words.keys.sorted(by: { WordEntry.serviceOrder($0.text, $1.text) }) {
             if !first { w.raw(",") }
             first = false
             let t = words[key]!
-            w.entry(word: key, translation: t.translation, partOfSpeech: t.partOfSpeech)
+            w.entry(word: key.text, translation: t.translation, partOfSpeech: t.partOfSpeech)
         }
         w.raw("]")
         encodedWordsCache = w.bytes
