@@ -1,0 +1,141 @@
+import ArchiveCore
+import Foundation
+import TestSupport
+import Testing
+import TTSEmulator
+
+/// Runs the built CLI with a clean environment (no credentials, a private HOME and working directory).
+struct CLI {
+    let dir: TempDir
+    var archive: String { dir.path("archive.sqlite") }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cliBinary!)
+        p.arguments = args
+        p.currentDirectoryURL = dir.url
+        p.environment = ["HOME": dir.path("home"), "PATH": "/usr/bin:/bin"].merging(env) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite(.enabled(if: cliBinary != nil, "needs the built tts-archive binary"))
+struct CLITests {
+    let cli: CLI
+    init() throws { cli = CLI(dir: try TempDir()) }
+
+    /// A failure is exactly one line on stderr, prefixed, with the given status.
+    func expectOneLineError(_ r: CLI.Result, status: Int32, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status == status, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.hasPrefix("tts-archive: error: "), sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func badArchivesAreRefusedWithExit3AndLeftUntouched() throws {
+        expectOneLineError(try cli.run(["info", "--archive", cli.archive]), status: 3, containing: "no archive at")
+        let junk = cli.dir.path("junk.sqlite")
+        try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
+        expectOneLineError(try cli.run(["snapshots", "--archive", junk]), status: 3, containing: "not a tts-archive archive")
+        #expect(try String(contentsOfFile: junk, encoding: .utf8) == "not a database at all, just text")
+        // A truncated archive.
+        _ = try ArchiveStore(path: cli.archive, access: .write)
+        let truncated = cli.dir.path("truncated.sqlite")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cli.archive))
+        try bytes.prefix(1000).write(to: URL(fileURLWithPath: truncated))
+        let r = try cli.run(["snapshots", "--archive", truncated])
+        #expect(r.status == 3, "stderr: \(r.stderr)")
+    }
+
+    @Test func newerSchemaIsRefused() throws {
+        let store = try ArchiveStore(path: cli.archive, access: .write)
+        try store.db.run("INSERT INTO schema_migrations VALUES ('9999_future', 'x', 'now')")
+        expectOneLineError(try cli.run(["snapshots", "--archive", cli.archive]), status: 3, containing: "newer version")
+    }
+
+    @Test func selectorsAndTimesExplainWhatExists() async throws {
+        let store = try ArchiveStore(path: cli.archive, access: .write)
+        expectOneLineError(try cli.run(["show", "latest", "--archive", cli.archive]), status: 2, containing: "no snapshots yet")
+        let source = try await Self.importedFolder(cli.dir)
+        _ = try await Snapshotter.run(store: store, source: source, options: SnapshotOptions(tags: ["t"]))
+        _ = try await Snapshotter.run(store: store, source: source, options: SnapshotOptions(tags: ["t"]))
+        expectOneLineError(try cli.run(["show", "42", "--archive", cli.archive]), status: 2, containing: "snapshots are 1…2")
+        expectOneLineError(try cli.run(["show", "t", "--archive", cli.archive]), status: 2, containing: "names 2 snapshots")
+        expectOneLineError(try cli.run(["diff", "--from-at", "last tuesday", "--archive", cli.archive]), status: 2, containing: "not an ISO 8601")
+        expectOneLineError(try cli.run(["show", "--at", "1999-01-01", "--archive", cli.archive]), status: 2, containing: "first snapshot finished at")
+        // diff(1) statuses: 0 for no differences.
+        #expect(try cli.run(["diff", "1", "2", "--archive", cli.archive]).status == 0)
+        #expect(try cli.run(["show", "1", "--bogus-flag", "--archive", cli.archive]).status == 64)
+    }
+
+    @Test func serviceFailuresAreOneLineAndLeaveTheArchiveAlone() async throws {
+        // No credentials anywhere.
+        expectOneLineError(try cli.run(["snapshot", "--archive", cli.archive]), status: 2, containing: "URL")
+        // Unreachable service.
+        let r = try cli.run(["snapshot", "--archive", cli.archive, "--url", "http://127.0.0.1:9", "--auth-type", "noAuth", "--max-attempts", "1"])
+        expectOneLineError(r, status: 2, containing: "connection refused")
+        #expect(try SnapshotReader(ArchiveStore(path: cli.archive, access: .read)).all().isEmpty)
+
+        // Wrong credentials: exit 5, and the key appears nowhere.
+        let secret = "fake-key-5d41402abc4b2a76b9719d911017c592"
+        let server = EmulatorServer(configuration: EmulatorConfiguration(apiKeys: ["the-right-key"]))
+        let url = try await server.start()
+        defer { Task { await server.stop() } }
+        let denied = try cli.run(["snapshot", "--archive", cli.archive],
+                                 env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": secret,
+                                       "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
+        expectOneLineError(denied, status: 5, containing: "API key could not be found")
+        #expect(!denied.stdout.contains(secret) && !denied.stderr.contains(secret))
+        let raw = try Data(contentsOf: URL(fileURLWithPath: cli.archive))
+        #expect(raw.range(of: Data(secret.utf8)) == nil)
+
+        // The right key works, and the run lock turns a concurrent writer away with exit 4.
+        let ok = try cli.run(["snapshot", "--archive", cli.archive, "--json"],
+                             env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": "the-right-key",
+                                   "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        #expect(ok.stdout.contains("\"digest\""))
+        let lock = try ArchiveLock(archivePath: cli.archive, purpose: "test holder")
+        let busy = try cli.run(["snapshot", "--archive", cli.archive],
+                               env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": "the-right-key",
+                                     "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
+        withExtendedLifetime(lock) {}
+        expectOneLineError(busy, status: 4, containing: "in use by another run (pid \(getpid()), test holder")
+        await server.stop()
+    }
+
+    @Test func everyCommandDocumentsItsExitStatus() throws {
+        let root = try cli.run(["--help"])
+        #expect(root.status == 0 && root.stdout.contains("EXIT STATUS"))
+        for command in ["snapshot", "snapshots", "show", "diff", "tag", "forget", "check", "export", "import",
+                        "archive-backup", "info", "models", "emulator", "demo"] {
+            let help = try cli.run(["help", command])
+            #expect(help.stdout.contains("EXIT STATUS"), "\(command) --help lacks EXIT STATUS")
+            #expect(help.stdout.contains("EXAMPLES") || help.stdout.contains("tts-archive \(command)"), "\(command) --help lacks examples")
+        }
+        #expect(try cli.run(["--version"]).stdout.hasPrefix("0."))
+    }
+
+    /// A folder of two exported models, as a snapshot source.
+    static func importedFolder(_ dir: TempDir) async throws -> DirectorySource {
+        let folder = dir.path("import")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data(#"{"customization_id":"a1","name":"A","language":"en-US","words":[{"word":"IEEE","translation":"I triple E"}],"prompts":[]}"#.utf8)
+            .write(to: URL(fileURLWithPath: folder + "/a1.json"))
+        return try DirectorySource(directory: folder)
+    }
+}
