@@ -130,6 +130,25 @@ struct CLITests {
         #expect(try cli.run(["--version"]).stdout.hasPrefix("0."))
     }
 
+    @Test func aBinaryCopiedAloneStillCreatesArchives() async throws {
+        // migrations/ is compiled in: nothing next to the binary or in the source tree is needed.
+        let lonely = cli.dir.path("bin/tts-archive")
+        try FileManager.default.createDirectory(atPath: cli.dir.path("bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: cliBinary!, toPath: lonely)
+        _ = try await Self.importedFolder(cli.dir)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: lonely)
+        p.arguments = ["import", cli.dir.path("import"), "--archive", cli.dir.path("elsewhere/new.sqlite")]
+        p.currentDirectoryURL = URL(fileURLWithPath: "/")
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let store = try ArchiveStore(path: cli.dir.path("elsewhere/new.sqlite"), access: .read)
+        #expect(try store.info().migrations.count >= 2)
+        #expect(try SnapshotReader(store).all().count == 1)
+    }
+
     /// A folder of two exported models, as a snapshot source.
     static func importedFolder(_ dir: TempDir) async throws -> DirectorySource {
         let folder = dir.path("import")
