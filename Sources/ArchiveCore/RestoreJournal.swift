@@ -87,16 +87,6 @@ final class RestoreJournal: @unchecked Sendable {
         }
     }
 
-    /// Target ids any run of this archive has created or adopted for the target: never adopted twice.
-    func claimedTargetIDs(target: String) throws -> Set<String> {
-        try locked {
-            Set(try db.query("""
-                SELECT m.target_id FROM restore_models m JOIN restore_runs r ON r.id = m.run
-                WHERE r.target = ? AND m.target_id IS NOT NULL AND m.action <> 'update'
-                """, target) { $0.text(0) ?? "" })
-        }
-    }
-
     func setStatus(run: Int64, source: String, _ status: String, message: String? = nil) throws {
         try locked {
             try db.run("UPDATE restore_models SET status = ?, message = ? WHERE run = ? AND source_id = ?", status, message, run, source)

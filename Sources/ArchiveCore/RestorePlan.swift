@@ -79,13 +79,12 @@ public struct RestorePlan: Codable, Sendable, Equatable {
     public var requests: Int { items.reduce(0) { $0 + $1.requests } }
     public var words: Int { items.filter { $0.action != .skip }.reduce(0) { $0 + $1.words } }
 
-    /// Builds the plan. Throws ``RestoreError/targetNotEmpty`` under `existing: fail` when the target has models.
-    /// `claimed` are target ids this archive's journal already owns (a resumed run's own models), which never
-    /// count as the target's.
+    /// Builds the plan. Throws ``RestoreError/targetNotEmpty`` under `existing: fail` when the target has models
+    /// (models of an earlier restore count too: a resumed run follows its journal, not a new plan).
     public static func make(snapshotID: Int64, target: String, snapshotModels: [CustomModel], targetModels: [CustomModel],
-                            options: RestoreOptions, claimed: Set<String> = []) throws -> RestorePlan {
+                            options: RestoreOptions) throws -> RestorePlan {
         let selected = snapshotModels.filter(options.filter.matches)
-        let foreign = targetModels.filter { !claimed.contains($0.customizationID) }
+        let foreign = targetModels
         func key(_ name: String?, _ language: String?) -> String { (name ?? "") + "\u{0}" + (language ?? "") }
         var byKey: [String: [CustomModel]] = [:]
         for m in foreign { byKey[key(m.name, m.language), default: []].append(m) }

@@ -28,7 +28,7 @@ public struct Restorer: Sendable {
         let models = try reader.models(snapshot)
         let current = try await client.listModels()
         return try RestorePlan.make(snapshotID: snapshot, target: target, snapshotModels: models, targetModels: current,
-                                    options: options, claimed: try journal.claimedTargetIDs(target: target))
+                                    options: options)
     }
 
     /// Runs (or resumes) a restore. `resume` names a run; without it an unfinished run of the same snapshot into

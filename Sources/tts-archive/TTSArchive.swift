@@ -23,6 +23,8 @@ struct TTSArchive: AsyncParsableCommand {
             SnapshotsCommand.self,
             Show.self,
             Diff.self,
+            Restore.self,
+            Restores.self,
             Tag.self,
             Forget.self,
             Check.self,
