@@ -113,6 +113,27 @@ import TTSEmulator
         }
     }
 
+    @Test func existingUpdateAddsWordsIntoTheSameNameModel() async throws {
+        try await Self.withInstances { live, target, targetInstance in
+            _ = try Self.sourceInstance(live).generate(GeneratorSpec(models: 2, words: 100, seed: 13, languages: ["en-US"]))
+            let snapshot = try await live.snapshot().snapshotID
+            let first = try SnapshotReader(live.store).models(in: snapshot)[0]
+            let existing = try targetInstance.createModel(CreateModelRequest(name: first.name!, language: first.language, description: "old"))
+            try targetInstance.addWords(id: existing, [WordEntry(word: "zzextra", translation: "extra")])
+
+            let report = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(existing: .update))
+            #expect(report.status == "complete")
+            #expect(report.models.first { $0.sourceID == first.customizationID }?.targetID == existing)
+            #expect(targetInstance.counts.models == 2)
+            let updated = try targetInstance.model(id: existing)
+            #expect(updated.description == first.description)
+            #expect(updated.words?.count == (first.words?.count ?? 0) + 1)
+            // The word that was only in the target is a difference verify reports (the CLI exits 1).
+            #expect(report.verification?.differences.summary.wordsAdded == 1)
+            #expect(report.verification?.differences.summary.wordsRemoved == 0)
+        }
+    }
+
     @Test func aRejectedEntryIsIsolatedAndTheRestIsRestored() async throws {
         try await Self.withInstances { live, target, targetInstance in
             // The service refuses words with white space; a scripted source lets the snapshot hold one.
