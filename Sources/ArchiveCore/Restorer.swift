@@ -95,7 +95,7 @@ public struct Restorer: Sendable {
             var targetID = row.targetID
             switch row.action {
             case .update:
-                if row.status == "pending" {
+                if row.batchesDone == 0 {  // setting the description again is harmless
                     try await client.updateModel(id: row.targetID!, UpdateModelRequest(description: source.description))
                     try journal.setStatus(run: run.id, source: row.sourceID, "created")
                 }

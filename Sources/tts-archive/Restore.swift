@@ -53,6 +53,7 @@ struct Restore: AsyncParsableCommand {
         guard ExistingPolicy(rawValue: existing) != nil else { throw ValidationError("--existing takes fail, skip, update or replace") }
         guard RestoreMode(rawValue: mode) != nil else { throw ValidationError("--mode takes batch or single") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if resume != nil, dryRun { throw ValidationError("--dry-run plans a new run; a resumed run follows its journal") }
         if resume == nil, snapshot.snapshot == nil, snapshot.at == nil {
             throw ValidationError("name a snapshot (an id, latest, latest~N, a tag), give --at TIME, or --resume RUN")
         }

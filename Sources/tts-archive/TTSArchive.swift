@@ -25,6 +25,7 @@ struct TTSArchive: AsyncParsableCommand {
             Diff.self,
             Restore.self,
             Restores.self,
+            Rollback.self,
             Tag.self,
             Forget.self,
             Check.self,
