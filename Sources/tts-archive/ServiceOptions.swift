@@ -6,12 +6,14 @@ import TTSClient
 /// Options of every command that talks to a Text to Speech service. Values given here override the ones
 /// read from the credentials file or the environment, property by property.
 struct ServiceOptions: ParsableArguments {
-    @Option(name: .customLong("service-name"),
+    // `restore` reads better as --to-service-name/--to-url: same options, an extra name each.
+    @Option(name: [.customLong("service-name"), .customLong("to-service-name")],
             help: ArgumentHelp("Credential property prefix: NAME upper-cased, so restore_target reads RESTORE_TARGET_URL, RESTORE_TARGET_APIKEY, ...",
                                valueName: "name"))
     var serviceName = CredentialProperties.defaultServiceName
 
-    @Option(help: ArgumentHelp("Service URL, e.g. https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/ID (else PREFIX_URL).",
+    @Option(name: [.long, .customLong("to-url")],
+            help: ArgumentHelp("Service URL, e.g. https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/ID (else PREFIX_URL).",
                                valueName: "url"))
     var url: String?
 

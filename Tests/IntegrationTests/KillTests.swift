@@ -50,3 +50,42 @@ let cliBinary: String? = {
         }
     }
 }
+
+@Suite struct RestoreKillTests {
+    /// SIGKILL `restore` part-way (at several points), then run the same command again: it resumes the journaled
+    /// run, the target ends with exactly the snapshot's models (none created twice) and verify finds nothing.
+    @Test(.enabled(if: cliBinary != nil, "needs the built tts-archive binary"))
+    func killedRestoreResumesWithoutDuplicates() async throws {
+        try await Live.with { live in
+            _ = try live.server.generate(GeneratorSpec(models: 12, words: 2_400, seed: 31))
+            _ = try await live.snapshot()
+            let target = EmulatorServer(configuration: EmulatorConfiguration(faults: FaultPlan(latencyMilliseconds: 50, seed: 2)))
+            let targetURL = try await target.start()
+            func restore() throws -> Process {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: cliBinary!)
+                process.arguments = ["restore", "latest", "--archive", live.store.path, "--to-url", targetURL.absoluteString,
+                                     "--auth-type", "noAuth", "--concurrency", "2", "--batch-size", "40"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            for delay in [250, 400, 550] {
+                let process = try restore()
+                try await Task.sleep(for: .milliseconds(delay))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                #expect(process.terminationReason == .uncaughtSignal, "the run finished before the kill at \(delay) ms")
+            }
+            target.faults.reset()
+            let last = try restore()
+            last.waitUntilExit()
+            #expect(last.terminationStatus == 0)
+            #expect(target.defaultInstance.counts.models == 12)
+            let runs = try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read))
+            #expect(runs.map(\.status) == ["complete"])
+            await target.stop()
+        }
+    }
+}
