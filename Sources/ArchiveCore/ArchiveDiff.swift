@@ -12,7 +12,9 @@ public struct ArchiveDiff: Codable, Sendable, Equatable {
     public struct Summary: Codable, Sendable, Equatable {
         public var modelsAdded = 0, modelsRemoved = 0, modelsChanged = 0
         public var wordsAdded = 0, wordsRemoved = 0, wordsChanged = 0
-        public var isEmpty: Bool { modelsAdded + modelsRemoved + modelsChanged + wordsAdded + wordsRemoved + wordsChanged == 0 }
+        /// Every model and word difference counted once.
+        public var total: Int { modelsAdded + modelsRemoved + modelsChanged + wordsAdded + wordsRemoved + wordsChanged }
+        public var isEmpty: Bool { total == 0 }
     }
 
     public init(from: String, to: String, matchBy: String, models: [ModelDiff]) {

@@ -7,11 +7,12 @@ import TTSEmulator
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole story on an embedded emulator: snapshot, a week of edits, snapshot, diff, check.",
+        abstract: "Run the whole story on an embedded emulator: snapshot, a week of edits, snapshot, diff, restore, verify.",
         discussion: """
         Needs nothing configured and touches no real service: it starts an in-process emulator with realistic
         lexicons (several languages, Japanese with parts of speech, URL-hostile words), archives it, makes a
-        week of typical edits, archives again and shows what changed. The archive is left in a fresh folder
+        week of typical edits, archives again, shows what changed, and restores Monday's snapshot into a
+        second, empty service instance, verified to hold exactly what was archived. The archive is left in a fresh folder
         (or --archive) so you can try the other commands on it afterwards.
 
         EXAMPLES
@@ -37,7 +38,7 @@ struct Demo: AsyncParsableCommand {
             .appending(path: "tts-archive-demo-\(UUID().uuidString.prefix(8))").appending(path: "archive.sqlite").path
         if FileManager.default.fileExists(atPath: path) { throw ValidationError("\(path) exists; name a new archive") }
 
-        let server = EmulatorServer(configuration: EmulatorConfiguration(apiKeys: ["demo-source-key"]))
+        let server = EmulatorServer(configuration: EmulatorConfiguration(apiKeys: ["demo-source-key", "demo-target-key"]))
         let url = try await server.start()
         step(1, "Started an emulator of IBM Watson Text to Speech at \(url.absoluteString) (in this process).")
         _ = try server.instance(forAPIKey: "demo-source-key")!.generate(GeneratorSpec(models: 8, words: 4_000, seed: 7))
@@ -116,13 +117,34 @@ struct Demo: AsyncParsableCommand {
         let report = try ArchiveChecker(store).run()
         say("   checked \(report.snapshotsChecked) snapshots, \(report.wordRowsRead) word rows: \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
 
-        step(8, "Restoring Monday into a fresh instance comes with the restore work (issue 6); not in this build yet.")
+        step(8, "Disaster strikes: Monday's lexicons must come back, into a fresh, empty instance.")
+        let target = try TextToSpeechClient(credentials: ServiceCredentials(
+            serviceURL: server.baseURL!.absoluteString,
+            authentication: .iam(apiKey: Secret("demo-target-key"), authURL: server.baseURL!.absoluteString, clientID: nil, clientSecret: nil, scope: nil)))
+        let restored: RestoreReport
+        do {
+            restored = try await Restorer(store: store, client: target).run(snapshot: monday.snapshotID, options: RestoreOptions())
+        } catch {
+            try? await target.shutdown()
+            throw error
+        }
+        try await target.shutdown()
+        say("   (tts-archive restore monday --to-service-name restore_target)")
+        for m in restored.models.prefix(4) {
+            say("   \(m.sourceID) -> \(m.targetID ?? "-")  \(m.words) words  \(m.status)  \(m.name ?? "")")
+        }
+        if restored.models.count > 4 { say("   ... and \(restored.models.count - 4) more") }
+        if let v = restored.verification {
+            say("   verified by reading the new instance back: \(v.models) models, \(v.words) words restored, \(v.differences.summary.total) differences")
+        }
 
         say("""
 
         The archive is at \(archivePath). Try:
           tts-archive snapshots --archive \(archivePath)
           tts-archive diff monday friday --archive \(archivePath)
+          tts-archive restore monday --dry-run --to-url URL --apikey KEY --archive \(archivePath)
+          tts-archive restores --archive \(archivePath)
           tts-archive show monday --model "Product names" --words --archive \(archivePath)
           tts-archive export friday --to /tmp/friday-export --archive \(archivePath)
           sqlite3 \(archivePath) "SELECT model_name, word, translation FROM latest_words LIMIT 5"

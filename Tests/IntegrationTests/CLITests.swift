@@ -122,7 +122,7 @@ struct CLITests {
         let root = try cli.run(["--help"])
         #expect(root.status == 0 && root.stdout.contains("EXIT STATUS"))
         for command in ["snapshot", "snapshots", "show", "diff", "tag", "forget", "check", "export", "import",
-                        "archive-backup", "info", "models", "emulator", "demo"] {
+                        "archive-backup", "info", "models", "emulator", "demo", "restore", "restores", "rollback"] {
             let help = try cli.run(["help", command])
             #expect(help.stdout.contains("EXIT STATUS"), "\(command) --help lacks EXIT STATUS")
             #expect(help.stdout.contains("EXAMPLES") || help.stdout.contains("tts-archive \(command)"), "\(command) --help lacks examples")
