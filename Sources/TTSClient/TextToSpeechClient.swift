@@ -104,7 +104,8 @@ public final class TextToSpeechClient: Sendable {
 
     /// `GET /v1/customizations/{id}`: metadata, words and prompts.
     public func getModel(id: String) async throws -> CustomModel {
-        try await get(CustomModel.self, ["v1", "customizations", id])
+        let call = makeCall(.GET, ["v1", "customizations", id])
+        return try transport.decode(call, try await transport.send(call, authorizer: authorizer), CustomModel.decodeFast)
     }
 
     /// `POST /v1/customizations/{id}` (200): name, description and/or words (added or overwritten).
@@ -124,7 +125,8 @@ public final class TextToSpeechClient: Sendable {
 
     /// `GET /v1/customizations/{id}/words`.
     public func listWords(id: String) async throws -> [WordEntry] {
-        try await get(WordList.self, ["v1", "customizations", id, "words"]).words
+        let call = makeCall(.GET, ["v1", "customizations", id, "words"])
+        return try transport.decode(call, try await transport.send(call, authorizer: authorizer), WordList.decodeFast).words
     }
 
     /// `PUT /v1/customizations/{id}/words/{word}` (200): adds or overwrites one entry.
