@@ -1,7 +1,7 @@
 // Hand-written decoders for the bodies that carry whole lexicons (up to 20,000 entries): the get-model
 // and list-words answers read by the client, the add-words and update-model bodies read by the emulator.
-// Each yields exactly what JSONDecoder yields for valid input; see JSONScanner for the one deliberate
-// difference (no trailing commas).
+// Each yields exactly what JSONDecoder yields for valid input, down to duplicate keys (the first one
+// counts, later ones are only checked for syntax); see JSONScanner for where it is stricter.
 
 extension CustomModel {
     /// Decodes a get-model (or any single-model) answer as JSONDecoder would, several times faster.
@@ -24,7 +24,7 @@ extension WordList {
         try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
             var words: [WordEntry]?
             try s.object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
-                if key == "words" { words = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() } }
+                if key == "words", words == nil { words = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() } }
                 else { try s.skipValue() }
             }
             try s.end()
@@ -43,11 +43,12 @@ extension UpdateModelRequest {
     public static func decodeFast(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> UpdateModelRequest {
         try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
             var request = UpdateModelRequest()
+            var seen: UInt16 = 0
             try s.object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
                 switch key {
-                case "name": request.name = try s.optionalStringValue(key)
-                case "description": request.description = try s.optionalStringValue(key)
-                case "words": request.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+                case "name" where once(&seen, 0): request.name = try s.optionalStringValue(key)
+                case "description" where once(&seen, 1): request.description = try s.optionalStringValue(key)
+                case "words" where once(&seen, 2): request.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
                 default: try s.skipValue()  // e.g. `language`, which cannot be changed
                 }
             }
@@ -61,21 +62,29 @@ extension UpdateModelRequest {
     }
 }
 
+/// Marks field `bit` as seen; false if it already was. Foundation's JSONDecoder keeps the first of
+/// duplicate keys, so later ones fall through to `skipValue`.
+@inline(__always) private func once(_ seen: inout UInt16, _ bit: UInt16) -> Bool {
+    defer { seen |= 1 << bit }
+    return seen & (1 << bit) == 0
+}
+
 extension JSONScanner {
     mutating func customModel() throws(JSONScanError) -> CustomModel {
         var id: String?
         var m = CustomModel(customizationID: "")
+        var seen: UInt16 = 0
         try object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
             switch key {
-            case "customization_id": id = try s.stringValue(key)
-            case "name": m.name = try s.optionalStringValue(key)
-            case "language": m.language = try s.optionalStringValue(key)
-            case "owner": m.owner = try s.optionalStringValue(key)
-            case "created": m.created = try s.optionalStringValue(key)
-            case "last_modified": m.lastModified = try s.optionalStringValue(key)
-            case "description": m.description = try s.optionalStringValue(key)
-            case "words": m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
-            case "prompts": m.prompts = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.prompt() }
+            case "customization_id" where once(&seen, 0): id = try s.stringValue(key)
+            case "name" where once(&seen, 1): m.name = try s.optionalStringValue(key)
+            case "language" where once(&seen, 2): m.language = try s.optionalStringValue(key)
+            case "owner" where once(&seen, 3): m.owner = try s.optionalStringValue(key)
+            case "created" where once(&seen, 4): m.created = try s.optionalStringValue(key)
+            case "last_modified" where once(&seen, 5): m.lastModified = try s.optionalStringValue(key)
+            case "description" where once(&seen, 6): m.description = try s.optionalStringValue(key)
+            case "words" where once(&seen, 7): m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+            case "prompts" where once(&seen, 8): m.prompts = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.prompt() }
             default: try s.skipValue()
             }
         }
@@ -86,11 +95,12 @@ extension JSONScanner {
 
     mutating func wordEntry() throws(JSONScanError) -> WordEntry {
         var word: String?, translation: String?, pos: String?
+        var seen: UInt16 = 0
         try element(of: "words") { (s: inout JSONScanner, key: String) throws(JSONScanError) in
             switch key {
-            case "word": word = try s.stringValue(key)
-            case "translation": translation = try s.stringValue(key)
-            case "part_of_speech": pos = try s.optionalStringValue(key)
+            case "word" where once(&seen, 0): word = try s.stringValue(key)
+            case "translation" where once(&seen, 1): translation = try s.stringValue(key)
+            case "part_of_speech" where once(&seen, 2): pos = try s.optionalStringValue(key)
             default: try s.skipValue()
             }
         }
@@ -101,13 +111,14 @@ extension JSONScanner {
 
     mutating func prompt() throws(JSONScanError) -> Prompt {
         var text: String?, id: String?, status: String?, error: String?, speaker: String?
+        var seen: UInt16 = 0
         try element(of: "prompts") { (s: inout JSONScanner, key: String) throws(JSONScanError) in
             switch key {
-            case "prompt": text = try s.stringValue(key)
-            case "prompt_id": id = try s.stringValue(key)
-            case "status": status = try s.stringValue(key)
-            case "error": error = try s.optionalStringValue(key)
-            case "speaker_id": speaker = try s.optionalStringValue(key)
+            case "prompt" where once(&seen, 0): text = try s.stringValue(key)
+            case "prompt_id" where once(&seen, 1): id = try s.stringValue(key)
+            case "status" where once(&seen, 2): status = try s.stringValue(key)
+            case "error" where once(&seen, 3): error = try s.optionalStringValue(key)
+            case "speaker_id" where once(&seen, 4): speaker = try s.optionalStringValue(key)
             default: try s.skipValue()
             }
         }

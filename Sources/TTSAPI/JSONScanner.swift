@@ -12,7 +12,9 @@ public enum JSONScanError: Error, Sendable, Equatable {
 /// Foundation's JSONDecoder needs ~100 ms for a 20,000-entry body; this takes a few. It accepts what
 /// JSONDecoder accepts for the shapes read here (raw UTF-8 or `\u` escapes incl. surrogate pairs, unknown
 /// keys with any value skipped, `null` for optional fields) and rejects the rest. It is stricter than
-/// Foundation in one place: a trailing comma (which Foundation tolerates) is a syntax error.
+/// Foundation (swift-foundation 6.x) only on input that is not RFC 8259 JSON: a trailing comma, and
+/// malformed numbers, invalid UTF-8, lone surrogates or raw control characters inside *skipped* values,
+/// which Foundation never looks at.
 struct JSONScanner {
     let b: UnsafeBufferPointer<UInt8>
     var i = 0
@@ -81,6 +83,8 @@ struct JSONScanner {
             guard let c = next() else { throw .syntax }
             if c == UInt8(ascii: "]") { return out }
             guard c == UInt8(ascii: ",") else { throw .syntax }
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") { throw .syntax }  // trailing comma
         }
     }
 
