@@ -135,7 +135,9 @@ struct JSONScanner {
 
     /// Slow path: the string from `start` has escapes (the cursor is at the first backslash).
     private mutating func escapedString(from start: Int) throws(JSONScanError) -> String {
-        var bytes = Array(UnsafeBufferPointer(rebasing: b[start..<i]))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(i - start + 32)
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
         while true {
             guard let c = next() else { throw .syntax }
             switch c {
@@ -166,7 +168,10 @@ struct JSONScanner {
                 }
             default:
                 if c < 0x20 { throw .syntax }
-                bytes.append(c)
+                // Copy the whole run up to the next quote or backslash at once (phoneme markup is full of `\"`).
+                let run = i - 1
+                while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
             }
         }
     }

@@ -135,6 +135,7 @@ import Testing
             #""customization_id": "c", "x": {"a" 1}"#, #""customization_id": "c", "x": {1: 2}"#,
             #""customization_id": "c\x""#, #""customization_id": "c\u12""#, #""customization_id": "\ud83d""#,
             #""customization_id": "\udc00x""#, #""customization_id": "\ud83d\u0041""#, "\"customization_id\": \"a\u{01}b\"",
+            "\"customization_id\": \"a\\n\u{01}b\"", #""customization_id": "a\"b"#,
         ]
         bad += bodies.map { "{" + $0 + "}" }
         for json in bad {
