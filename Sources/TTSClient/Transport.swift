@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import TTSAPI
 
 /// One HTTP exchange as the retry loop sees it.
 struct Call: Sendable {
@@ -156,6 +157,16 @@ struct Transport: Sendable {
     func decode<T: Decodable>(_ type: T.Type, _ call: Call, _ answer: Answer) throws(ServiceError) -> T {
         do {
             return try AnswerBody.decode(type, from: answer.body, contentType: answer.contentType)
+        } catch {
+            throw malformed(call, answer, error)
+        }
+    }
+
+    /// As ``decode(_:_:_:)`` with one of TTSAPI's hand-written decoders.
+    func decode<T>(_ call: Call, _ answer: Answer,
+                   _ fast: (UnsafeRawBufferPointer) throws(JSONScanError) -> T) throws(ServiceError) -> T {
+        do {
+            return try AnswerBody.decode(from: answer.body, contentType: answer.contentType, fast)
         } catch {
             throw malformed(call, answer, error)
         }

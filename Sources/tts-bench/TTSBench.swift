@@ -6,6 +6,6 @@ struct TTSBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tts-bench",
         abstract: "Benchmarks of tts-archive's parts.",
-        subcommands: [EmulatorBench.self]
+        subcommands: [EmulatorBench.self, DecodeBench.self]
     )
 }

@@ -1,0 +1,130 @@
+// Hand-written decoders for the bodies that carry whole lexicons (up to 20,000 entries): the get-model
+// and list-words answers read by the client, the add-words and update-model bodies read by the emulator.
+// Each yields exactly what JSONDecoder yields for valid input, down to duplicate keys (the first one
+// counts, later ones are only checked for syntax); see JSONScanner for where it is stricter.
+
+extension CustomModel {
+    /// Decodes a get-model (or any single-model) answer as JSONDecoder would, several times faster.
+    public static func decodeFast(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> CustomModel {
+        try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
+            let model = try s.customModel()
+            try s.end()
+            return model
+        }
+    }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws(JSONScanError) -> CustomModel {
+        try bytes.withUnsafeBytes { raw in Result { () throws(JSONScanError) in try decodeFast(raw) } }.get()
+    }
+}
+
+extension WordList {
+    /// Decodes `{"words": [...]}` (list-words answer, add-words body) as JSONDecoder would.
+    public static func decodeFast(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> WordList {
+        try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
+            var words: [WordEntry]?
+            try s.object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+                if key == "words", words == nil { words = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() } }
+                else { try s.skipValue() }
+            }
+            try s.end()
+            guard let words else { throw .missing("words") }
+            return WordList(words: words)
+        }
+    }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws(JSONScanError) -> WordList {
+        try bytes.withUnsafeBytes { raw in Result { () throws(JSONScanError) in try decodeFast(raw) } }.get()
+    }
+}
+
+extension UpdateModelRequest {
+    /// Decodes the update-model body `{"name"?, "description"?, "words"?}` as JSONDecoder would.
+    public static func decodeFast(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> UpdateModelRequest {
+        try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
+            var request = UpdateModelRequest()
+            var seen: UInt16 = 0
+            try s.object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+                switch key {
+                case "name" where once(&seen, 0): request.name = try s.optionalStringValue(key)
+                case "description" where once(&seen, 1): request.description = try s.optionalStringValue(key)
+                case "words" where once(&seen, 2): request.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+                default: try s.skipValue()  // e.g. `language`, which cannot be changed
+                }
+            }
+            try s.end()
+            return request
+        }
+    }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws(JSONScanError) -> UpdateModelRequest {
+        try bytes.withUnsafeBytes { raw in Result { () throws(JSONScanError) in try decodeFast(raw) } }.get()
+    }
+}
+
+/// Marks field `bit` as seen; false if it already was. Foundation's JSONDecoder keeps the first of
+/// duplicate keys, so later ones fall through to `skipValue`.
+@inline(__always) private func once(_ seen: inout UInt16, _ bit: UInt16) -> Bool {
+    defer { seen |= 1 << bit }
+    return seen & (1 << bit) == 0
+}
+
+extension JSONScanner {
+    mutating func customModel() throws(JSONScanError) -> CustomModel {
+        var id: String?
+        var m = CustomModel(customizationID: "")
+        var seen: UInt16 = 0
+        try object { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+            switch key {
+            case "customization_id" where once(&seen, 0): id = try s.stringValue(key)
+            case "name" where once(&seen, 1): m.name = try s.optionalStringValue(key)
+            case "language" where once(&seen, 2): m.language = try s.optionalStringValue(key)
+            case "owner" where once(&seen, 3): m.owner = try s.optionalStringValue(key)
+            case "created" where once(&seen, 4): m.created = try s.optionalStringValue(key)
+            case "last_modified" where once(&seen, 5): m.lastModified = try s.optionalStringValue(key)
+            case "description" where once(&seen, 6): m.description = try s.optionalStringValue(key)
+            case "words" where once(&seen, 7): m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+            case "prompts" where once(&seen, 8): m.prompts = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.prompt() }
+            default: try s.skipValue()
+            }
+        }
+        guard let id else { throw .missing("customization_id") }
+        m.customizationID = id
+        return m
+    }
+
+    mutating func wordEntry() throws(JSONScanError) -> WordEntry {
+        var word: String?, translation: String?, pos: String?
+        var seen: UInt16 = 0
+        try element(of: "words") { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+            switch key {
+            case "word" where once(&seen, 0): word = try s.stringValue(key)
+            case "translation" where once(&seen, 1): translation = try s.stringValue(key)
+            case "part_of_speech" where once(&seen, 2): pos = try s.optionalStringValue(key)
+            default: try s.skipValue()
+            }
+        }
+        guard let word else { throw .missing("word") }
+        guard let translation else { throw .missing("translation") }
+        return WordEntry(word: word, translation: translation, partOfSpeech: pos)
+    }
+
+    mutating func prompt() throws(JSONScanError) -> Prompt {
+        var text: String?, id: String?, status: String?, error: String?, speaker: String?
+        var seen: UInt16 = 0
+        try element(of: "prompts") { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+            switch key {
+            case "prompt" where once(&seen, 0): text = try s.stringValue(key)
+            case "prompt_id" where once(&seen, 1): id = try s.stringValue(key)
+            case "status" where once(&seen, 2): status = try s.stringValue(key)
+            case "error" where once(&seen, 3): error = try s.optionalStringValue(key)
+            case "speaker_id" where once(&seen, 4): speaker = try s.optionalStringValue(key)
+            default: try s.skipValue()
+            }
+        }
+        guard let text else { throw .missing("prompt") }
+        guard let id else { throw .missing("prompt_id") }
+        guard let status else { throw .missing("status") }
+        return Prompt(prompt: text, promptID: id, status: status, error: error, speakerID: speaker)
+    }
+}
