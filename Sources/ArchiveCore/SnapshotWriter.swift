@@ -47,9 +47,27 @@ final class SnapshotWriter {
 
     // MARK: Writing a model
 
-    func write(_ model: CustomModel) throws {
+    /// A fetched model made ready for writing: words in service order (duplicates refused) and the content
+    /// hashes. Built in the fetch tasks, in parallel, so the single writer only compares and writes.
+    struct Prepared: Sendable {
+        var model: CustomModel
+        var words: [WordEntry]
+        var wordsHash: [UInt8]
+        var promptsHash: [UInt8]
+
+        init(_ model: CustomModel) throws {
+            self.model = model
+            words = try SnapshotWriter.serviceOrdered(model.words ?? [], model: model.customizationID)
+            wordsHash = ContentHasher.wordsHash(words)
+            promptsHash = ContentHasher.promptsHash(model.prompts ?? [])
+        }
+    }
+
+    func write(_ model: CustomModel) throws { try write(Prepared(model)) }
+
+    func write(_ prepared: Prepared) throws {
+        let model = prepared.model, words = prepared.words
         let id = model.customizationID
-        let words = try Self.serviceOrdered(model.words ?? [], model: id)
         let prompts = model.prompts ?? []
         let key = try modelKey(id)
         var change = ModelChange(wordCount: words.count, promptCount: prompts.count)
@@ -57,8 +75,7 @@ final class SnapshotWriter {
         change.added = try !hasOpenVersion(key)
         change.metadataChanged = try writeMetadata(model, key: key)
 
-        let wordsHash = ContentHasher.wordsHash(words)
-        let promptsHash = ContentHasher.promptsHash(prompts)
+        let wordsHash = prepared.wordsHash, promptsHash = prepared.promptsHash
         let state = try openState(key)
         if state?.wordsHash != wordsHash {
             try mergeWords(words, key: key, change: &change)

@@ -94,12 +94,13 @@ public enum Snapshotter {
 
             for round in 0...options.consistencyRounds {
                 if !toFetch.isEmpty {
-                    try await fetchAll(toFetch, from: source, concurrency: options.concurrency) { result in
+                    try await fetchAll(toFetch, from: source, concurrency: options.concurrency, prepare: SnapshotWriter.Prepared.init) { result in
                         requests += 1
                         switch result {
-                        case .model(let model):
+                        case .model(let prepared):
+                            let model = prepared.model
                             try writer.rewind(customizationID: model.customizationID)
-                            try writer.write(model)
+                            try writer.write(prepared)
                             fetchedLastModified[model.customizationID] = model.lastModified
                             wordsSoFar += model.words?.count ?? 0
                         case .gone(let id):
@@ -152,24 +153,26 @@ public enum Snapshotter {
         }
     }
 
-    enum FetchResult: Sendable {
-        case model(CustomModel)
+    enum FetchResult<Fetched: Sendable>: Sendable {
+        case model(Fetched)
         case gone(String)
     }
 
-    /// Fetches models with at most `concurrency` requests in flight and hands each result to `consume` on the
-    /// calling task, so the database is only ever touched from one task.
-    static func fetchAll(
+    /// Fetches models with at most `concurrency` requests in flight, runs `prepare` on each in the fetching task
+    /// (in parallel), and hands each result to `consume` on the calling task, so the database is only ever
+    /// touched from one task.
+    static func fetchAll<Fetched: Sendable>(
         _ ids: [String], from source: ModelSource, concurrency: Int,
-        consume: (FetchResult) throws -> Void
+        prepare: @escaping @Sendable (CustomModel) throws -> Fetched,
+        consume: (FetchResult<Fetched>) throws -> Void
     ) async throws {
-        try await withThrowingTaskGroup(of: FetchResult.self) { group in
+        try await withThrowingTaskGroup(of: FetchResult<Fetched>.self) { group in
             var next = ids.makeIterator()
             func launch() {
                 guard let id = next.next() else { return }
                 group.addTask {
                     do {
-                        return .model(try await source.getModel(id: id))
+                        return .model(try prepare(try await source.getModel(id: id)))
                     } catch ModelSourceError.modelGone {
                         return .gone(id)
                     }
