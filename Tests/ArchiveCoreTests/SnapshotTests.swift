@@ -167,3 +167,30 @@ import TTSAPI
         #expect(try count("SELECT count(*) FROM snapshot_models WHERE snapshot = \(s.snapshotID)") == 3)
     }
 }
+
+@Suite struct DiskFullTests {
+    /// A full disk mid-snapshot (SQLITE_FULL, produced here with max_page_count) rolls the whole snapshot back:
+    /// the earlier snapshot stays intact, check passes, and once there is room the next run works.
+    @Test func fullDiskLeavesTheArchiveAsItWas() async throws {
+        let dir = try TempDir()
+        let store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        source.put(CustomModel(customizationID: "big", name: "Bulk import", language: "en-US",
+                               words: Fixtures.words(20_000, prefix: "bulk-")))
+        let pages: Int = try store.db.scalar("PRAGMA page_count")
+        _ = try store.db.scalar("PRAGMA max_page_count = \(pages + 2)", as: Int.self)
+        do {
+            _ = try await Snapshotter.run(store: store, source: source)
+            Issue.record("expected the snapshot to fail on a full database")
+        } catch let error as SQLiteError {
+            #expect(error.isDiskFull)
+            #expect(ArchiveStore.translate(error, path: store.path) as? ArchiveError == .diskFull(path: store.path))
+        }
+        #expect(try SnapshotReader(store).all().map(\.id) == [first.snapshotID])
+        #expect(try ArchiveChecker(store).run().problems.isEmpty)
+        _ = try store.db.scalar("PRAGMA max_page_count = 1073741823", as: Int.self)
+        let next = try await Snapshotter.run(store: store, source: source)
+        #expect(try SnapshotReader(store).models(in: next.snapshotID) == source.current())
+    }
+}
