@@ -50,7 +50,7 @@ public struct ArchiveMaintenance {
     /// snapshots keep their content (and digest). With `vacuum`, the file is then rewritten to give the space
     /// back to the file system.
     public func forget(_ ids: [Int64], vacuum: Bool) throws -> ForgetResult {
-        let before = try fileBytes()
+        let before = try db.logicalSize()
         var removed = 0
         try db.transaction {
             for id in ids { try db.run("DELETE FROM snapshots WHERE id = ?", id) }
@@ -70,14 +70,9 @@ public struct ArchiveMaintenance {
             try db.execute("VACUUM")
         }
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return ForgetResult(forgotten: ids, rowsRemoved: removed, bytesBefore: before, bytesAfter: try fileBytes())
+        return ForgetResult(forgotten: ids, rowsRemoved: removed, bytesBefore: before, bytesAfter: try db.logicalSize())
     }
 
-    func fileBytes() throws -> Int64 {
-        let pages: Int64 = try db.scalar("PRAGMA page_count")
-        let size: Int64 = try db.scalar("PRAGMA page_size")
-        return pages * size
-    }
 
     /// A consistent copy of the archive (SQLite `VACUUM INTO`) while it stays in use; made private (0600).
     public func backup(to destination: String) throws {

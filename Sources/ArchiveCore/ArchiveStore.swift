@@ -96,9 +96,7 @@ public final class ArchiveStore {
             throw ArchiveError.corrupt(path: path, reason: "archive_info has no row")
         }
         let migrations = try db.query("SELECT name FROM schema_migrations ORDER BY name") { try $0.column(0, as: String.self) }
-        let pages: Int64 = try db.scalar("PRAGMA page_count")
-        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
         return Info(archiveID: id, createdAt: created, migrations: migrations,
-                    sqliteVersion: Database.libraryVersion, fileBytes: pages * pageSize)
+                    sqliteVersion: Database.libraryVersion, fileBytes: try db.logicalSize())
     }
 }

@@ -63,8 +63,6 @@ final class SnapshotWriter {
         }
     }
 
-    func write(_ model: CustomModel) throws { try write(Prepared(model)) }
-
     func write(_ prepared: Prepared) throws {
         let model = prepared.model, words = prepared.words
         let id = model.customizationID

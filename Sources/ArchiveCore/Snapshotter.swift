@@ -115,9 +115,9 @@ public enum Snapshotter {
                 listed = try await source.listModels().filter(options.filter.matches)
                 requests += 1
                 let listedIDs = Set(listed.map(\.customizationID))
-                for id in goneCandidates where listedIDs.contains(id) {
-                    // Listed but refused: not a deletion. Fetch once more before calling it an error.
-                    if round == options.consistencyRounds { throw SnapshotError.modelVanishedButListed(id: id) }
+                // Listed but refused: not a deletion. It is fetched again below; after the last round it is an error.
+                if round == options.consistencyRounds, let id = goneCandidates.sorted().first(where: listedIDs.contains) {
+                    throw SnapshotError.modelVanishedButListed(id: id)
                 }
                 for id in Array(fetchedLastModified.keys) where !listedIDs.contains(id) {
                     try writer.rewind(customizationID: id)  // deleted after we fetched it

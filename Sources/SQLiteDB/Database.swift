@@ -170,6 +170,13 @@ public final class Database {
         try run("VACUUM INTO ?", destination)
     }
 
+    /// Bytes in use by the database's pages (WAL content included), independent of checkpointing.
+    public func logicalSize() throws -> Int64 {
+        let pages: Int64 = try scalar("PRAGMA page_count")
+        let pageSize: Int64 = try scalar("PRAGMA page_size")
+        return pages * pageSize
+    }
+
     public var userVersion: Int {
         get throws { try scalar("PRAGMA user_version") }
     }
