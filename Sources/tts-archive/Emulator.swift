@@ -121,23 +121,24 @@ struct Emulator: AsyncParsableCommand {
             if let seedDir { try server.seed(from: URL(fileURLWithPath: seedDir, isDirectory: true)) }
             if let generatorSpec { try server.generate(generatorSpec) }
         } catch {
-            FileHandle.standardError.write(Data("tts-archive emulator: \(error)\n".utf8))
+            Output.stderr("tts-archive emulator: \(error)")
             throw ExitStatus.failure.exitCode
         }
         if !EmulatorConfiguration(host: host).isLoopback {
-            FileHandle.standardError.write(Data("tts-archive emulator: warning: listening on \(host), beyond loopback\n".utf8))
+            Output.stderr("tts-archive emulator: warning: listening on \(host), beyond loopback")
         }
         let url: URL
         do {
             url = try await server.start()
         } catch {
-            FileHandle.standardError.write(Data("tts-archive emulator: cannot listen on \(host):\(port): \(error)\n".utf8))
+            Output.stderr("tts-archive emulator: cannot listen on \(host):\(port): \(error)")
             throw ExitStatus.failure.exitCode
         }
         // Unbuffered write: whoever started us reads this first line to find the port.
-        FileHandle.standardOutput.write(Data((url.absoluteString + "\n").utf8))
+        print(url.absoluteString)
+        fflush(nil)  // the URL line must reach a pipe before the server starts serving
         let counts = server.defaultInstance.counts
-        FileHandle.standardError.write(Data("tts-archive emulator: \(apiKeys.isEmpty ? "no authentication" : "\(apiKeys.count) API key(s)"), \(counts.models) model(s), \(counts.words) word(s) loaded; Ctrl-C stops\n".utf8))
+        Output.stderr("tts-archive emulator: \(apiKeys.isEmpty ? "no authentication" : "\(apiKeys.count) API key(s)"), \(counts.models) model(s), \(counts.words) word(s) loaded; Ctrl-C stops")
         try await server.waitUntilStopped()
     }
 }
