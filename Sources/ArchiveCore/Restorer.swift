@@ -13,8 +13,10 @@ public struct Restorer: Sendable {
     public var concurrency: Int
     public var verify: Bool
 
-    public init(store: ArchiveStore, client: TextToSpeechClient, concurrency: Int = 4, verify: Bool = true) {
-        journal = RestoreJournal(store)
+    /// `journalStore` holds the journal when it is not the archive itself (a drill keeps the archive untouched).
+    public init(store: ArchiveStore, journalStore: ArchiveStore? = nil, client: TextToSpeechClient, concurrency: Int = 4,
+                verify: Bool = true) {
+        journal = RestoreJournal(journalStore ?? store)
         reader = SnapshotReaderBox(store)
         self.client = client
         self.concurrency = max(1, concurrency)

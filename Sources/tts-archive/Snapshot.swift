@@ -6,17 +6,22 @@ struct Snapshot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record every custom model and word of a service instance as a new snapshot.",
         discussion: """
-        Lists the instance's custom models, fetches each with its words and prompt metadata (--concurrency at
-        a time), and records them as one snapshot, atomically: until it is complete nothing is visible, and any
-        failure (service, network, disk, kill) leaves the archive as it was. A model that changes during the
-        run is fetched again; one deleted during the run is recorded as gone. Unchanged models cost no storage.
+        Lists the instance's custom models, fetches each with its words and prompt metadata (--concurrency at \
+        a time), and records them as one snapshot, atomically: until it is complete nothing is visible, and any \
+        failure (service, network, disk, kill) leaves the archive as it was. A model that changes during the \
+        run is fetched again; one deleted during the run is recorded as gone. Unchanged models cost no storage. \
         Prompt audio is never returned by the service: prompts are recorded as metadata, not restorable.
 
-        Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time
+        Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time \
         per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock.
+
+        --drill then proves the new snapshot restores: it is replayed into an in-process emulator and read \
+        back (see `tts-archive drill`); a drill that finds differences exits 1, one that fails exits 2, and the \
+        snapshot is kept either way.
 
         EXAMPLES
           tts-archive snapshot
+          tts-archive snapshot --drill
           tts-archive snapshot --tag before-migration --note "before the bulk import"
           tts-archive snapshot --service-name restore_target --archive /backups/target.sqlite --json
           # crontab: every night at 02:30
@@ -24,7 +29,8 @@ struct Snapshot: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+          (1 and 2 also for a --drill that found differences or failed; the snapshot is kept)
         """
     )
 
@@ -35,14 +41,16 @@ struct Snapshot: AsyncParsableCommand {
     @Option(help: "Only models of this language (a separate lineage in the archive); repeatable.") var language: [String] = []
     @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable.") var model: [String] = []
     @Option(help: ArgumentHelp("Seconds to wait for another run holding the archive.", valueName: "seconds")) var wait: Double = 0
+    @Flag(help: "Then replay the new snapshot into an in-process emulator and verify it (see `drill`).") var drill = false
     @Flag(help: "Print a JSON summary.") var json = false
     @Flag(name: .shortAndLong, help: "Print a summary even when not on a terminal.") var verbose = false
 
     func run() async throws {
-        try await reportingErrors { try await execute() }
+        let status = try await reportingErrors { try await execute() }
+        if status != .success { throw status.exitCode }
     }
 
-    private func execute() async throws {
+    private func execute() async throws -> ExitStatus {
         for t in tag { try SnapshotSelector.validateTag(t) }
         let store = try archiveOptions.open(.write)
         let lock = try ArchiveLock(archivePath: store.path, purpose: "snapshot", wait: .milliseconds(Int64(wait * 1000)))
@@ -66,13 +74,38 @@ struct Snapshot: AsyncParsableCommand {
         }
         try await client.shutdown()
         if interactive { Output.progressDone() }
-        if json { return try Output.json(summary) }
-        if interactive || verbose {
+        var drillResult: RestoreDrill.Result?
+        if drill {
+            drillResult = try await DrillRun.perform(store: store, snapshot: summary.snapshotID, filter: options.filter,
+                                                     concurrency: 4)
+        }
+        if json {
+            try Output.json(SnapshotAndDrill(snapshot: summary, drill: drillResult))
+            return drillResult.map(DrillRun.exitStatus) ?? .success
+        } else if interactive || verbose {
             print("snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words, \(summary.prompts) prompts "
                   + "(models +\(summary.modelsAdded) -\(summary.modelsRemoved) ~\(summary.modelsChanged), "
                   + "words +\(summary.wordsAdded) -\(summary.wordsRemoved) ~\(summary.wordsChanged)) from \(summary.source)")
             if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
             if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
         }
+        guard let drillResult else { return .success }
+        // Quiet off a terminal as the snapshot is (cron mails any output): a drill that passed says nothing.
+        if !json, interactive || verbose || drillResult.status != "passed" { DrillRun.print(drillResult) }
+        return DrillRun.exitStatus(drillResult)
+    }
+}
+
+/// `snapshot --json`: the summary's fields, plus `drill` when one ran (so the shape without --drill is unchanged).
+private struct SnapshotAndDrill: Encodable {
+    var snapshot: SnapshotSummary
+    var drill: RestoreDrill.Result?
+
+    enum CodingKeys: String, CodingKey { case drill }
+
+    func encode(to encoder: any Encoder) throws {
+        try snapshot.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(drill, forKey: .drill)
     }
 }

@@ -8,7 +8,7 @@ struct TTSArchive: AsyncParsableCommand {
         commandName: "tts-archive",
         abstract: "Versioned backups of IBM Watson Text to Speech custom models: snapshot, diff, restore.",
         discussion: """
-        Every custom model and word pair of a service instance, archived nightly in one SQLite file.
+        Every custom model and word pair of a service instance, archived nightly in one SQLite file. \
         Commands that use an archive take --archive PATH, else $TTS_ARCHIVE, else
         \(ArchiveOptions.defaultPathDescription).
 
@@ -26,6 +26,7 @@ struct TTSArchive: AsyncParsableCommand {
             Restore.self,
             Restores.self,
             Rollback.self,
+            Drill.self,
             Tag.self,
             Forget.self,
             Check.self,

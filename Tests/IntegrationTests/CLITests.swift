@@ -15,20 +15,40 @@ struct CLI {
         var stderr: String
     }
 
+    /// Output goes to files, not pipes: no pipe-buffer deadlock, and no Foundation pipe read that traps on EINTR.
     func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: cliBinary!)
         p.arguments = args
         p.currentDirectoryURL = dir.url
         p.environment = ["HOME": dir.path("home"), "PATH": "/usr/bin:/bin"].merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
+        let tag = UUID().uuidString
+        let outURL = dir.url.appending(path: "stdout-\(tag)"), errURL = dir.url.appending(path: "stderr-\(tag)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer {
+            try? out.close()
+            try? err.close()
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// `run` on a Dispatch thread: a test that serves the CLI from an in-process emulator must not block one of
+    /// the few cooperative threads the emulator's handlers need (2 on a 2-core machine).
+    func runDetached(_ args: [String], env: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result<CLI.Result, Error> { try run(args, env: env) })
+            }
+        }
     }
 }
 
@@ -95,7 +115,7 @@ struct CLITests {
         let server = EmulatorServer(configuration: EmulatorConfiguration(apiKeys: ["the-right-key"]))
         let url = try await server.start()
         defer { Task { await server.stop() } }
-        let denied = try cli.run(["snapshot", "--archive", cli.archive],
+        let denied = try await cli.runDetached(["snapshot", "--archive", cli.archive],
                                  env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": secret,
                                        "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
         expectOneLineError(denied, status: 5, containing: "API key could not be found")
@@ -104,13 +124,13 @@ struct CLITests {
         #expect(raw.range(of: Data(secret.utf8)) == nil)
 
         // The right key works, and the run lock turns a concurrent writer away with exit 4.
-        let ok = try cli.run(["snapshot", "--archive", cli.archive, "--json"],
+        let ok = try await cli.runDetached(["snapshot", "--archive", cli.archive, "--json"],
                              env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": "the-right-key",
                                    "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
         #expect(ok.status == 0, "stderr: \(ok.stderr)")
         #expect(ok.stdout.contains("\"digest\""))
         let lock = try ArchiveLock(archivePath: cli.archive, purpose: "test holder")
-        let busy = try cli.run(["snapshot", "--archive", cli.archive],
+        let busy = try await cli.runDetached(["snapshot", "--archive", cli.archive],
                                env: ["TEXT_TO_SPEECH_URL": url.absoluteString, "TEXT_TO_SPEECH_APIKEY": "the-right-key",
                                      "TEXT_TO_SPEECH_AUTH_URL": url.absoluteString])
         withExtendedLifetime(lock) {}
@@ -118,11 +138,30 @@ struct CLITests {
         await server.stop()
     }
 
+    @Test func snapshotDrillProvesTheNewSnapshotRestoresAndAddsNothingToTheArchive() async throws {
+        let server = EmulatorServer(configuration: EmulatorConfiguration())
+        let url = try await server.start()
+        _ = try server.generate(GeneratorSpec(models: 4, words: 600, seed: 5))
+        let service = ["--url", url.absoluteString, "--auth-type", "noAuth"]
+        let r = try await cli.runDetached(["snapshot", "--drill", "--verbose", "--archive", cli.archive] + service)
+        await server.stop()
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("drill passed: snapshot 1 restored into an in-process emulator and verified: 4 models, 600 words, 0 differences"),
+                "stdout: \(r.stdout)")
+        let store = try ArchiveStore(path: cli.archive, access: .read)
+        #expect(try store.db.scalar("SELECT count(*) FROM restore_runs", as: Int.self) == 0)
+        // `drill` alone on the archive, JSON, with the service gone: it needs nothing but the archive.
+        let again = try cli.run(["drill", "latest", "--json", "--archive", cli.archive])
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout.contains("\"status\" : \"passed\""))
+        expectOneLineError(try cli.run(["drill", "9", "--archive", cli.archive]), status: 2, containing: "no snapshot 9")
+    }
+
     @Test func everyCommandDocumentsItsExitStatus() throws {
         let root = try cli.run(["--help"])
         #expect(root.status == 0 && root.stdout.contains("EXIT STATUS"))
         for command in ["snapshot", "snapshots", "show", "diff", "tag", "forget", "check", "export", "import",
-                        "archive-backup", "info", "models", "emulator", "demo", "restore", "restores", "rollback"] {
+                        "archive-backup", "info", "models", "emulator", "demo", "restore", "restores", "rollback", "drill"] {
             let help = try cli.run(["help", command])
             #expect(help.stdout.contains("EXIT STATUS"), "\(command) --help lacks EXIT STATUS")
             #expect(help.stdout.contains("EXAMPLES") || help.stdout.contains("tts-archive \(command)"), "\(command) --help lacks examples")

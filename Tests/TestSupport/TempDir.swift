@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh folder under the system temp dir, removed when the value is released.
-public final class TempDir {
+public final class TempDir: Sendable {
     public let url: URL
     public init() throws {
         url = FileManager.default.temporaryDirectory.appending(path: "tts-archive-tests-\(UUID().uuidString)")

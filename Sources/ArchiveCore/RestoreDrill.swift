@@ -1,0 +1,56 @@
+import Foundation
+import TTSAPI
+import TTSClient
+
+/// A restore drill: replays a snapshot into an empty, throw-away service instance (the CLI passes an in-process
+/// emulator) and verifies it, proving the backup restores without touching any real instance.
+///
+/// The archive is only read: the drill's journal lives in a scratch archive that is deleted afterwards, so a
+/// nightly `snapshot --drill` adds nothing to the archive and a drill works on a read-only copy.
+public enum RestoreDrill {
+    public struct Result: Codable, Sendable {
+        public var snapshotID: Int64
+        /// `passed` (restored and verified, 0 differences), `differences`, or `failed` (models or entries refused).
+        public var status: String
+        public var models: Int
+        public var words: Int
+        public var rejectedEntries: Int
+        public var promptsNotRestorable: Int
+        public var seconds: Double
+        public var report: RestoreReport
+
+        enum CodingKeys: String, CodingKey {
+            case snapshotID = "snapshot_id", status, models, words, rejectedEntries = "rejected_entries"
+            case promptsNotRestorable = "prompts_not_restorable", seconds, report
+        }
+    }
+
+    /// Languages the snapshot uses, so the throw-away instance can accept every one of them.
+    public static func languages(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init()) throws -> Set<String> {
+        Set(try SnapshotReader(store).models(in: snapshot, filter: filter, includeWords: false).compactMap(\.language))
+    }
+
+    /// Restores `snapshot` into `target`, which must be empty, and verifies it.
+    public static func run(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init(), target: TextToSpeechClient,
+                           concurrency: Int = 4) async throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory
+            .appending(path: "tts-archive-drill-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let journal = try ArchiveStore(path: scratch.appending(path: "journal.sqlite").path, access: .write)
+        try journal.db.execute("PRAGMA synchronous = OFF")  // scratch data: a crash loses nothing of value
+
+        let started = ContinuousClock.now
+        let restorer = Restorer(store: store, journalStore: journal, client: target, concurrency: concurrency, verify: true)
+        let report = try await restorer.run(snapshot: snapshot, options: RestoreOptions(filter: filter, existing: .fail))
+        let elapsed = ContinuousClock.now - started
+
+        let differences = report.verification.map { !$0.differences.summary.isEmpty } ?? false
+        let status = report.status != "complete" ? "failed" : (differences ? "differences" : "passed")
+        return Result(snapshotID: snapshot, status: status, models: report.verification?.models ?? 0,
+                      words: report.verification?.words ?? 0, rejectedEntries: report.rejectedEntries,
+                      promptsNotRestorable: report.promptsNotRestorable,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                      report: report)
+    }
+}

@@ -1,0 +1,111 @@
+import ArchiveCore
+import ArgumentParser
+import Foundation
+import TTSClient
+import TTSEmulator
+
+struct Drill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prove a snapshot restores: replay it into an in-process emulator and verify it.",
+        discussion: """
+        Starts an empty emulator of the service inside this process (loopback only, nothing leaves the \
+        machine), restores the snapshot into it exactly as `restore` would (create each model, add its words \
+        in batches) and reads it back: the drill passes when every model and word came back with 0 \
+        differences. The archive is only read (the drill's journal is a scratch file, deleted afterwards), so \
+        a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive.
+
+        A drill catches what a restore would meet: entries the service would refuse, models that cannot be \
+        re-created, an archive that cannot be read back. The emulator applies the service's documented rules \
+        (reference limits, phoneme and part-of-speech checks); the real service may still refuse what the \
+        emulator accepts.
+
+        EXAMPLES
+          tts-archive drill
+          tts-archive drill latest~1 --json
+          tts-archive drill --at 2026-11-14 --language ja-JP
+          tts-archive snapshot --drill        # nightly: snapshot, then drill the new snapshot
+
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .usage))
+          (2 also when the emulator refused entries or a model)
+        """
+    )
+
+    @OptionGroup var archiveOptions: ArchiveOptions
+    @OptionGroup var snapshot: SnapshotArgument
+    @Option(help: "Only this model of the snapshot (customization id or name); repeatable.") var model: [String] = []
+    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: "Models restored at once.") var concurrency = 4
+    @Flag(help: "Print the result as JSON (with the full restore report).") var json = false
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let status = try await reportingErrors {
+            let store = try archiveOptions.open(.read)
+            let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
+            let result = try await DrillRun.perform(store: store, snapshot: id,
+                                                    filter: ModelFilter(languages: language, models: model), concurrency: concurrency)
+            if json { try Output.json(result) } else { DrillRun.print(result) }
+            return DrillRun.exitStatus(result)
+        }
+        if status != .success { throw status.exitCode }
+    }
+}
+
+/// The drill as `drill` and `snapshot --drill` run it: an in-process emulator, a client, the core's drill.
+enum DrillRun {
+    static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int) async throws -> RestoreDrill.Result {
+        // Accept every language the snapshot holds: a drill tests the archive, not the emulator's language list.
+        let languages = try RestoreDrill.languages(store: store, snapshot: snapshot, filter: filter)
+        let server = EmulatorServer(configuration: EmulatorConfiguration(
+            rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages))))
+        let url = try await server.start()
+        let client = try TextToSpeechClient(credentials: ServiceCredentials(serviceURL: url.absoluteString, authentication: .none))
+        do {
+            let result = try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: client,
+                                                    concurrency: concurrency)
+            try await client.shutdown()
+            await server.stop()
+            return result
+        } catch {
+            try? await client.shutdown()
+            await server.stop()
+            throw error
+        }
+    }
+
+    static func print(_ r: RestoreDrill.Result) {
+        let seconds = String(format: "%.1f s", r.seconds)
+        switch r.status {
+        case "passed":
+            Swift.print("drill passed: snapshot \(r.snapshotID) restored into an in-process emulator and verified: "
+                        + "\(r.models) models, \(r.words) words, 0 differences (\(seconds))")
+        case "differences":
+            let s = r.report.verification!.differences.summary
+            Swift.print("drill found differences: snapshot \(r.snapshotID) restored, but reading it back gave models "
+                        + "+\(s.modelsAdded) -\(s.modelsRemoved) ~\(s.modelsChanged), words +\(s.wordsAdded) -\(s.wordsRemoved) "
+                        + "~\(s.wordsChanged) (\(seconds))")
+        default:
+            for m in r.report.models {
+                for x in m.rejections { Swift.print("refused: \(m.name ?? m.sourceID): \"\(x.word)\": \(x.message)") }
+                if m.status == "failed" { Swift.print("failed: \(m.name ?? m.sourceID): \(m.message ?? "not restored")") }
+            }
+            let failed = r.report.models.filter { $0.status == "failed" }.count
+            Swift.print("drill failed: snapshot \(r.snapshotID) did not restore cleanly: \(failed) models failed, "
+                        + "\(r.rejectedEntries) entries refused (\(seconds))")
+        }
+        if r.promptsNotRestorable > 0 {
+            Swift.print("note: \(r.promptsNotRestorable) prompts not restorable (the service never returns prompt audio)")
+        }
+    }
+
+    static func exitStatus(_ r: RestoreDrill.Result) -> ExitStatus {
+        switch r.status {
+        case "passed": .success
+        case "differences": .differences
+        default: .failure
+        }
+    }
+}
