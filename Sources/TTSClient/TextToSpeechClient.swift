@@ -119,7 +119,11 @@ public final class TextToSpeechClient: Sendable {
 
     /// `POST /v1/customizations/{id}/words` (200 `{}`): adds or overwrites the entries.
     public func addWords(id: String, _ words: [WordEntry]) async throws {
-        try await send(makeCall(.POST, ["v1", "customizations", id, "words"], body: WordList(words: words)))
+        // Written by hand: JSONEncoder cost more than the request itself on a restore's 1,000-word batches.
+        var call = makeCall(.POST, ["v1", "customizations", id, "words"])
+        call.headers.add(name: "Content-Type", value: "application/json")
+        call.body = Data(JSONWriter.wordList(words))
+        try await send(call)
     }
 
     /// `GET /v1/customizations/{id}/words`.

@@ -1,4 +1,5 @@
 import Foundation
+import TTSAPI
 import Hummingbird
 import NIOCore
 

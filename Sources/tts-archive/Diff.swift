@@ -111,7 +111,7 @@ struct Diff: AsyncParsableCommand {
 
         let format = DiffFormat(colour: Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if json {
-            try Output.json(result)
+            Output.line(result.jsonBytes())
         } else if nameOnly {
             if !result.models.isEmpty { print(format.nameOnly(result)) }
         } else if stat {

@@ -44,12 +44,20 @@ extension Output {
 }
 
 extension Output {
+    /// Bytes to standard output, then a newline (stdio is flushed first so the order with `print` holds).
+    static func line(_ bytes: [UInt8]) {
+        writeAll(1, bytes + [0x0A])
+    }
+
     static func writeStderr(_ text: String) {
-        fflush(nil)  // keep stdout and stderr in order
-        var bytes = Array(text.utf8)
+        writeAll(2, Array(text.utf8))
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        fflush(nil)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n <= 0 { return }
             offset += n
         }

@@ -1,21 +1,25 @@
-import TTSAPI
-
 /// Hand-written JSON output into a byte array. Foundation's JSONEncoder is several times slower on a
-/// 20,000-word model and escapes `/`; this writes raw UTF-8 and escapes only what JSON requires.
-struct JSONWriter {
-    var bytes: [UInt8] = []
+/// 20,000-word model or a large diff; this writes raw UTF-8 and escapes exactly what JSONEncoder escapes
+/// (`"`, `\\`, control characters; `\b \f \n \r \t` short, the rest as lowercase `\u00xx`), never `/`.
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    @inlinable
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
-    mutating func raw(_ s: StaticString) {
+    @inlinable
+    public mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    @inlinable
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
 
-    mutating func number(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+    @inlinable
+    public mutating func number(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
 
-    mutating func string(_ s: String) {
+    @inlinable
+    public mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in
@@ -32,7 +36,8 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func escape(_ b: UInt8) {
+    @usableFromInline
+    mutating func escape(_ b: UInt8) {
         bytes.append(UInt8(ascii: "\\"))
         switch b {
         case UInt8(ascii: "\""): bytes.append(b)
@@ -49,7 +54,8 @@ struct JSONWriter {
     }
 
     /// `"key":` followed by a string value.
-    mutating func field(_ key: StaticString, _ value: String, first: Bool = false) {
+    @inlinable
+    public mutating func field(_ key: StaticString, _ value: String, first: Bool = false) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         raw(key)
@@ -57,9 +63,10 @@ struct JSONWriter {
         string(value)
     }
 
-    // MARK: Wire shapes of the customization API
+    // MARK: Wire shapes shared by the client and the emulator
 
-    mutating func entry(word: String, translation: String, partOfSpeech: String?) {
+    @inlinable
+    public mutating func entry(word: String, translation: String, partOfSpeech: String?) {
         raw("{\"word\":")
         string(word)
         field("translation", translation)
@@ -67,41 +74,26 @@ struct JSONWriter {
         raw("}")
     }
 
-    mutating func translation(_ translation: String, partOfSpeech: String?) {
+    @inlinable
+    public mutating func translation(_ translation: String, partOfSpeech: String?) {
         raw("{\"translation\":")
         string(translation)
         if let partOfSpeech { field("part_of_speech", partOfSpeech) }
         raw("}")
     }
 
-    mutating func prompt(_ p: Prompt) {
-        raw("{\"prompt\":")
-        string(p.prompt)
-        field("prompt_id", p.promptID)
-        field("status", p.status)
-        if let e = p.error { field("error", e) }
-        if let s = p.speakerID { field("speaker_id", s) }
-        raw("}")
-    }
-
-    mutating func prompts(_ ps: [Prompt]) {
-        raw("[")
-        for (i, p) in ps.enumerated() {
-            if i > 0 { raw(",") }
-            prompt(p)
+    /// An add-words body, `{"words":[...]}`.
+    @inlinable
+    public static func wordList(_ words: some Collection<WordEntry>) -> [UInt8] {
+        var w = JSONWriter(capacity: 32 + words.count * 64)
+        w.raw("{\"words\":[")
+        var first = true
+        for e in words {
+            if !first { w.raw(",") }
+            first = false
+            w.entry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech)
         }
-        raw("]")
-    }
-
-    /// Metadata fields of a model without the closing brace, so get-model can append `words` and `prompts`.
-    mutating func modelHead(_ m: ModelMetadata) {
-        raw("{\"customization_id\":")
-        string(m.id)
-        field("owner", m.owner)
-        field("created", m.created)
-        field("last_modified", m.lastModified)
-        field("name", m.name)
-        field("language", m.language)
-        field("description", m.description)
+        w.raw("]}")
+        return w.bytes
     }
 }
