@@ -6,7 +6,7 @@ struct ArchiveBackup: AsyncParsableCommand {
         commandName: "archive-backup",
         abstract: "Write a consistent copy of the archive file, safe while other runs use it.",
         discussion: """
-        Uses SQLite's VACUUM INTO: the copy is a complete, compact archive (mode 0600) as of one instant, for
+        Uses SQLite's VACUUM INTO: the copy is a complete, compact archive (mode 0600) as of one instant, for \
         offsite storage. The destination must not exist.
 
         EXAMPLES

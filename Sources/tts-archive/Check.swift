@@ -5,8 +5,8 @@ struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify the archive: SQLite integrity, every content version and every snapshot digest.",
         discussion: """
-        Runs SQLite's integrity and foreign-key checks, then recomputes the words hash of every model at every
-        snapshot from the stored rows and every snapshot's content digest, and reports each mismatch with its
+        Runs SQLite's integrity and foreign-key checks, then recomputes the words hash of every model at every \
+        snapshot from the stored rows and every snapshot's content digest, and reports each mismatch with its \
         snapshot and model. Read-only.
 
         EXAMPLES

@@ -9,10 +9,10 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole story on an embedded emulator: snapshot, a week of edits, snapshot, diff, restore, verify.",
         discussion: """
-        Needs nothing configured and touches no real service: it starts an in-process emulator with realistic
-        lexicons (several languages, Japanese with parts of speech, URL-hostile words), archives it, makes a
-        week of typical edits, archives again, shows what changed, and restores Monday's snapshot into a
-        second, empty service instance, verified to hold exactly what was archived. The archive is left in a fresh folder
+        Needs nothing configured and touches no real service: it starts an in-process emulator with realistic \
+        lexicons (several languages, Japanese with parts of speech, URL-hostile words), archives it, makes a \
+        week of typical edits, archives again, shows what changed, and restores Monday's snapshot into a \
+        second, empty service instance, verified to hold exactly what was archived. The archive is left in a fresh folder \
         (or --archive) so you can try the other commands on it afterwards.
 
         EXAMPLES

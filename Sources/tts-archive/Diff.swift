@@ -6,19 +6,19 @@ struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
         discussion: """
-        FROM and TO are snapshot selectors (an id, latest, latest~N, a tag) or `live`, the current state of the
-        service instance (fetched, never recorded). --from-at/--to-at pick the last snapshot at or before a
+        FROM and TO are snapshot selectors (an id, latest, latest~N, a tag) or `live`, the current state of the \
+        service instance (fetched, never recorded). --from-at/--to-at pick the last snapshot at or before a \
         time instead. With no sides, latest~1 is compared with latest; with one, it is compared with latest.
 
-        Models are matched by customization id; --match-by name matches by name and language instead (to compare
-        a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with
-        name/description changes; per word: added, removed, translation or part of speech changed, old -> new.
+        Models are matched by customization id; --match-by name matches by name and language instead (to compare \
+        a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with \
+        name/description changes; per word: added, removed, translation or part of speech changed, old -> new. \
         Within one source the cost follows the amount of change, not the size of the archive.
 
-        JSON (--json): {"from", "to", "match_by", "summary": {"models_added", "models_removed", "models_changed",
-        "words_added", "words_removed", "words_changed"}, "models": [{"change": "added|removed|changed",
-        "from_customization_id", "to_customization_id", "name", "language", "metadata": [{"field", "old",
-        "new"}], "words": [{"change", "word", "old": {"translation", "part_of_speech"}, "new": {...}}],
+        JSON (--json): {"from", "to", "match_by", "summary": {"models_added", "models_removed", "models_changed", \
+        "words_added", "words_removed", "words_changed"}, "models": [{"change": "added|removed|changed", \
+        "from_customization_id", "to_customization_id", "name", "language", "metadata": [{"field", "old", \
+        "new"}], "words": [{"change", "word", "old": {"translation", "part_of_speech"}, "new": {...}}], \
         "prompts": [{"change", "prompt_id", "old", "new"}]}]}. Absent values are null or omitted.
 
         EXAMPLES

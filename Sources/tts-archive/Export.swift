@@ -5,8 +5,8 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a snapshot as one JSON file per model, in the format of GET /v1/customizations/{id}.",
         discussion: """
-        Files are named <customization_id>.json and hold exactly what the service returns for get-model
-        (metadata, words in service order, prompt metadata), so IBM's manual procedure and other tools can use
+        Files are named <customization_id>.json and hold exactly what the service returns for get-model \
+        (metadata, words in service order, prompt metadata), so IBM's manual procedure and other tools can use \
         them. The folder is created; existing files are never overwritten.
 
         EXAMPLES

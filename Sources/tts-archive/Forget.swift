@@ -5,11 +5,11 @@ struct Forget: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forget snapshots by retention policy and remove the rows no remaining snapshot needs.",
         discussion: """
-        Policies work as in restic, on each source (service instance, or imported folder) separately: a
-        snapshot is kept if any --keep option keeps it. --keep-daily 7 keeps the newest snapshot of each of the
-        7 newest days that have one; --keep-within 30d keeps everything from the 30 days before the newest
-        snapshot. Forgetting never changes a remaining snapshot: `check` still verifies its digest.
-        Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots);
+        Policies work as in restic, on each source (service instance, or imported folder) separately: a \
+        snapshot is kept if any --keep option keeps it. --keep-daily 7 keeps the newest snapshot of each of the \
+        7 newest days that have one; --keep-within 30d keeps everything from the 30 days before the newest \
+        snapshot. Forgetting never changes a remaining snapshot: `check` still verifies its digest. \
+        Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots); \
         --prune also rewrites the file to hand the space back to the file system.
 
         EXAMPLES

@@ -5,7 +5,7 @@ struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a folder of get-model JSON files (e.g. a manual backup) as a snapshot.",
         discussion: """
-        Every *.json file must hold one model in the format of GET /v1/customizations/{id}. The folder becomes
+        Every *.json file must hold one model in the format of GET /v1/customizations/{id}. The folder becomes \
         its own source in the archive (diff it against any snapshot with `diff --match-by name`).
 
         EXAMPLES

@@ -5,7 +5,7 @@ struct Info: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show an archive's identity, schema and size.",
         discussion: """
-        Opens the archive read-only in intent (it upgrades an older schema in place when the file is
+        Opens the archive read-only in intent (it upgrades an older schema in place when the file is \
         writable) and prints where it is, its id, when it was created and which migrations it has.
 
         EXAMPLES

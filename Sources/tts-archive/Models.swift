@@ -8,8 +8,8 @@ struct Models: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the custom models of a service instance.",
         discussion: """
-        Lists the live custom models (not the archive): a table sorted by language
-        and name, or the service's JSON with --json. No word counts: the list call
+        Lists the live custom models (not the archive): a table sorted by language \
+        and name, or the service's JSON with --json. No word counts: the list call \
         of the service does not return words.
 
         EXAMPLES

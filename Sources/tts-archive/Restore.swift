@@ -6,20 +6,20 @@ struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-create a snapshot's custom models and words in a service instance.",
         discussion: """
-        Creates each model of the snapshot anew in the target instance (new customization ids: the report maps
-        old id -> new id) and adds its words in service order, in batches of --batch-size (POST .../words) or
-        one PUT per word (--mode single). A batch the service refuses (400) is split until the refused entries
-        are isolated; they are reported with the service's message and the rest is restored. Prompts are listed
+        Creates each model of the snapshot anew in the target instance (new customization ids: the report maps \
+        old id -> new id) and adds its words in service order, in batches of --batch-size (POST .../words) or \
+        one PUT per word (--mode single). A batch the service refuses (400) is split until the refused entries \
+        are isolated; they are reported with the service's message and the rest is restored. Prompts are listed \
         as not restorable (the service never returns their audio).
 
-        The target must hold no models unless --existing says what to do with them: skip (leave same-name
-        models alone), update (add the words into the existing same-name model, set its description) or
-        replace (delete same-name models first). Names are not unique on the service: "same" means the same
+        The target must hold no models unless --existing says what to do with them: skip (leave same-name \
+        models alone), update (add the words into the existing same-name model, set its description) or \
+        replace (delete same-name models first). Names are not unique on the service: "same" means the same \
         name and language.
 
-        Every step is journaled in the archive. A failed or killed run is resumed by running the same command
-        again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options.
-        Afterwards the restored models are read back and compared with the snapshot (unless --no-verify).
+        Every step is journaled in the archive. A failed or killed run is resumed by running the same command \
+        again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options. \
+        Afterwards the restored models are read back and compared with the snapshot (unless --no-verify). \
         --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes.
 
         EXAMPLES

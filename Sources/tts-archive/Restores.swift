@@ -5,8 +5,8 @@ struct Restores: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List restore runs recorded in the archive's journal.",
         discussion: """
-        Columns: run id, snapshot restored, target URL (never credentials), status (running = killed or still
-        going, complete, partial = entries rejected, failed = resumable), models and words restored, rejected
+        Columns: run id, snapshot restored, target URL (never credentials), status (running = killed or still \
+        going, complete, partial = entries rejected, failed = resumable), models and words restored, rejected \
         entries, start time (UTC). Resume a running or failed run with `tts-archive restore --resume RUN`.
 
         EXAMPLES

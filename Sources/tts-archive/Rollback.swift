@@ -7,11 +7,11 @@ struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put one live custom model back to its content in a snapshot, in place.",
         discussion: """
-        Compares the live model MODEL (customization id or name) with its version in the snapshot (same
+        Compares the live model MODEL (customization id or name) with its version in the snapshot (same \
         customization id, else the only model with the same name and language) and sends only what differs:
-        add-words for missing or changed entries (in batches), one delete per entry the snapshot does not have,
-        and a metadata update when the name or description differ. The customization id stays the same. The
-        model is then read back and compared with the snapshot. A model's language cannot change; to bring back
+        add-words for missing or changed entries (in batches), one delete per entry the snapshot does not have, \
+        and a metadata update when the name or description differ. The customization id stays the same. The \
+        model is then read back and compared with the snapshot. A model's language cannot change; to bring back \
         a deleted model use `restore --model`. --dry-run prints the changes and sends nothing that writes.
 
         EXAMPLES

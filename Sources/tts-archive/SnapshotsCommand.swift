@@ -6,7 +6,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         commandName: "snapshots",
         abstract: "List snapshots, newest first, with what changed since the previous one.",
         discussion: """
-        Columns: id, finish time (UTC), tags, models, words, and the change since the previous snapshot of the
+        Columns: id, finish time (UTC), tags, models, words, and the change since the previous snapshot of the \
         same source (models +added -removed ~changed, words +added -removed ~changed).
 
         EXAMPLES

@@ -5,7 +5,7 @@ struct Tag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add or remove tags, or set the note, of a snapshot.",
         discussion: """
-        Tags name snapshots for selectors (`show before-migration`) and retention (`forget --keep-tag`).
+        Tags name snapshots for selectors (`show before-migration`) and retention (`forget --keep-tag`). \
         A tag may not be a number, 'latest', 'live', or contain spaces or commas.
 
         EXAMPLES
