@@ -27,7 +27,10 @@ public struct Restorer: Sendable {
 
     /// The plan for a new run, from the snapshot and the target's current models. Sends nothing that writes.
     public func plan(snapshot: Int64, options: RestoreOptions) async throws -> RestorePlan {
-        let models = try reader.models(snapshot)
+        try await plan(snapshot: snapshot, models: try reader.models(snapshot), options: options)
+    }
+
+    private func plan(snapshot: Int64, models: [CustomModel], options: RestoreOptions) async throws -> RestorePlan {
         let current = try await client.listModels()
         return try RestorePlan.make(snapshotID: snapshot, target: target, snapshotModels: models, targetModels: current,
                                     options: options)
@@ -37,7 +40,7 @@ public struct Restorer: Sendable {
     /// the same target is resumed, else a new one starts. A resumed run keeps its recorded options.
     public func run(snapshot: Int64, options: RestoreOptions, resume: Int64? = nil,
                     progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> RestoreReport {
-        var runID: Int64
+        var runID: Int64 = 0
         var snapshotID = snapshot
         var resumed = false
         if let resume {
@@ -50,10 +53,13 @@ public struct Restorer: Sendable {
         } else if let open = try journal.unfinished(snapshot: snapshot, target: target) {
             runID = open
             resumed = true
-        } else {
-            runID = try journal.start(plan: try await plan(snapshot: snapshot, options: options))
         }
-        let sources = Dictionary(try reader.models(snapshotID).map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
+        // The snapshot is read once (its words are most of a restore's reading) and serves the plan too.
+        let models = try reader.models(snapshotID)
+        if !resumed {
+            runID = try journal.start(plan: try await plan(snapshot: snapshot, models: models, options: options))
+        }
+        let sources = Dictionary(models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
         guard let run = try journal.run(runID) else { throw RestoreError.noSuchRun(runID) }
 
         let rows = try journal.rows(run: runID)
@@ -114,7 +120,9 @@ public struct Restorer: Sendable {
                 return
             }
             guard let targetID else { return }
-            let words = (source.words ?? []).sorted { WordEntry.serviceOrder($0.word, $1.word) }
+            // The archive returns words in byte order, which is the service's order; sort only if not.
+            var words = source.words ?? []
+            if !words.isSorted { words.sort { WordEntry.serviceOrder($0.word, $1.word) } }
             try await sendWords(words, to: targetID, from: row, run: run, tracker: tracker)
             try journal.setStatus(run: run.id, source: row.sourceID, "done")
         } catch let error as ServiceError where error.isAuthenticationFailure {
@@ -217,20 +225,37 @@ public struct Restorer: Sendable {
                              models: models, promptsNotRestorable: prompts, verification: nil)
     }
 
-    /// Reads back only the restored models and compares them by name and language with the snapshot's. Prompts
-    /// are left out on both sides: they are never restored.
+    /// Reads back only the restored models, `concurrency` at a time, and compares each with its source model
+    /// (the journal pairs them, so this equals a diff matched by name and language). Prompts are left out on both
+    /// sides: they are never restored.
     private func verification(_ report: RestoreReport, sources: [String: CustomModel]) async throws -> RestoreReport.Verification {
-        var expected: [CustomModel] = [], actual: [CustomModel] = []
-        for m in report.models where m.status == "done" {
-            guard let id = m.targetID, var source = sources[m.sourceID] else { continue }
-            var restored = try await client.getModel(id: id)
+        let pairs = report.models.compactMap { m -> (CustomModel, String)? in
+            guard m.status == "done", let id = m.targetID, var source = sources[m.sourceID] else { return nil }
             source.prompts = []
-            restored.prompts = []
-            expected.append(source)
-            actual.append(restored)
+            return (source, id)
         }
-        let diff = ContentDiff.compare(expected, actual, from: "snapshot \(report.snapshotID)", to: "restored \(report.target)", matchBy: .name)
-        return RestoreReport.Verification(models: actual.count, words: actual.reduce(0) { $0 + ($1.words?.count ?? 0) }, differences: diff)
+        var diffs: [ModelDiff] = []
+        var words = 0
+        try await withThrowingTaskGroup(of: (ModelDiff?, Int).self) { group in
+            var next = pairs.makeIterator()
+            func launch() {
+                guard let pair = next.next() else { return }
+                let (source, id) = pair
+                group.addTask {
+                    var restored = try await client.getModel(id: id)
+                    restored.prompts = []
+                    return (ContentDiff.compareModel(source, restored), restored.words?.count ?? 0)
+                }
+            }
+            for _ in 0..<concurrency { launch() }
+            while let result = try await group.next() {
+                if let diff = result.0 { diffs.append(diff) }
+                words += result.1
+                launch()
+            }
+        }
+        let diff = ArchiveDiff(from: "snapshot \(report.snapshotID)", to: "restored \(report.target)", matchBy: "name", models: diffs)
+        return RestoreReport.Verification(models: pairs.count, words: words, differences: diff)
     }
 }
 
