@@ -53,3 +53,13 @@ swift_build() {
     fi
     tail -1 "$log" >&2
 }
+
+# ./.venv with IBM's official Python SDK (ibm-watson, from PyPI) and pytest; created on first use.
+ensure_sdk_venv() {
+    ensure_python_venv
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    if ! .venv/bin/python -c "import ibm_watson, pytest" 2>/dev/null; then
+        say "installing ibm-watson and pytest into ./.venv (pip)"
+        .venv/bin/python -m pip install -q ibm-watson pytest >&2
+    fi
+}
