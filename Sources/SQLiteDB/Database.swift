@@ -42,6 +42,9 @@ public final class Database {
         do {
             // The first real read: a file that is not SQLite fails here with SQLITE_NOTADB.
             try execute("PRAGMA foreign_keys = ON")
+            // Reads through a memory map instead of a read() copy per page: a diff or restore reads many pages
+            // once, and the copies were a tenth of a diff's time. Writes still go through write().
+            try execute("PRAGMA mmap_size = 1073741824")
             if mode != .readOnly {
                 let journal = try scalar("PRAGMA journal_mode = WAL", as: String.self)
                 if journal.lowercased() != "wal", path != ":memory:" {
