@@ -66,6 +66,13 @@ struct Demo: AsyncParsableCommand {
             WordEntry(word: "iPhone", translation: "<phoneme alphabet=\"ipa\" ph=\"ˈaɪfoʊn\"></phoneme>"),
             WordEntry(word: "tomato", translation: "<phoneme alphabet=\"ibm\" ph=\".0tx.1me.0Fo\"></phoneme>"),
         ])
+        // Japanese entries carry a part of speech (the only language that has one).
+        let japanese = try await client.createModel(CreateModelRequest(name: "社内用語", language: "ja-JP", description: "Company terms"))
+        try await client.addWords(id: japanese.customizationID, [
+            WordEntry(word: "ＮＹ", translation: "ニューヨーク", partOfSpeech: "Mesi"),
+            WordEntry(word: "東京", translation: "トーキョー", partOfSpeech: "Mesi"),
+            WordEntry(word: "IBM", translation: "アイビーエム", partOfSpeech: "Koyu"),
+        ])
         let models = try await client.listModels()
         say("   It holds \(models.count) custom models: \(Set(models.compactMap(\.language)).sorted().joined(separator: ", ")).")
 
@@ -144,6 +151,7 @@ struct Demo: AsyncParsableCommand {
           tts-archive snapshots --archive \(archivePath)
           tts-archive diff monday friday --archive \(archivePath)
           tts-archive restore monday --dry-run --to-url URL --apikey KEY --archive \(archivePath)
+          tts-archive drill monday --archive \(archivePath)
           tts-archive restores --archive \(archivePath)
           tts-archive show monday --model "Product names" --words --archive \(archivePath)
           tts-archive export friday --to /tmp/friday-export --archive \(archivePath)

@@ -157,6 +157,17 @@ struct CLITests {
         expectOneLineError(try cli.run(["drill", "9", "--archive", cli.archive]), status: 2, containing: "no snapshot 9")
     }
 
+    @Test func demoTellsTheWholeStoryAndEndsWithAVerifiedRestore() async throws {
+        let r = try await cli.runDetached(["demo", "--archive", cli.dir.path("demo.sqlite")])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        for step in ["Monday night: the first snapshot", "What changed since Monday?", "no problems",
+                     "restore monday", "0 differences", "tts-archive drill monday"] {
+            #expect(r.stdout.contains(step), "demo output lacks \(step)")
+        }
+        #expect(r.stdout.contains("ja-JP"), "the demo's lexicons include Japanese")
+        #expect(r.stderr.isEmpty, "stderr: \(r.stderr)")
+    }
+
     @Test func everyCommandDocumentsItsExitStatus() throws {
         let root = try cli.run(["--help"])
         #expect(root.status == 0 && root.stdout.contains("EXIT STATUS"))
