@@ -99,7 +99,8 @@ public final class ServiceInstance: @unchecked Sendable {
         if let d = request.description { try rules.checkDescription(d) }
         try locked { () throws(ServiceError) in
             let m = try model(id)
-            let entries = try validated(request.words ?? [], for: m)
+            let entries = try checked(request.words ?? [], language: m.meta.language)
+            try checkLimit(entries, m)
             guard request.name != nil || request.description != nil || !entries.isEmpty else { return }
             if let name = request.name { m.meta.name = name }
             if let d = request.description { m.meta.description = d }
@@ -119,31 +120,37 @@ public final class ServiceInstance: @unchecked Sendable {
 
     // MARK: Words
 
-    /// Checks every entry against the rules and the 20,000 limit before anything changes
-    /// (all-or-nothing, reference [INF]); duplicates within one request: last wins.
-    private func validated(_ words: [WordEntry], for m: StoredModel) throws(ServiceError) -> [WordKey: Translation] {
+    /// Checks every entry against the rules (all-or-nothing, reference [INF]); duplicates within one request:
+    /// last wins. Needs no model state, so it runs outside the instance lock.
+    private func checked(_ words: [WordEntry], language: String) throws(ServiceError) -> [WordKey: Translation] {
         var entries: [WordKey: Translation] = [:]
         entries.reserveCapacity(words.count)
-        var added = 0
         for e in words {
-            try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech,
-                                 language: m.meta.language)
-            let t = Translation(translation: e.translation, partOfSpeech: e.partOfSpeech)
-            let key = WordKey(e.word)
-            if entries.updateValue(t, forKey: key) == nil, m.words[key] == nil { added += 1 }
-        }
-        if m.wordCount + added > ServiceLimits.maxWordsPerModel {
-            throw .badRequest(
-                "Adding \(added) new words would exceed the limit of \(ServiceLimits.maxWordsPerModel) entries per custom model (it has \(m.wordCount))")
+            try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech, language: language)
+            entries[WordKey(e.word)] = Translation(translation: e.translation, partOfSpeech: e.partOfSpeech)
         }
         return entries
     }
 
+    /// The 20,000-entry limit, counted against the model as it is now (call under the lock).
+    private func checkLimit(_ entries: [WordKey: Translation], _ m: StoredModel) throws(ServiceError) {
+        var added = 0
+        for key in entries.keys where m.words[key] == nil { added += 1 }
+        if m.wordCount + added > ServiceLimits.maxWordsPerModel {
+            throw .badRequest(
+                "Adding \(added) new words would exceed the limit of \(ServiceLimits.maxWordsPerModel) entries per custom model (it has \(m.wordCount))")
+        }
+    }
+
     /// `POST /v1/customizations/{id}/words`.
     public func addWords(id: String, _ words: [WordEntry]) throws(ServiceError) {
+        // Entries are checked before taking the lock, so concurrent add-words into different models (a restore)
+        // use every core; a model's language never changes, so checking against it early is exact.
+        let language = try locked { () throws(ServiceError) -> String in try model(id).meta.language }
+        let entries = try checked(words, language: language)
         try locked { () throws(ServiceError) in
             let m = try model(id)
-            let entries = try validated(words, for: m)
+            try checkLimit(entries, m)
             guard !entries.isEmpty else { return }
             m.merge(entries)
             m.meta.lastModified = clock.stamp()
@@ -229,7 +236,9 @@ public final class ServiceInstance: @unchecked Sendable {
                                      lastModified: source.lastModified ?? created, name: name,
                                      language: language, description: source.description ?? "")
             let m = StoredModel(meta: meta, prompts: source.prompts ?? [])
-            m.merge(try validated(source.words ?? [], for: m))
+            let entries = try checked(source.words ?? [], language: language)
+            try checkLimit(entries, m)
+            m.merge(entries)
             models[id] = m
             order.append(id)
             return id

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A word as the service keys it: by its exact UTF-8 bytes. Swift's `String` equality and hashing fold
 /// canonically equivalent spellings (precomposed `é` and `e` + combining accent) into one key; the service
 /// stores and lists them as two entries, so the emulator must too.
@@ -6,9 +8,14 @@ struct WordKey: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (a: WordKey, b: WordKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    static func == (a: WordKey, b: WordKey) -> Bool {
+        var x = a.text, y = b.text
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+    }
 
+    // Whole buffers, not byte by byte: hashing was the emulator's largest cost when adding words.
     func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
