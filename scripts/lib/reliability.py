@@ -214,7 +214,7 @@ def restored_equal(d):
     same = s["models_added"] == s["models_removed"] == 0 and len(prompt_only) == s["models_changed"] and \
         s["words_added"] == s["words_removed"] == s["words_changed"] == 0
     note = "0 differences" if d.rc == 0 else \
-        f"0 word or model differences; {len(prompt_only)} models lack only their unrestorable prompts" if same else \
+        f"0 word or model differences (models lacking only their unrestorable prompts: {len(prompt_only)})" if same else \
         f"differences: {s}"
     return same, note
 
@@ -235,7 +235,7 @@ def kill_at(ctx, args, delay):
     out, err = p.communicate()
     ctx.captured.append((args[0] + " (killed) stdout", out))
     ctx.captured.append((args[0] + " (killed) stderr", err))
-    return p.returncode
+    return Run(p.returncode, out.decode(errors="replace"), err.decode(errors="replace"), delay)
 
 
 def kills(ctx):
@@ -256,7 +256,7 @@ def kills(ctx):
         emu.call("POST", "/_emulator/churn", {"seed": i + 1, **churn})
         before = snapshot_ids(ctx, archive) if os.path.exists(archive) else []
         delay = ctx.rng.uniform(0.02, t_next if before else t_first)
-        rc = kill_at(ctx, ["snapshot", "--archive", archive, *noauth(emu.url)], delay)
+        rc = kill_at(ctx, ["snapshot", "--archive", archive, *noauth(emu.url)], delay).rc
         killed += rc == -signal.SIGKILL
         completed += rc == 0
         after = snapshot_ids(ctx, archive)
@@ -286,31 +286,34 @@ def kills(ctx):
     calib.stop()
     tgt = Server.emulator(ctx, name="kills-target")
     cmd = ["restore", "latest", "--archive", archive, *noauth(tgt.url)]
-    killed = 0
-    finished_early = False
+    # Each run resumes where the last one was killed, so short delays still spread the kills over the whole
+    # restore (create, batches, verify); a run that finishes before its kill is the final run.
+    killed, delays, final = 0, [], None
     for i in range(n):
-        rc = kill_at(ctx, cmd, ctx.rng.uniform(0.02, 0.1 + 2 * t_restore / n))
-        if rc == -signal.SIGKILL:
-            killed += 1
-        else:
-            finished_early = True
+        delays.append(ctx.rng.uniform(0.02, 0.05 + 1.5 * t_restore / n))
+        r = kill_at(ctx, cmd, delays[-1])
+        if r.rc != -signal.SIGKILL:
+            final = r
             break
-    final = ctx.run(cmd) if not finished_early else None
+        killed += 1
+    finished_early = final is not None
+    final = final or ctx.run(cmd)
+    print(f"    restore kill delays {', '.join(f'{d:.2f}' for d in delays)} s", file=sys.stderr)
     runs = json.loads(ctx.run(["restores", "--archive", archive, "--json"]).out)
     dupes, count = target_models(tgt)
     d = ctx.run(["diff", "latest", "live", "--match-by", "name", "--json", "--archive", archive, *noauth(tgt.url)])
     same, diff_note = restored_equal(d)
     c = ctx.run(["check", "--archive", archive])
     statuses = ",".join(f"{r['id']}:{r['status']}" for r in runs)
-    verified = final is not None and re.search(r"verified: .*0 differences", final.out) is not None
-    ok = (final is not None and final.rc == 0 and verified and not dupes and count == snap["models"]
+    verified = re.search(r"verified: .*0 differences", final.out) is not None
+    ok = (killed >= n // 2 and final.rc == 0 and verified and not dupes and count == snap["models"]
           and same and c.rc == 0 and runs and runs[0]["status"] == "complete")
     ctx.record("kills", f"SIGKILL restore x{n}, re-run to resume (full run {t_restore:.1f} s)",
                f"no duplicate model, {snap['models']} models, 0 differences, check ok",
-               f"{killed} killed{' (a run finished before the last kill)' if finished_early else ''}; "
-               f"final exit {final.rc if final else '-'}{', verified 0 differences' if verified else ''}; runs {statuses}; "
+               f"{killed} killed{' (then a run finished before its kill)' if finished_early else ''}; "
+               f"final exit {final.rc}{', verified 0 differences' if verified else ''}; runs {statuses}; "
                f"{count} models on target{', duplicates ' + str(dupes) if dupes else ', no duplicates'}; "
-               f"diff --match-by name: {diff_note}; check exit {c.rc}" + (one_err(final) if final else ""), ok)
+               f"diff --match-by name: {diff_note}; check exit {c.rc}" + one_err(final), ok)
     emu.stop()
     tgt.stop()
 
