@@ -43,10 +43,11 @@ public final class ArchiveStore {
             try checkIdentity(db, path: path)
             try migrate(db, path: path)
             return db
-        } catch let error as SQLiteError where mode == .readOnly && error.isCannotOpen && !hasUnmergedWAL(path) {
-            // A WAL archive on a read-only file system (a backup mount, a snapshot of a volume) cannot get the
-            // `-shm` file SQLite needs to read it. With no `-wal` file holding writes, the main file is the whole
-            // archive, so it is read as immutable: nobody can write it there anyway.
+        } catch let error as SQLiteError where mode == .readOnly && (error.isCannotOpen || error.isReadOnly) && !hasUnmergedWAL(path) {
+            // A WAL archive on a read-only file system (a backup mount, a snapshot of a volume: SQLITE_CANTOPEN) or
+            // in a folder this user cannot write (SQLITE_READONLY_CANTINIT) cannot get the `-shm` file SQLite needs
+            // to read it. With no `-wal` file holding writes, the main file is the whole archive, so it is read as
+            // immutable.
             let db = try Database(path: immutableURI(path), mode: .readOnly)
             try checkIdentity(db, path: path)
             try migrate(db, path: path)
