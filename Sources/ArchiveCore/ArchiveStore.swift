@@ -31,12 +31,48 @@ public final class ArchiveStore {
         case .read: FileManager.default.isWritableFile(atPath: path) ? .readWrite : .readOnly
         }
         do {
-            db = try Database(path: path, mode: mode)
-            try Self.checkIdentity(db, path: path)
-            try Self.migrate(db, path: path)
+            db = try Self.open(path: path, mode: mode)
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
         }
+    }
+
+    static func open(path: String, mode: Database.Mode) throws -> Database {
+        do {
+            let db = try Database(path: path, mode: mode)
+            try checkIdentity(db, path: path)
+            try migrate(db, path: path)
+            return db
+        } catch let error as SQLiteError where mode == .readOnly && (error.isCannotOpen || error.isReadOnly) && !hasUnmergedWAL(path) {
+            // A WAL archive on a read-only file system (a backup mount, a snapshot of a volume: SQLITE_CANTOPEN) or
+            // in a folder this user cannot write (SQLITE_READONLY_CANTINIT) cannot get the `-shm` file SQLite needs
+            // to read it. With no `-wal` file holding writes, the main file is the whole archive, so it is read as
+            // immutable.
+            let db = try Database(path: immutableURI(path), mode: .readOnly)
+            try checkIdentity(db, path: path)
+            try migrate(db, path: path)
+            return db
+        }
+    }
+
+    static func hasUnmergedWAL(_ path: String) -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        return size > 0
+    }
+
+    /// `file:` URI of a path (SQLite's URI escaping: `%`, `?` and `#` must be encoded), opened immutable.
+    static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var escaped = ""
+        for byte in absolute.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0x80...0xFF, 0..<0x20:
+                escaped += String(format: "%%%02X", byte)
+            default:
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
     }
 
     /// A non-empty SQLite file that is not ours is refused before anything is written to it.

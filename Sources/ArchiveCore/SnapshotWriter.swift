@@ -56,6 +56,7 @@ final class SnapshotWriter {
         var promptsHash: [UInt8]
 
         init(_ model: CustomModel) throws {
+            try SnapshotWriter.checkLimits(model)
             self.model = model
             words = try SnapshotWriter.serviceOrdered(model.words ?? [], model: model.customizationID)
             wordsHash = ContentHasher.wordsHash(words)
@@ -272,6 +273,25 @@ final class SnapshotWriter {
             && ByteOrder.equal(a.error, b.error) && ByteOrder.equal(a.speakerID, b.speakerID)
     }
 
+    /// The service never holds more than its documented limits (reference §5.1): an answer beyond them does not
+    /// come from a conforming service (or the limits changed), and a snapshot of it could never be restored.
+    /// Refused like any malformed answer, so the archive stays as it was and the run exits non-zero.
+    static func checkLimits(_ model: CustomModel) throws {
+        let id = model.customizationID
+        let words = model.words ?? []
+        if words.count > ServiceLimits.maxWordsPerModel {
+            throw SnapshotError.overLimit(model: id, what: "\(words.count) entries (limit \(ServiceLimits.maxWordsPerModel))")
+        }
+        for entry in words {
+            if entry.word.unicodeScalars.count > ServiceLimits.maxWordLength {
+                throw SnapshotError.overLimit(model: id, what: "a \(entry.word.unicodeScalars.count)-character word \(entry.word.debugDescription) (limit \(ServiceLimits.maxWordLength))")
+            }
+            if entry.translation.unicodeScalars.count > ServiceLimits.maxTranslationLength {
+                throw SnapshotError.overLimit(model: id, what: "a \(entry.translation.unicodeScalars.count)-character translation of \(entry.word.debugDescription) (limit \(ServiceLimits.maxTranslationLength))")
+            }
+        }
+    }
+
     /// The service lists words in byte order; sort defensively and refuse duplicates, which would make the
     /// archive ambiguous (a malformed answer, not something to store).
     static func serviceOrdered(_ words: [WordEntry], model: String) throws -> [WordEntry] {
@@ -314,11 +334,13 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case duplicateWord(model: String, word: String)
     case authFailed(String)
     case modelVanishedButListed(id: String)
+    case overLimit(model: String, what: String)
 
     public var description: String {
         switch self {
         case .duplicateWord(let m, let w): "the service returned the word \(w.debugDescription) twice for model \(m); nothing was recorded"
         case .authFailed(let m): "the service refused the credentials: \(m)"
+        case .overLimit(let m, let what): "model \(m) has \(what), beyond what the service can hold or restore; nothing was recorded"
         case .modelVanishedButListed(let id): "the service lists model \(id) but refuses to return it (401): check that the credentials belong to this instance"
         }
     }

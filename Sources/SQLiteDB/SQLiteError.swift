@@ -29,6 +29,7 @@ public struct SQLiteError: Error, Equatable, CustomStringConvertible, Sendable {
     public var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT }
     public var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
     public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+    public var isCannotOpen: Bool { primaryCode == SQLITE_CANTOPEN }
     public var isConstraint: Bool { primaryCode == SQLITE_CONSTRAINT }
 
     public var description: String {

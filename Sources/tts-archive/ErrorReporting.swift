@@ -38,6 +38,7 @@ enum ErrorReporting {
         switch error {
         case let e as ArchiveError:
             if case .locked = e { return .locked }
+            if case .diskFull = e { return .failure }  // an I/O error: the archive itself is fine
             return .archive
         case let e as ServiceError where e.isAuthenticationFailure:
             return .auth

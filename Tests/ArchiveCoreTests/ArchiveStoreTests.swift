@@ -59,6 +59,15 @@ import Testing
         #expect(try ArchiveStore(path: path, access: .read).info().migrations.count == ArchiveSchema.migrations.count)
     }
 
+    /// The immutable fallback for archives on read-only file systems must address the same file whatever its
+    /// name holds (`?`, `%`, `#` and non-ASCII are URI syntax or need escaping).
+    @Test func immutableURIOpensTheSameFile() throws {
+        let path = dir.path("odd ?name%25#ä.sqlite")
+        let id = try ArchiveStore(path: path, access: .write).info().archiveID  // closed: WAL merged into the file
+        let db = try Database(path: ArchiveStore.immutableURI(path), mode: .readOnly)
+        #expect(try db.scalar("SELECT archive_id FROM archive_info", as: String.self) == id)
+    }
+
     @Test func embeddedMigrationsMatchTheMigrationsFolder() throws {
         // The binary's copy must be exactly the text in migrations/, in order.
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

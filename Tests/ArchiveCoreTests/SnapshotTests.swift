@@ -148,6 +148,30 @@ import TTSAPI
         #expect(try count("SELECT count(*) FROM snapshots") == 0)
     }
 
+    /// Beyond the documented limits (20,000 entries, 49-character words, 499-character translations) an answer
+    /// is refused whole: nothing recorded, and a model exactly at the limits is fine.
+    @Test func answersBeyondTheServiceLimitsAreRefused() async throws {
+        let atLimit = (0..<ServiceLimits.maxWordsPerModel).map { WordEntry(word: "w\($0)", translation: "t") }
+        let cases: [[WordEntry]] = [
+            atLimit + [WordEntry(word: "one-more", translation: "t")],
+            [WordEntry(word: String(repeating: "é", count: ServiceLimits.maxWordLength + 1), translation: "t")],
+            [WordEntry(word: "long", translation: String(repeating: "x", count: ServiceLimits.maxTranslationLength + 1))],
+        ]
+        for words in cases {
+            let source = ScriptedSource()
+            source.put(CustomModel(customizationID: "big", name: "b", language: "en-US", words: words))
+            await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: store, source: source) }
+            #expect(try count("SELECT count(*) FROM snapshots") == 0)
+        }
+        var full = atLimit
+        full[0] = WordEntry(word: String(repeating: "é", count: ServiceLimits.maxWordLength),
+                            translation: String(repeating: "x", count: ServiceLimits.maxTranslationLength))
+        let source = ScriptedSource()
+        source.put(CustomModel(customizationID: "full", name: "f", language: "en-US", words: full))
+        let ok = try await Snapshotter.run(store: store, source: source)
+        #expect(ok.words == ServiceLimits.maxWordsPerModel)
+    }
+
     @Test func filteredSnapshotsFormTheirOwnLineage() async throws {
         let source = Fixtures.standardSource()
         let all = try await Snapshotter.run(store: store, source: source)
@@ -183,9 +207,8 @@ import TTSAPI
         do {
             _ = try await Snapshotter.run(store: store, source: source)
             Issue.record("expected the snapshot to fail on a full database")
-        } catch let error as SQLiteError {
-            #expect(error.isDiskFull)
-            #expect(ArchiveStore.translate(error, path: store.path) as? ArchiveError == .diskFull(path: store.path))
+        } catch let error as ArchiveError {
+            #expect(error == .diskFull(path: store.path))
         }
         #expect(try SnapshotReader(store).all().map(\.id) == [first.snapshotID])
         #expect(try ArchiveChecker(store).run().problems.isEmpty)

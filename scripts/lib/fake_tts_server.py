@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A deliberately broken Text to Speech service, for scripts/reliability's bad-input cases.
+
+    python3 scripts/lib/fake_tts_server.py MODE
+
+Binds 127.0.0.1 on a free port, prints its URL as the first stdout line, and answers
+GET /v1/customizations (the list) and GET /v1/customizations/{id} (one model) with the garbage MODE names:
+
+    malformed-list     the list is not JSON
+    truncated-model    the list is fine; the model's JSON is cut in half (Content-Length matches the cut)
+    html-502           the list is a 502 text/html page (a proxy's error page)
+    html-503           the list is a 503 text/html page, no Retry-After
+    entries-20001      one model holding 20,001 entries (the service's limit is 20,000)
+    long-word          one model with a 50-character word (limit 49)
+    long-translation   one model with a 500-character translation (limit 499)
+
+Any other path or method gets a service-shaped 404. Runs until killed.
+"""
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEL_ID = "0b6a1c44-6f2e-4c1e-9b7a-2f6d3c1e5a10"
+HTML_PAGE = (
+    "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def model(words):
+    return {
+        "customization_id": MODEL_ID,
+        "name": "Reliability fixture",
+        "language": "en-US",
+        "owner": "fake",
+        "created": "2026-11-01T00:00:00.000Z",
+        "last_modified": "2026-11-01T00:00:00.000Z",
+        "description": "",
+        "words": words,
+        "prompts": [],
+    }
+
+
+def words_for(mode):
+    if mode == "entries-20001":
+        return [{"word": f"W{i:05d}", "translation": f"word {i}"} for i in range(20_001)]
+    if mode == "long-word":
+        return [{"word": "A" * 50, "translation": "too long"}, {"word": "IEEE", "translation": "I triple E"}]
+    if mode == "long-translation":
+        return [{"word": "IEEE", "translation": "x" * 500}]
+    return [{"word": "IEEE", "translation": "I triple E"}, {"word": "NCAA", "translation": "N C double A"}]
+
+
+class Handler(BaseHTTPRequestHandler):
+    mode = "malformed-list"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet: the driver reads only the first stdout line
+        pass
+
+    def send(self, status, body, content_type="application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Global-Transaction-Id", "fake-0001")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        tail = path[path.find("/v1/"):] if "/v1/" in path else path
+        full = model(words_for(self.mode))
+        summary = {k: v for k, v in full.items() if k not in ("words", "prompts")}
+        if tail == "/v1/customizations":
+            if self.mode == "malformed-list":
+                return self.send(200, '{"customizations": [{"customization_id": "' + MODEL_ID + '", name: }')
+            if self.mode.startswith("html-"):
+                code = int(self.mode[5:])
+                reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}[code]
+                return self.send(code, HTML_PAGE.format(code=code, reason=reason), "text/html")
+            return self.send(200, json.dumps({"customizations": [summary]}))
+        if tail == f"/v1/customizations/{MODEL_ID}":
+            body = json.dumps(full)
+            if self.mode == "truncated-model":
+                body = body[: len(body) // 2]
+            return self.send(200, body)
+        self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))
+
+    def do_POST(self):
+        self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    Handler.mode = sys.argv[1]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

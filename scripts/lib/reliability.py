@@ -1,0 +1,611 @@
+#!/usr/bin/env python3
+"""Driver of scripts/reliability: runs the real `tts-archive` binary against emulators (and a deliberately
+broken fake server) in separate processes, tries faults, SIGKILLs, bad input and secret leaks, and prints one
+table (case, expected, observed, pass). Exit status 1 when any case failed.
+
+    python3 scripts/lib/reliability.py --bin PATH [--quick] [--seed N] [--keep]
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ONE_LINE_ERROR = re.compile(r"^tts-archive: error: \S")
+
+
+class Ctx:
+    """Everything a run shares: the binary, the scratch folder, every output captured (for the secrets scan)."""
+
+    def __init__(self, binary, work, quick, rng):
+        self.bin, self.work, self.quick, self.rng = binary, work, quick, rng
+        self.captured = []  # (label, bytes) of every stdout/stderr of every command run
+        self.procs = []
+        self.mounts = []
+        self.results = []
+        self.messages = []
+        self.home = os.path.join(work, "home")
+        os.makedirs(self.home)
+
+    def env(self, **extra):
+        # A clean environment: no credentials of the person running this, no ~/ or ./ibm-credentials.env.
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home, "NO_COLOR": "1", "LANG": "C.UTF-8"}
+        env.update(extra)
+        return env
+
+    def run(self, args, env=None, timeout=300, preexec=None):
+        t0 = time.monotonic()
+        p = subprocess.run([self.bin, *args], cwd=self.work, env=env or self.env(), capture_output=True,
+                           timeout=timeout, preexec_fn=preexec)
+        secs = time.monotonic() - t0
+        self.captured.append((" ".join(args[:2]) + " stdout", p.stdout))
+        self.captured.append((" ".join(args[:2]) + " stderr", p.stderr))
+        return Run(p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), secs)
+
+    def start(self, args, env=None):
+        return self.popen([self.bin, *args], env)
+
+    def popen(self, argv, env=None):
+        p = subprocess.Popen(argv, cwd=self.work, env=env or self.env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.procs.append(p)
+        return p
+
+    def record(self, section, case, expected, observed, ok):
+        self.results.append((section, case, expected, observed, ok))
+        print(f"  {'ok  ' if ok else 'FAIL'} {section}: {case}: {observed}", file=sys.stderr, flush=True)
+
+    def cleanup(self, keep):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for m in reversed(self.mounts):
+            subprocess.run(["umount", m], capture_output=True)
+        if keep:
+            print(f"kept {self.work}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+class Run:
+    def __init__(self, rc, out, err, secs):
+        self.rc, self.out, self.err, self.secs = rc, out, err, secs
+
+    @property
+    def err_lines(self):
+        return [l for l in self.err.splitlines() if l.strip()]
+
+
+class Server:
+    """An emulator (or the fake server) in its own process; its first stdout line is its URL."""
+
+    def __init__(self, ctx, argv, name):
+        self.log = os.path.join(ctx.work, name + ".log")
+        self.proc = subprocess.Popen(argv, cwd=ctx.work, env=ctx.env(), stdout=subprocess.PIPE,
+                                     stderr=open(self.log, "wb"))
+        ctx.procs.append(self.proc)
+        self.url = self.proc.stdout.readline().decode().strip()
+        if not self.url.startswith("http://"):
+            raise SystemExit(f"error: {name} did not start: {open(self.log).read()[-500:]}")
+
+    @classmethod
+    def emulator(cls, ctx, *args, name="emulator"):
+        return cls(ctx, [ctx.bin, "emulator", "--port", "0", *args], name)
+
+    @classmethod
+    def fake(cls, ctx, mode):
+        return cls(ctx, [sys.executable, os.path.join(HERE, "fake_tts_server.py"), mode], "fake-" + mode)
+
+    def call(self, method, path, body=None, user=None):
+        req = urllib.request.Request(self.url + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        req.add_header("Content-Type", "application/json")
+        if user:
+            req.add_header("Authorization", "Basic " + base64.b64encode(f"apikey:{user}".encode()).decode())
+        with urllib.request.urlopen(req, timeout=60) as r:
+            data = r.read()
+        return json.loads(data) if data else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def noauth(url):
+    return ["--url", url, "--auth-type", "noAuth"]
+
+
+def sha(path):
+    h = hashlib.sha256()
+    for suffix in ("", "-wal"):
+        if os.path.exists(path + suffix):
+            with open(path + suffix, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def snapshot_ids(ctx, archive):
+    r = ctx.run(["snapshots", "--archive", archive, "--json"])
+    if r.rc != 0:
+        raise SystemExit(f"error: snapshots --json failed: {r.err}")
+    return [s["id"] for s in json.loads(r.out)]
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Faults: 4% 429, 4% 503, 2% dropped connections on every /v1 request.
+
+def faults(ctx):
+    models, words = (50, 20_000) if ctx.quick else (100, 100_000)
+    seed = ctx.rng.randrange(1, 1_000_000)
+    rates = ["--fault-rate", "429=0.04,503=0.04,drop=0.02", "--fault-seed", str(seed), "--retry-after", "0"]
+    src = Server.emulator(ctx, "--generate", f"models={models},words={words},seed=5", *rates, name="faults-source")
+    archive = os.path.join(ctx.work, "faults.sqlite")
+    r = ctx.run(["snapshot", "--archive", archive, *noauth(src.url)])
+    injected = src.call("GET", "/_emulator/stats")["stats"]["injected_faults"]
+    src.call("DELETE", "/_emulator/faults")
+    d = ctx.run(["diff", "latest", "live", "--stat", "--archive", archive, *noauth(src.url)]) if r.rc == 0 else None
+    ctx.record("faults", f"snapshot, {models} models / {words:,} words, 10% faults (seed {seed})",
+               "exit 0; diff latest live: 0 differences",
+               f"exit {r.rc}, {injected} faults injected; diff exit {d.rc if d else '-'}" + one_err(r),
+               r.rc == 0 and d is not None and d.rc == 0 and injected > 0)
+
+    tgt = Server.emulator(ctx, *rates, name="faults-target")
+    r = ctx.run(["restore", "latest", "--archive", archive, *noauth(tgt.url)])
+    injected = tgt.call("GET", "/_emulator/stats")["stats"]["injected_faults"]
+    tgt.call("DELETE", "/_emulator/faults")
+    verified = re.search(r"verified: .*0 differences", r.out) is not None
+    dupes, count = target_models(tgt)
+    c = ctx.run(["check", "--archive", archive])
+    ctx.record("faults", f"restore into a fresh instance, 10% faults (seed {seed})",
+               f"exit 0, verified 0 differences, {models} models, check ok",
+               f"exit {r.rc}, {injected} faults injected, {'verified 0 differences' if verified else 'NOT verified'}, "
+               f"{count} models{', duplicates ' + str(dupes) if dupes else ''}, check exit {c.rc}" + one_err(r),
+               r.rc == 0 and verified and count == models and not dupes and c.rc == 0 and injected > 0)
+    src.stop()
+    tgt.stop()
+
+
+def target_models(server, user=None):
+    models = server.call("GET", "/v1/customizations", user=user)["customizations"]
+    seen, dupes = set(), []
+    for m in models:
+        key = (m["name"], m["language"])
+        if key in seen:
+            dupes.append(m["name"])
+        seen.add(key)
+    return dupes, len(models)
+
+
+def restored_equal(d):
+    """Reads `diff --match-by name --json` of a snapshot against its restored copy. Prompts cannot be restored
+    (the service gives no audio back), so models that differ only by removed prompts count as equal."""
+    if d.rc not in (0, 1):
+        return False, f"exit {d.rc}"
+    report = json.loads(d.out)
+    s = report["summary"]
+    prompt_only = [m for m in report["models"] if m["change"] == "changed" and not m.get("metadata") and not m.get("words")
+                   and all(p["change"] == "removed" for p in m.get("prompts") or [])]
+    same = s["models_added"] == s["models_removed"] == 0 and len(prompt_only) == s["models_changed"] and \
+        s["words_added"] == s["words_removed"] == s["words_changed"] == 0
+    note = "0 differences" if d.rc == 0 else \
+        f"0 word or model differences (models lacking only their unrestorable prompts: {len(prompt_only)})" if same else \
+        f"differences: {s}"
+    return same, note
+
+
+def one_err(r):
+    return "" if r.rc == 0 else f" ({r.err_lines[-1][:90] if r.err_lines else 'no message'})"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Kills: SIGKILL at random points, then check, list, resume.
+
+def kill_at(ctx, args, delay):
+    p = ctx.start(args)
+    try:
+        p.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGKILL)
+    out, err = p.communicate()
+    ctx.captured.append((args[0] + " (killed) stdout", out))
+    ctx.captured.append((args[0] + " (killed) stderr", err))
+    return Run(p.returncode, out.decode(errors="replace"), err.decode(errors="replace"), delay)
+
+
+def kills(ctx):
+    n = 3 if ctx.quick else 10
+    spec = "models=20,words=50000,seed=7" if ctx.quick else "models=40,words=200000,seed=7"
+    emu = Server.emulator(ctx, "--generate", spec, name="kills-source")
+    archive = os.path.join(ctx.work, "kills.sqlite")
+    # Calibrate: how long a first snapshot and a night's snapshot take, so kills land inside real runs.
+    scratch = os.path.join(ctx.work, "calibration.sqlite")
+    t_first = ctx.run(["snapshot", "--archive", scratch, *noauth(emu.url)]).secs
+    churn = {"spec": "night"}  # the emulator's nightly edits (what bench-archive uses)
+    emu.call("POST", "/_emulator/churn", {"seed": 1000, **churn})
+    t_next = ctx.run(["snapshot", "--archive", scratch, *noauth(emu.url)]).secs
+
+    killed = completed = 0
+    problems = []
+    for i in range(n):
+        emu.call("POST", "/_emulator/churn", {"seed": i + 1, **churn})
+        before = snapshot_ids(ctx, archive) if os.path.exists(archive) else []
+        delay = ctx.rng.uniform(0.02, 0.8 * (t_next if before else t_first))  # runs vary; most kills land mid-run
+        rc = kill_at(ctx, ["snapshot", "--archive", archive, *noauth(emu.url)], delay).rc
+        killed += rc == -signal.SIGKILL
+        completed += rc == 0
+        after = snapshot_ids(ctx, archive)
+        new = [s for s in after if s not in before]
+        if len(new) > 1 or (rc == 0 and not new) or (rc not in (0, -signal.SIGKILL)):
+            problems.append(f"kill {i + 1}: exit {rc}, snapshots {before} -> {after}")
+        elif new:  # committed (before or despite the kill): it must be the whole instance, not a part
+            d = ctx.run(["diff", "latest", "live", "--stat", "--archive", archive, *noauth(emu.url)])
+            if d.rc != 0:
+                problems.append(f"kill {i + 1}: snapshot {new[0]} differs from live (diff exit {d.rc})")
+    c = ctx.run(["check", "--archive", archive])
+    emu.call("POST", "/_emulator/churn", {"seed": 99, **churn})
+    before = snapshot_ids(ctx, archive)
+    s = ctx.run(["snapshot", "--archive", archive, *noauth(emu.url)])
+    d = ctx.run(["diff", "latest", "live", "--stat", "--archive", archive, *noauth(emu.url)])
+    listed = len(snapshot_ids(ctx, archive))
+    ok = not problems and c.rc == 0 and s.rc == 0 and d.rc == 0 and listed == len(before) + 1
+    ctx.record("kills", f"SIGKILL snapshot x{n} ({spec.rsplit(',', 1)[0]}; runs {t_first:.1f} s / {t_next:.1f} s)",
+               "check ok; only whole snapshots listed; next snapshot ok",
+               f"{killed} killed mid-run, {completed} finished first; check exit {c.rc}; next snapshot exit {s.rc}, "
+               f"diff live exit {d.rc}; {listed} listed" + ("; " + "; ".join(problems) if problems else ""), ok)
+
+    # Restore: kill at random points, re-run the same command each time (the journal resumes it).
+    snap = json.loads(ctx.run(["snapshots", "--archive", archive, "--json"]).out)[0]
+    calib = Server.emulator(ctx, name="kills-calibration")
+    t_restore = ctx.run(["restore", "latest", "--archive", scratch, *noauth(calib.url)]).secs
+    calib.stop()
+    tgt = Server.emulator(ctx, name="kills-target")
+    cmd = ["restore", "latest", "--archive", archive, *noauth(tgt.url)]
+    # Each run resumes where the last one was killed, so short delays still spread the kills over the whole
+    # restore (create, batches, verify); a run that finishes before its kill is the final run.
+    killed, delays, final = 0, [], None
+    for i in range(n):
+        delays.append(ctx.rng.uniform(0.02, 0.05 + 1.5 * t_restore / n))
+        r = kill_at(ctx, cmd, delays[-1])
+        if r.rc != -signal.SIGKILL:
+            final = r
+            break
+        killed += 1
+    finished_early = final is not None
+    final = final or ctx.run(cmd)
+    print(f"    restore kill delays {', '.join(f'{d:.2f}' for d in delays)} s", file=sys.stderr)
+    runs = json.loads(ctx.run(["restores", "--archive", archive, "--json"]).out)
+    dupes, count = target_models(tgt)
+    d = ctx.run(["diff", "latest", "live", "--match-by", "name", "--json", "--archive", archive, *noauth(tgt.url)])
+    same, diff_note = restored_equal(d)
+    c = ctx.run(["check", "--archive", archive])
+    statuses = ",".join(f"{r['id']}:{r['status']}" for r in runs)
+    verified = re.search(r"verified: .*0 differences", final.out) is not None
+    ok = (killed >= n // 2 and final.rc == 0 and verified and not dupes and count == snap["models"]
+          and same and c.rc == 0 and runs and runs[0]["status"] == "complete")
+    ctx.record("kills", f"SIGKILL restore x{n}, re-run to resume (full run {t_restore:.1f} s)",
+               f"no duplicate model, {snap['models']} models, 0 differences, check ok",
+               f"{killed} killed{' (then a run finished before its kill)' if finished_early else ''}; "
+               f"final exit {final.rc}{', verified 0 differences' if verified else ''}; runs {statuses}; "
+               f"{count} models on target{', duplicates ' + str(dupes) if dupes else ', no duplicates'}; "
+               f"diff --match-by name: {diff_note}; check exit {c.rc}" + one_err(final), ok)
+    emu.stop()
+    tgt.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bad input: each must fail with one line on stderr, a non-zero exit, and leave the archive as it was.
+
+def bad_input(ctx):
+    base = Server.emulator(ctx, "--generate", "models=3,words=300,seed=1", name="bad-source")
+    archive, pristine = os.path.join(ctx.work, "base.sqlite"), os.path.join(ctx.work, "base-pristine.sqlite")
+    for _ in range(2):
+        ctx.run(["snapshot", "--archive", archive, "--tag", "nightly", *noauth(base.url)])
+    shutil.copy(archive, pristine)
+
+    def expect_error(case, args, path=archive, status=None, env=None, preexec=None, pattern=None):
+        if path == archive:  # each case starts from the same two snapshots, whatever the previous case did
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(archive + suffix):
+                    os.remove(archive + suffix)
+            shutil.copy(pristine, archive)
+        listing = lambda: ctx.run(["snapshots", "--archive", path, "--json"]).out if path == archive else ""
+        before, listed = sha(path), listing()
+        r = ctx.run(args, env=env, preexec=preexec)
+        unchanged = sha(path) == before and listing() == listed
+        one = len(r.err_lines) == 1 and ONE_LINE_ERROR.match(r.err_lines[0]) is not None
+        ok = r.rc != 0 and one and unchanged and (status is None or r.rc == status) and \
+            (pattern is None or (one and re.search(pattern, r.err_lines[0], re.I) is not None))
+        lines = f"{len(r.err_lines)} stderr line{'s' if len(r.err_lines) != 1 else ''}"
+        ctx.record("bad input", case, f"exit {status or '!= 0'}, one-line error, archive unchanged",
+                   f"exit {r.rc}, {lines}{'' if one or not r.err_lines else ' (not tts-archive: error:)'}, "
+                   f"archive {'unchanged' if unchanged else 'CHANGED'}", ok)
+        ctx.messages.append((case, r.err_lines[0] if r.err_lines else "(no stderr)"))
+
+    for mode, case, pattern in [
+        ("malformed-list", "server: malformed JSON (model list)", "invalid JSON|malformed"),
+        ("truncated-model", "server: truncated JSON (one model)", "invalid JSON|malformed|truncated"),
+        ("html-502", "server: HTML 502 page", "HTML"),
+        ("html-503", "server: HTML 503 page (retried, then given up)", "HTML"),
+        ("entries-20001", "server: a model with 20,001 entries", "20001|20,001"),
+        ("long-word", "server: a 50-character word", "word"),
+        ("long-translation", "server: a 500-character translation", "translation"),
+    ]:
+        fake = Server.fake(ctx, mode)
+        expect_error(case, ["snapshot", "--archive", archive, *noauth(fake.url)], pattern=pattern)
+        fake.stop()
+
+    # The same over-limit content through `import` (IBM's manual backup format): refused the same way.
+    for case, words in [("import: a model file with 20,001 entries", [{"word": f"W{i:05d}", "translation": "x"} for i in range(20_001)]),
+                        ("import: a word over 49 characters", [{"word": "B" * 50, "translation": "x"}])]:
+        d = tempfile.mkdtemp(dir=ctx.work)
+        model = {"customization_id": "a1b2c3d4-0000-4000-8000-000000000001", "name": "Manual", "language": "en-US",
+                 "owner": "x", "created": "2026-01-01T00:00:00.000Z", "last_modified": "2026-01-01T00:00:00.000Z",
+                 "description": "", "words": words, "prompts": []}
+        with open(os.path.join(d, model["customization_id"] + ".json"), "w") as f:
+            json.dump(model, f)
+        expect_error(case, ["import", d, "--archive", archive])
+
+    text = os.path.join(ctx.work, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not an archive\n")
+    expect_error("archive: a text file (reading)", ["snapshots", "--archive", text], text, 3)
+    expect_error("archive: a text file (snapshot)", ["snapshot", "--archive", text, *noauth(base.url)], text, 3)
+
+    truncated = os.path.join(ctx.work, "truncated.sqlite")
+    with open(archive, "rb") as f, open(truncated, "wb") as g:
+        data = f.read()
+        g.write(data[: len(data) // 2])
+    expect_error("archive: truncated (check)", ["check", "--archive", truncated], truncated, 3)
+    expect_error("archive: truncated (snapshot)", ["snapshot", "--archive", truncated, *noauth(base.url)], truncated, 3)
+
+    # "Newer" = a migration this binary does not know is recorded as applied (SQLiteDB/Migrator.swift).
+    newer = os.path.join(ctx.work, "newer.sqlite")
+    shutil.copy(archive, newer)
+    import sqlite3
+    con = sqlite3.connect(newer)
+    con.execute("INSERT INTO schema_migrations (name, checksum, applied_at) VALUES ('9999_future.sql', 'x', '2030-01-01T00:00:00Z')")
+    con.commit()
+    con.close()
+    expect_error("archive: newer schema (reading)", ["snapshots", "--archive", newer], newer, 3, pattern="newer")
+    expect_error("archive: newer schema (snapshot)", ["snapshot", "--archive", newer, *noauth(base.url)], newer, 3, pattern="newer")
+
+    read_only(ctx, base, archive, expect_error)
+    full_disk(ctx, expect_error)
+
+    for case, args in [
+        ("selector: unknown id", ["show", "99"]),
+        ("selector: unknown tag", ["show", "no-such-tag"]),
+        ("selector: ambiguous tag (2 snapshots)", ["show", "nightly"]),
+        ("selector: latest~5 of 2 snapshots", ["diff", "latest~5", "latest"]),
+        ("time: malformed --at", ["show", "--at", "2026-13-45"]),
+        ("time: before the first snapshot", ["restore", "--at", "2001-01-01", "--dry-run", *noauth(base.url)]),
+    ]:
+        expect_error(case, [*args, "--archive", archive], status=2)
+
+    keyed = Server.emulator(ctx, "--apikey", "reliability-right-key", name="bad-keyed")
+    expect_error("credentials: none at all", ["snapshot", "--archive", archive], status=2, pattern="URL")
+    expect_error("credentials: URL but no key", ["snapshot", "--archive", archive],
+                 env=ctx.env(TEXT_TO_SPEECH_URL=keyed.url), status=2, pattern="credentials|APIKEY")
+    expect_error("credentials: wrong IAM key", ["snapshot", "--archive", archive], status=5,
+                 env=ctx.env(TEXT_TO_SPEECH_URL=keyed.url, TEXT_TO_SPEECH_APIKEY="reliability-wrong-key",
+                             TEXT_TO_SPEECH_AUTH_URL=keyed.url))
+    expect_error("credentials: wrong basic password", ["snapshot", "--archive", archive], status=5,
+                 env=ctx.env(TEXT_TO_SPEECH_URL=keyed.url, TEXT_TO_SPEECH_AUTH_TYPE="basic",
+                             TEXT_TO_SPEECH_USERNAME="apikey", TEXT_TO_SPEECH_PASSWORD="reliability-wrong-key"))
+    expect_error("unreachable URL (closed port)",
+                 ["snapshot", "--archive", archive, *noauth(f"http://127.0.0.1:{closed_port()}")], status=2)
+    keyed.stop()
+    base.stop()
+
+
+def mount(ctx, *args):
+    r = subprocess.run(["mount", *args], capture_output=True)
+    if r.returncode == 0:
+        ctx.mounts.append(args[-1])
+    return r.returncode == 0
+
+
+def read_only(ctx, base, archive, expect_error):
+    """A read-only bind mount when we may mount (root here); else, as root, the command runs as nobody on a
+    0444 file in a 0555 folder (chmod alone does not stop root); as another user, chmod a-w."""
+    src, ro = os.path.join(ctx.work, "ro-src"), os.path.join(ctx.work, "ro")
+    os.makedirs(src)
+    os.makedirs(ro)
+    shutil.copy(archive, os.path.join(src, "a.sqlite"))
+    preexec, how = None, "read-only bind mount"
+    if not (mount(ctx, "--bind", src, ro) and subprocess.run(["mount", "-o", "remount,bind,ro", ro]).returncode == 0):
+        ro, how = src, "chmod a-w"
+        os.chmod(os.path.join(src, "a.sqlite"), 0o444)
+        os.chmod(src, 0o555)
+        if os.geteuid() == 0:
+            how = "setuid nobody, 0444 file"
+            os.chmod(ctx.work, 0o755)
+            preexec = lambda: (os.setgid(65534), os.setuid(65534))
+    path = os.path.join(ro, "a.sqlite")
+    expect_error(f"archive: read-only ({how}), snapshot", ["snapshot", "--archive", path, *noauth(base.url)], path, 3,
+                 preexec=preexec, pattern="read-only")
+    # A demanding user also expects to read a read-only archive (a backup mount): list and check it.
+    before = sha(path)
+    r = ctx.run(["snapshots", "--archive", path], preexec=preexec)
+    c = ctx.run(["check", "--archive", path], preexec=preexec)
+    ctx.record("bad input", f"archive: read-only ({how}), snapshots and check", "both exit 0, archive unchanged",
+               f"exit {r.rc} / {c.rc}, archive {'unchanged' if sha(path) == before else 'CHANGED'}" + one_err(r),
+               r.rc == 0 and c.rc == 0 and sha(path) == before)
+
+
+def full_disk(ctx, expect_error):
+    """A 2 MB tmpfs holding the archive when we may mount; else a file-size limit (ulimit -f) with SIGXFSZ
+    ignored, so writes fail with EFBIG as on a full disk."""
+    emu = Server.emulator(ctx, "--generate", "models=4,words=40000,seed=3", name="full-source")
+    small = Server.emulator(ctx, "--generate", "models=2,words=200,seed=2", name="full-small")
+    d = os.path.join(ctx.work, "full")
+    os.makedirs(d)
+    preexec, how = None, "2 MB tmpfs"
+    if not mount(ctx, "-t", "tmpfs", "-o", "size=2m", "tmpfs", d):
+        how = "ulimit -f"
+    path = os.path.join(d, "a.sqlite")
+    ctx.run(["snapshot", "--archive", path, *noauth(small.url)])
+    if how == "ulimit -f":
+        limit = os.path.getsize(path) + 64 * 1024
+
+        def preexec():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    # A file-size limit fails writes with EFBIG, which SQLite reports as an I/O error rather than SQLITE_FULL.
+    expect_error(f"full disk ({how}), snapshot of 40,000 words", ["snapshot", "--archive", path, *noauth(emu.url)],
+                 path, preexec=preexec, pattern="full" if how != "ulimit -f" else "full|I/O error")
+    c = ctx.run(["check", "--archive", path])
+    s = ctx.run(["snapshot", "--archive", path, *noauth(small.url)])
+    ctx.record("bad input", f"full disk ({how}): afterwards", "check ok, next (small) snapshot ok",
+               f"check exit {c.rc}, snapshot exit {s.rc}" + one_err(s), c.rc == 0 and s.rc == 0)
+    emu.stop()
+    small.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Secrets: known fake keys (and a bearer token) must appear nowhere after runs that pass and runs that fail.
+
+def secrets(ctx):
+    src_key, tgt_key, wrong_key = "rel-src-key-7Qx9Vd2Lm", "rel-tgt-key-3Hn8Rw5Kp", "rel-wrong-key-6Zt4Yb1Jc"
+    emu = Server.emulator(ctx, "--apikey", src_key, "--apikey", tgt_key, "--log-requests",
+                          "--generate", "models=4,words=2000,seed=11", name="secrets-emulator")
+    archive = os.path.join(ctx.work, "secrets.sqlite")
+    token = iam_token(emu.url, src_key)  # a token the emulator issued, used below as a bearer token
+    creds = os.path.join(ctx.work, "ibm-credentials-test.env")
+    with open(creds, "w") as f:
+        f.write(f"TEXT_TO_SPEECH_URL={emu.url}\nTEXT_TO_SPEECH_APIKEY={src_key}\nTEXT_TO_SPEECH_AUTH_URL={emu.url}\n")
+    iam = dict(TEXT_TO_SPEECH_URL=emu.url, TEXT_TO_SPEECH_APIKEY=src_key, TEXT_TO_SPEECH_AUTH_URL=emu.url)
+    target = dict(RESTORE_TARGET_URL=emu.url, RESTORE_TARGET_APIKEY=tgt_key, RESTORE_TARGET_AUTH_URL=emu.url)
+    runs = [
+        ("snapshot (IAM, environment)", ["snapshot", "-v", "--archive", archive], ctx.env(**iam), 0),
+        ("snapshot (bearer token)", ["snapshot", "--json", "--archive", archive],
+         ctx.env(TEXT_TO_SPEECH_URL=emu.url, TEXT_TO_SPEECH_AUTH_TYPE="bearerToken", TEXT_TO_SPEECH_BEARER_TOKEN=token), 0),
+        ("diff latest live (credentials file)", ["diff", "latest", "live", "--archive", archive],
+         ctx.env(IBM_CREDENTIALS_FILE=creds), 0),
+        ("models (basic auth, key as flag)", ["models", "--url", emu.url, "--auth-type", "basic", "--username", "apikey",
+                                              "--password", src_key], None, 0),
+        ("restore (IAM, --to-service-name)", ["restore", "latest", "--to-service-name", "restore_target", "--json",
+                                              "--archive", archive], ctx.env(**target), 0),
+        ("restores", ["restores", "--archive", archive], None, 0),
+        ("snapshot, wrong key (fails)", ["snapshot", "--archive", archive],
+         ctx.env(**{**iam, "TEXT_TO_SPEECH_APIKEY": wrong_key}), 5),
+        ("restore, wrong key as flag (fails)", ["restore", "latest", "--to-url", emu.url, "--apikey", wrong_key,
+                                                "--auth-url", emu.url, "--existing", "skip", "--archive", archive], None, 5),
+        ("diff, wrong bearer token (fails)", ["diff", "latest", "live", "--archive", archive],
+         ctx.env(TEXT_TO_SPEECH_URL=emu.url, TEXT_TO_SPEECH_AUTH_TYPE="bearerToken", TEXT_TO_SPEECH_BEARER_TOKEN=token[::-1]), 5),
+    ]
+    start = len(ctx.captured)
+    statuses = []
+    for label, args, env, want in runs:
+        r = ctx.run(args, env=env)
+        statuses.append(r.rc == want)
+        if r.rc != want:
+            ctx.messages.append((f"secrets run '{label}'", f"exit {r.rc}, wanted {want}: {r.err.strip()[:200]}"))
+    show = ctx.run(["show", "latest", "--words", "--archive", archive])
+    export_dir = os.path.join(ctx.work, "secrets-export")
+    ctx.run(["export", "latest", "--to", export_dir, "--archive", archive])
+    emu.stop()
+
+    needles = {k: v.encode() for k, v in [("source key", src_key), ("target key", tgt_key), ("wrong key", wrong_key),
+                                             ("bearer token", token), ("reversed token", token[::-1])]}
+    for k in [src_key, tgt_key, wrong_key]:  # the basic-auth header form of a key
+        needles["basic header of " + k[:7]] = base64.b64encode(f"apikey:{k}".encode())
+    places = {"archive file (binary, with -wal)": b"".join(open(archive + s, "rb").read()
+                                                           for s in ("", "-wal") if os.path.exists(archive + s)),
+              f"stdout/stderr of {len(runs) + 3} runs": b"\n".join(b for _, b in ctx.captured[start:]),
+              "emulator request log (--log-requests)": open(emu.log, "rb").read(),
+              "exported JSON files": b"".join(open(os.path.join(export_dir, f), "rb").read() for f in os.listdir(export_dir))}
+    ctx.record("secrets", f"{len(runs)} runs with fake keys and a bearer token",
+               "every run's exit as expected (0, or 5 for a wrong key)",
+               f"{sum(statuses)}/{len(runs)} as expected", all(statuses) and show.rc == 0)
+    for place, data in places.items():
+        found = [name for name, n in needles.items() if n in data]
+        ctx.record("secrets", f"search {place} ({len(data):,} bytes)", "no key, no token",
+                   "found " + ", ".join(found) if found else "none found", not found and len(data) > 0)
+
+
+def iam_token(url, key):
+    body = f"grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey={key}".encode()
+    req = urllib.request.Request(url + "/identity/token", data=body, method="POST")
+    req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())["access_token"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def print_table(ctx):
+    rows = [("case", "expected", "observed", "pass")] + [
+        (f"{sec}: {case}", exp, obs, "yes" if ok else "NO") for sec, case, exp, obs, ok in ctx.results]
+    print("| " + " | ".join(rows[0]) + " |")
+    print("| --- | --- | --- | --- |")
+    for r in rows[1:]:
+        print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--only", choices=["faults", "kills", "bad-input", "secrets"], action="append")
+    a = ap.parse_args()
+    seed = a.seed if a.seed is not None else random.randrange(1, 1_000_000)
+    binary = os.path.abspath(a.bin)
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"error: {binary} is not an executable")
+    ctx = Ctx(binary, tempfile.mkdtemp(prefix="tts-reliability."), a.quick, random.Random(seed))
+    os.chmod(ctx.work, 0o755)
+    print(f"== scripts/reliability{' --quick' if a.quick else ''}: {binary}, seed {seed} (repeat with --seed {seed})",
+          file=sys.stderr)
+    t0 = time.monotonic()
+    try:
+        for name, step in [("faults", faults), ("kills", kills), ("bad-input", bad_input), ("secrets", secrets)]:
+            if a.only and name not in a.only:
+                continue
+            print(f"== {name}", file=sys.stderr, flush=True)
+            step(ctx)
+    finally:
+        ctx.cleanup(a.keep)
+    failed = [r for r in ctx.results if not r[4]]
+    print()
+    print_table(ctx)
+    print()
+    print(f"{len(ctx.results) - len(failed)} of {len(ctx.results)} cases passed in {time.monotonic() - t0:.0f} s "
+          f"(seed {seed}{', quick' if a.quick else ''})")
+    if ctx.messages:
+        print("\nerror lines printed:", file=sys.stderr)
+        for case, msg in ctx.messages:
+            print(f"  {case}: {msg}", file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
