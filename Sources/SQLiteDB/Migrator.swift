@@ -50,10 +50,18 @@ public struct Migrator: Sendable {
     static let table = "schema_migrations"
 
     public init(_ migrations: [Migration]) throws {
-        for m in migrations where m.name.range(of: #"^\d{4}_[A-Za-z0-9_]+$"#, options: .regularExpression) == nil {
+        for m in migrations where !Self.isValidName(m.name) {
             throw MigrationError.badName(m.name)
         }
         self.migrations = migrations.sorted { $0.name < $1.name }
+    }
+
+    /// `NNNN_name`: four digits, an underscore, then letters, digits and underscores. Checked by hand: compiling
+    /// a regular expression cost every command ~1 ms of start-up.
+    static func isValidName(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        guard b.count > 5, b[0..<4].allSatisfy({ (0x30...0x39).contains($0) }), b[4] == UInt8(ascii: "_") else { return false }
+        return b[5...].allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == UInt8(ascii: "_") }
     }
 
     public struct Applied: Equatable, Sendable {

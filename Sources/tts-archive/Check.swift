@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Verify the archive: SQLite integrity, every content version and every snapshot digest.",
         discussion: """
         Runs SQLite's integrity and foreign-key checks, then recomputes the words hash of every model at every \

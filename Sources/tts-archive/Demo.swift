@@ -7,6 +7,7 @@ import TTSEmulator
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Run the whole story on an embedded emulator: snapshot, a week of edits, snapshot, diff, restore, verify.",
         discussion: """
         Needs nothing configured and touches no real service: it starts an in-process emulator with realistic \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
         discussion: """
         FROM and TO are snapshot selectors (an id, latest, latest~N, a tag) or `live`, the current state of the \

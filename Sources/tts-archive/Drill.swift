@@ -6,6 +6,7 @@ import TTSEmulator
 
 struct Drill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "drill",
         abstract: "Prove a snapshot restores: replay it into an in-process emulator and verify it.",
         discussion: """
         Starts an empty emulator of the service inside this process (loopback only, nothing leaves the \

@@ -5,6 +5,7 @@ import TTSEmulator
 /// `tts-archive emulator`: the stand-in service for first runs, tests, the demo and benchmarks.
 struct Emulator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "emulator",
         abstract: "Run a local emulator of the Watson Text to Speech customization API.",
         discussion: """
         Serves /v1/customizations... as IBM's service does (status codes, error bodies, word order, limits), so IBM's SDKs and tts-archive cannot tell it from the real service. Models live in memory only. The first line printed on standard output is the URL it listens on; it runs until SIGINT or SIGTERM.

@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a snapshot as one JSON file per model, in the format of GET /v1/customizations/{id}.",
         discussion: """
         Files are named <customization_id>.json and hold exactly what the service returns for get-model \

@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Forget: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "forget",
         abstract: "Forget snapshots by retention policy and remove the rows no remaining snapshot needs.",
         discussion: """
         Policies work as in restic, on each source (service instance, or imported folder) separately: a \

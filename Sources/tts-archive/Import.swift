@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Record a folder of get-model JSON files (e.g. a manual backup) as a snapshot.",
         discussion: """
         Every *.json file must hold one model in the format of GET /v1/customizations/{id}. The folder becomes \

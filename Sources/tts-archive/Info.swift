@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Info: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Show an archive's identity, schema and size.",
         discussion: """
         Opens the archive read-only in intent (it upgrades an older schema in place when the file is \

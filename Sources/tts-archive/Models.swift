@@ -6,6 +6,7 @@ import TTSClient
 /// `tts-archive models`: the live custom models of the service instance.
 struct Models: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "models",
         abstract: "List the custom models of a service instance.",
         discussion: """
         Lists the live custom models (not the archive): a table sorted by language \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restore",
         abstract: "Re-create a snapshot's custom models and words in a service instance.",
         discussion: """
         Creates each model of the snapshot anew in the target instance (new customization ids: the report maps \

@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Restores: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restores",
         abstract: "List restore runs recorded in the archive's journal.",
         discussion: """
         Columns: run id, snapshot restored, target URL (never credentials), status (running = killed or still \

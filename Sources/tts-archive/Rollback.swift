@@ -5,6 +5,7 @@ import TTSClient
 
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rollback",
         abstract: "Put one live custom model back to its content in a snapshot, in place.",
         discussion: """
         Compares the live model MODEL (customization id or name) with its version in the snapshot (same \

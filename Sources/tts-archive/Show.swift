@@ -4,6 +4,7 @@ import TTSAPI
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one snapshot: its record, its models, and optionally their words.",
         discussion: """
         EXAMPLES

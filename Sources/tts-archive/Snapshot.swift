@@ -4,6 +4,7 @@ import Foundation
 
 struct Snapshot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "snapshot",
         abstract: "Record every custom model and word of a service instance as a new snapshot.",
         discussion: """
         Lists the instance's custom models, fetches each with its words and prompt metadata (--concurrency at \

@@ -1,7 +1,9 @@
 import ArgumentParser
 
 /// The root command. Each subcommand lives in its own file and stays thin: it parses, calls the layer
-/// that does the work, and reports.
+/// that does the work, and reports. Every command names itself (`commandName`): argument-parser otherwise
+/// derives names with `String(describing:)`, whose dynamic casts scan every protocol conformance of this
+/// large binary, a few ms of each run's start-up.
 @main
 struct TTSArchive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Tag: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tag",
         abstract: "Add or remove tags, or set the note, of a snapshot.",
         discussion: """
         Tags name snapshots for selectors (`show before-migration`) and retention (`forget --keep-tag`). \

@@ -62,5 +62,9 @@ import Testing
             try Migrator([m1, standalone]).pending(in: db)
         }
         #expect(throws: MigrationError.badName("bad-name")) { try Migrator([Migration(name: "bad-name", sql: "")]) }
+        for bad in ["001_x", "0001_", "0001-x", "0001_a-b", "0001_\u{E9}", "a001_x", "0001x"] {
+            #expect(throws: MigrationError.badName(bad)) { try Migrator([Migration(name: bad, sql: "")]) }
+        }
+        #expect(throws: Never.self) { try Migrator([Migration(name: "0001_Archive_info2", sql: "")]) }
     }
 }
