@@ -48,23 +48,25 @@ final class StoredModel {
         return true
     }
 
-    var sortedWords: [WordEntry] {
-        words.keys.sorted { WordEntry.serviceOrder($0.text, $1.text) }.map { key in
-            let t = words[key]!
-            return WordEntry(word: key.text, translation: t.translation, partOfSpeech: t.partOfSpeech)
-        }
+    /// Entries in service order (UTF-8 byte order: uppercase before lowercase), sorted as pairs so no key is
+    /// hashed again.
+    private var sortedEntries: [(key: WordKey, value: Translation)] {
+        words.sorted { WordEntry.serviceOrder($0.key.text, $1.key.text) }
     }
 
-    /// `[{"word":...},...]` in service order (UTF-8 byte order: uppercase before lowercase).
+    var sortedWords: [WordEntry] {
+        sortedEntries.map { WordEntry(word: $0.key.text, translation: $0.value.translation, partOfSpeech: $0.value.partOfSpeech) }
+    }
+
+    /// `[{"word":...},...]` in service order.
     var encodedWords: [UInt8] {
         if let cached = encodedWordsCache { return cached }
         var w = JSONWriter(capacity: words.count * 64 + 2)
         w.raw("[")
         var first = true
-        for key in words.keys.sorted(by: { WordEntry.serviceOrder($0.text, $1.text) }) {
+        for (key, t) in sortedEntries {
             if !first { w.raw(",") }
             first = false
-            let t = words[key]!
             w.entry(word: key.text, translation: t.translation, partOfSpeech: t.partOfSpeech)
         }
         w.raw("]")
