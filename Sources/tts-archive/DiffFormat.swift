@@ -57,9 +57,16 @@ struct DiffFormat {
 
     func stat(_ d: ArchiveDiff) -> [[String]] {
         d.models.map { m in
-            let count = { (k: ChangeKind) in String(m.words.filter { $0.change == k }.count) }
+            var added = 0, removed = 0, changed = 0
+            for w in m.words {
+                switch w.change {
+                case .added: added += 1
+                case .removed: removed += 1
+                case .changed: changed += 1
+                }
+            }
             return [m.change.rawValue, m.toCustomizationID ?? m.fromCustomizationID ?? "", m.language ?? "",
-                    count(.added), count(.removed), count(.changed), m.metadata.map(\.field).joined(separator: ","), m.name ?? ""]
+                    String(added), String(removed), String(changed), m.metadata.map(\.field).joined(separator: ","), m.name ?? ""]
         }
     }
 
