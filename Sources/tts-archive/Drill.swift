@@ -24,7 +24,7 @@ struct Drill: AsyncParsableCommand {
           tts-archive drill
           tts-archive drill latest~1 --json
           tts-archive drill --at 2026-11-14 --language ja-JP
-          tts-archive snapshot --drill        # nightly: snapshot, then drill the new snapshot
+          tts-archive snapshot --drill        # after every nightly snapshot
 
         \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .usage))
           (2 also when the emulator refused entries or a model)

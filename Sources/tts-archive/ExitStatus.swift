@@ -16,15 +16,16 @@ enum ExitStatus: Int32, CaseIterable {
         switch self {
         case .success: "success"
         case .differences: "completed, and differences were found"
-        case .failure: "an error (bad input, a service error, an I/O error); nothing archived is lost"
-        case .archive: "the archive cannot be used (not an archive, corrupt, newer schema, read-only)"
+        case .failure: "an error (bad input, service, network, I/O); nothing archived is lost"
+        case .archive: "the archive cannot be used (not one, corrupt, newer schema, read-only)"
         case .locked: "another run holds the archive's lock"
         case .auth: "the service refused the credentials"
         case .usage: "invalid command line"
         }
     }
 
-    /// The EXIT STATUS block for a command's help, listing the statuses that command can return.
+    /// The EXIT STATUS block for a command's help, listing the statuses that command can return. Meanings stay
+    /// under 74 characters so argument-parser's 80-column wrapping never breaks a line.
     static func helpSection(_ statuses: ExitStatus...) -> String {
         "EXIT STATUS\n" + statuses.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0))\($0.meaning)" }
             .joined(separator: "\n")

@@ -33,7 +33,7 @@ struct Restore: AsyncParsableCommand {
         \(ServiceOptions.credentialsHelp)
 
         \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
-          (2 also when the service rejected entries or a model could not be restored: resume retries it)
+          (2 also when the service refused entries or a model failed; resume retries)
         """
     )
 

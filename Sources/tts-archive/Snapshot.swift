@@ -31,7 +31,7 @@ struct Snapshot: AsyncParsableCommand {
         \(ServiceOptions.credentialsHelp)
 
         \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
-          (1 and 2 also for a --drill that found differences or failed; the snapshot is kept)
+          (1 or 2 also when --drill found differences or failed; the snapshot stays)
         """
     )
 
