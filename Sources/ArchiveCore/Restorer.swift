@@ -66,18 +66,12 @@ public struct Restorer: Sendable {
         let work = rows.filter { $0.status != "done" && $0.status != "skipped" }
         let tracker = ProgressTracker(total: rows.count, done: rows.count - work.count, progress: progress)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = work.makeIterator()
-                func launch() {
-                    guard let row = next.next() else { return }
-                    let source = sources[row.sourceID]
-                    group.addTask {
-                        try await restoreModel(row, source: source, run: run, tracker: tracker)
-                        tracker.modelDone()
-                    }
-                }
-                for _ in 0..<concurrency { launch() }
-                while try await group.next() != nil { launch() }
+            try await replay(work, sources: sources, run: run, tracker: tracker, countsProgress: true)
+            // A model that still failed after the client's retries (a burst of 503s, dropped connections) gets one
+            // more pass in this run before the run is reported failed; its journal row says where it stopped.
+            let failed = try journal.rows(run: runID).filter { $0.status == "failed" }
+            if !failed.isEmpty {
+                try await replay(failed, sources: sources, run: run, tracker: tracker, countsProgress: false)
             }
         } catch {
             try? journal.finish(run: runID, status: "failed", report: nil)
@@ -90,6 +84,24 @@ public struct Restorer: Sendable {
         }
         try journal.finish(run: runID, status: report.status, report: report)
         return report
+    }
+
+    /// Restores the given journal rows, `concurrency` models at a time.
+    private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], run: RestoreJournal.Run,
+                        tracker: ProgressTracker, countsProgress: Bool) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = rows.makeIterator()
+            func launch() {
+                guard let row = next.next() else { return }
+                let source = sources[row.sourceID]
+                group.addTask {
+                    try await restoreModel(row, source: source, run: run, tracker: tracker)
+                    if countsProgress { tracker.modelDone() }
+                }
+            }
+            for _ in 0..<concurrency { launch() }
+            while try await group.next() != nil { launch() }
+        }
     }
 
     // MARK: One model

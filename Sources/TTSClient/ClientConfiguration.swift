@@ -44,7 +44,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Fraction (0...1) of the back-off that is randomised away, so parallel clients do not retry in lock step.
     public var jitter: Double
 
-    public init(maxAttempts: Int = 4, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
+    public init(maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
                 jitter: Double = 0.25) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay

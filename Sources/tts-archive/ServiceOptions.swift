@@ -51,7 +51,7 @@ struct ServiceOptions: ParsableArguments {
 
     @Option(name: .customLong("max-attempts"),
             help: ArgumentHelp("Attempts per request for 429, 5xx and connection failures (1 = no retries).", valueName: "n"))
-    var maxAttempts = 4
+    var maxAttempts = 6
 
     @Option(help: ArgumentHelp("Timeout of one request attempt, in seconds.", valueName: "seconds"))
     var timeout: Double = 60

@@ -177,6 +177,24 @@ import TTSEmulator
         }
     }
 
+    @Test func aModelThatFailsAfterEveryRetryGetsOneMorePassInTheSameRun() async throws {
+        try await Self.withInstances { live, target, targetInstance in
+            _ = try Self.sourceInstance(live).generate(GeneratorSpec(models: 3, words: 300, seed: 6))
+            let snapshot = try await live.snapshot().snapshotID
+            // One model at a time: the first add-words exhausts all 6 attempts of the client, so that model fails
+            // in the first pass; the run retries it from its journal row and completes.
+            live.server.faults.failNext(count: 6, method: "POST", pathPrefix: "/v1/customizations/", with: .status(503))
+            var restorer = Restorer(store: live.store, client: target, concurrency: 1)
+            restorer.verify = true
+            let report = try await restorer.run(snapshot: snapshot, options: RestoreOptions(batchSize: 50))
+            live.server.faults.reset()
+            #expect(report.status == "complete", "\(report.models.map { "\($0.status): \($0.message ?? "")" })")
+            #expect(report.verification?.differences.summary.isEmpty == true)
+            #expect(targetInstance.counts.models == 3)
+            #expect(try RestoreRunSummary.all(in: live.store).count == 1)
+        }
+    }
+
     @Test func resumeAfterAFailurePartWayCreatesNoModelTwice() async throws {
         try await Self.withInstances { live, target, targetInstance in
             _ = try Self.sourceInstance(live).generate(GeneratorSpec(models: 6, words: 900, seed: 8))
