@@ -43,18 +43,21 @@ struct Demo: AsyncParsableCommand {
         let url = try await server.start()
         step(1, "Started an emulator of IBM Watson Text to Speech at \(url.absoluteString) (in this process).")
         _ = try server.instance(forAPIKey: "demo-source-key")!.generate(GeneratorSpec(models: 8, words: 4_000, seed: 7))
-        let client = try TextToSpeechClient(credentials: ServiceCredentials(
-            serviceURL: url.absoluteString,
-            authentication: .iam(apiKey: Secret("demo-source-key"), authURL: url.absoluteString, clientID: nil, clientSecret: nil, scope: nil)))
         do {
-            try await tellTheStory(client: client, server: server, archivePath: path)
+            try await TextToSpeechClient.withClient(credentials: Self.credentials(url, key: "demo-source-key")) { client in
+                try await tellTheStory(client: client, server: server, archivePath: path)
+            }
         } catch {
-            try? await client.shutdown()
             await server.stop()
             throw error
         }
-        try await client.shutdown()
         await server.stop()
+    }
+
+    /// IAM credentials of one of the demo emulator's instances (its token service is the emulator itself).
+    private static func credentials(_ url: URL, key: String) -> ServiceCredentials {
+        ServiceCredentials(serviceURL: url.absoluteString,
+                           authentication: .iam(apiKey: Secret(key), authURL: url.absoluteString, clientID: nil, clientSecret: nil, scope: nil))
     }
 
     private func tellTheStory(client: TextToSpeechClient, server: EmulatorServer, archivePath: String) async throws {
@@ -126,17 +129,9 @@ struct Demo: AsyncParsableCommand {
         say("   checked \(report.snapshotsChecked) snapshots, \(report.wordRowsRead) word rows: \(report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems")")
 
         step(8, "Disaster strikes: Monday's lexicons must come back, into a fresh, empty instance.")
-        let target = try TextToSpeechClient(credentials: ServiceCredentials(
-            serviceURL: server.baseURL!.absoluteString,
-            authentication: .iam(apiKey: Secret("demo-target-key"), authURL: server.baseURL!.absoluteString, clientID: nil, clientSecret: nil, scope: nil)))
-        let restored: RestoreReport
-        do {
-            restored = try await Restorer(store: store, client: target).run(snapshot: monday.snapshotID, options: RestoreOptions())
-        } catch {
-            try? await target.shutdown()
-            throw error
+        let restored = try await TextToSpeechClient.withClient(credentials: Self.credentials(server.baseURL!, key: "demo-target-key")) { target in
+            try await Restorer(store: store, client: target).run(snapshot: monday.snapshotID, options: RestoreOptions())
         }
-        try await target.shutdown()
         say("   (tts-archive restore monday --to-service-name restore_target)")
         for m in restored.models.prefix(4) {
             say("   \(m.sourceID) -> \(m.targetID ?? "-")  \(m.words) words  \(m.status)  \(m.name ?? "")")

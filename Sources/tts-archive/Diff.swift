@@ -97,17 +97,13 @@ struct Diff: AsyncParsableCommand {
         case (.live, .live):
             throw ValidationError("compare live with a snapshot, not with itself")
         case let (.snapshot(x), .live), let (.live, .snapshot(x)):
-            let client = try service.makeClient()
-            do {
-                let live = try await LiveState.fetch(from: ServiceModelSource(client: client), filter: filter, concurrency: service.concurrency)
-                let snapshotFirst: Bool = if case .snapshot = a { true } else { false }
-                result = try engine.against(x, live: live, liveLabel: "live \(client.serviceURL)", snapshotFirst: snapshotFirst,
-                                            filter: filter, matchBy: match)
-            } catch {
-                try? await client.shutdown()
-                throw error
+            let (live, url) = try await service.withClient { client in
+                (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: filter, concurrency: service.concurrency),
+                 client.serviceURL)
             }
-            try await client.shutdown()
+            let snapshotFirst: Bool = if case .snapshot = a { true } else { false }
+            result = try engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
+                                        filter: filter, matchBy: match)
         }
 
         let format = DiffFormat(colour: Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)

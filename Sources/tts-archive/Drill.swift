@@ -63,15 +63,14 @@ enum DrillRun {
         let server = EmulatorServer(configuration: EmulatorConfiguration(
             rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages))))
         let url = try await server.start()
-        let client = try TextToSpeechClient(credentials: ServiceCredentials(serviceURL: url.absoluteString, authentication: .none))
         do {
-            let result = try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: client,
-                                                    concurrency: concurrency)
-            try await client.shutdown()
+            let result = try await TextToSpeechClient.withClient(
+                credentials: ServiceCredentials(serviceURL: url.absoluteString, authentication: .none)) { client in
+                try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: client, concurrency: concurrency)
+            }
             await server.stop()
             return result
         } catch {
-            try? await client.shutdown()
             await server.stop()
             throw error
         }

@@ -72,15 +72,9 @@ struct Restore: AsyncParsableCommand {
         let options = RestoreOptions(filter: ModelFilter(languages: language, models: model),
                                      existing: ExistingPolicy(rawValue: existing)!, mode: RestoreMode(rawValue: mode)!, batchSize: batchSize)
         let snapshotID: Int64 = resume == nil ? try SnapshotReader(store).resolve(try snapshot.selector()) : 0
-        let client = try service.makeClient()
-        do {
-            let status = try await perform(Restorer(store: store, client: client, concurrency: service.concurrency, verify: !noVerify),
-                                           snapshotID: snapshotID, options: options)
-            try await client.shutdown()
-            return status
-        } catch {
-            try? await client.shutdown()
-            throw error
+        return try await service.withClient { client in
+            try await perform(Restorer(store: store, client: client, concurrency: service.concurrency, verify: !noVerify),
+                              snapshotID: snapshotID, options: options)
         }
     }
 

@@ -49,14 +49,8 @@ struct Rollback: AsyncParsableCommand {
         let store = try archiveOptions.open(.read)
         let selector = try toAt.map(SnapshotSelector.at) ?? SnapshotSelector.parse(to!)
         let snapshotID = try SnapshotReader(store).resolve(selector)
-        let client = try service.makeClient()
-        do {
-            let status = try await perform(store: store, client: client, snapshotID: snapshotID)
-            try await client.shutdown()
-            return status
-        } catch {
-            try? await client.shutdown()
-            throw error
+        return try await service.withClient { client in
+            try await perform(store: store, client: client, snapshotID: snapshotID)
         }
     }
 

@@ -90,10 +90,6 @@ struct ServiceOptions: ParsableArguments {
             userAgent: "tts-archive/\(BuildInfo.version)")
     }
 
-    func makeClient(logger: Logger = Logger(label: "tts-archive.client")) throws -> TextToSpeechClient {
-        try TextToSpeechClient(credentials: credentials(), configuration: clientConfiguration, logger: logger)
-    }
-
     /// Runs `body` with a client that is shut down afterwards.
     func withClient<T: Sendable>(_ body: (TextToSpeechClient) async throws -> T) async throws -> T {
         try await TextToSpeechClient.withClient(credentials: credentials(), configuration: clientConfiguration,

@@ -65,15 +65,9 @@ struct Snapshot: AsyncParsableCommand {
         }
         let options = SnapshotOptions(concurrency: service.concurrency, note: note, tags: tag,
                                       filter: ModelFilter(languages: language, models: model))
-        let client = try service.makeClient()
-        let summary: SnapshotSummary
-        do {
-            summary = try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: progress)
-        } catch {
-            try? await client.shutdown()
-            throw error
+        let summary = try await service.withClient { client in
+            try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: progress)
         }
-        try await client.shutdown()
         if interactive { Output.progressDone() }
         var drillResult: RestoreDrill.Result?
         if drill {
