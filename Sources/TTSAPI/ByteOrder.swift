@@ -1,10 +1,11 @@
 import Foundation
 
 /// Byte-wise comparison of UTF-8 text. Swift's `==` on String uses canonical equivalence (precomposed `é`
-/// equals `e` + combining accent); the archive must keep such entries apart, as the service does.
-enum ByteOrder {
-    @inline(__always)
-    static func compare(_ a: String, _ b: String) -> Int {
+/// equals `e` + combining accent); the archive, the emulator and the service's word order (UTF-8 byte order)
+/// all keep such entries apart. memcmp over contiguous UTF-8: no copies, no generic element loop.
+public enum ByteOrder {
+    @inlinable @inline(__always)
+    public static func compare(_ a: String, _ b: String) -> Int {
         if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
             b.utf8.withContiguousStorageIfAvailable { pb -> Int in
                 let n = min(pa.count, pb.count)
@@ -18,11 +19,11 @@ enum ByteOrder {
         return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : (a.utf8.elementsEqual(b.utf8) ? 0 : 1)
     }
 
-    @inline(__always)
-    static func equal(_ a: String, _ b: String) -> Bool { compare(a, b) == 0 }
+    @inlinable @inline(__always)
+    public static func equal(_ a: String, _ b: String) -> Bool { compare(a, b) == 0 }
 
-    @inline(__always)
-    static func equal(_ a: String?, _ b: String?) -> Bool {
+    @inlinable @inline(__always)
+    public static func equal(_ a: String?, _ b: String?) -> Bool {
         switch (a, b) {
         case (nil, nil): true
         case let (x?, y?): compare(x, y) == 0

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One word/translation pair of a custom model.
 ///
 /// The translation is stored byte-exactly as the user wrote it: a sounds-like spelling ("I triple E"),
@@ -24,16 +22,7 @@ public struct WordEntry: Codable, Sendable, Equatable, Hashable {
     /// The service's listing order: "alphabetical, uppercase before lowercase", which the observed output
     /// shows to be plain byte order; for non-ASCII we use UTF-8 byte order (the reference marks it undocumented).
     public static func serviceOrder(_ a: String, _ b: String) -> Bool {
-        // memcmp over the contiguous UTF-8 of native strings (no copy, no retain): the generic UTF8View
-        // comparison dominated sorting a 20,000-word model.
-        let fast = a.utf8.withContiguousStorageIfAvailable { p in
-            b.utf8.withContiguousStorageIfAvailable { q -> Bool in
-                let n = min(p.count, q.count)
-                let c = n == 0 ? 0 : memcmp(p.baseAddress!, q.baseAddress!, n)
-                return c != 0 ? c < 0 : p.count < q.count
-            }
-        }
-        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
+        ByteOrder.compare(a, b) < 0
     }
 
     public var asTranslation: Translation { Translation(translation: translation, partOfSpeech: partOfSpeech) }

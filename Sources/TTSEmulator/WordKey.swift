@@ -1,4 +1,5 @@
 import Foundation
+import TTSAPI
 
 /// A word as the service keys it: by its exact UTF-8 bytes. Swift's `String` equality and hashing fold
 /// canonically equivalent spellings (precomposed `é` and `e` + combining accent) into one key; the service
@@ -8,10 +9,7 @@ struct WordKey: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (a: WordKey, b: WordKey) -> Bool {
-        var x = a.text, y = b.text
-        return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
-    }
+    static func == (a: WordKey, b: WordKey) -> Bool { ByteOrder.equal(a.text, b.text) }
 
     // Whole buffers, not byte by byte: hashing was the emulator's largest cost when adding words.
     func hash(into hasher: inout Hasher) {
