@@ -283,10 +283,10 @@ final class SnapshotWriter {
             throw SnapshotError.overLimit(model: id, what: "\(words.count) entries (limit \(ServiceLimits.maxWordsPerModel))")
         }
         for entry in words {
-            if entry.word.unicodeScalars.count > ServiceLimits.maxWordLength {
+            if ServiceLimits.exceeds(entry.word, ServiceLimits.maxWordLength) {
                 throw SnapshotError.overLimit(model: id, what: "a \(entry.word.unicodeScalars.count)-character word \(entry.word.debugDescription) (limit \(ServiceLimits.maxWordLength))")
             }
-            if entry.translation.unicodeScalars.count > ServiceLimits.maxTranslationLength {
+            if ServiceLimits.exceeds(entry.translation, ServiceLimits.maxTranslationLength) {
                 throw SnapshotError.overLimit(model: id, what: "a \(entry.translation.unicodeScalars.count)-character translation of \(entry.word.debugDescription) (limit \(ServiceLimits.maxTranslationLength))")
             }
         }

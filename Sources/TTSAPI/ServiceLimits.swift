@@ -5,6 +5,13 @@ public enum ServiceLimits {
     public static let maxTranslationLength = 499
     public static let maxNameLength = 256
     public static let maxDescriptionLength = 128
+
+    /// Whether `text` has more than `limit` Unicode scalars. The UTF-8 length bounds the scalar count, so almost
+    /// every entry is settled without decoding.
+    @inlinable
+    public static func exceeds(_ text: String, _ limit: Int) -> Bool {
+        text.utf8.count > limit && text.unicodeScalars.count > limit
+    }
     /// Characters the documentation forbids in model names (whether the service enforces it is undocumented).
     public static let forbiddenNameCharacters: Set<Character> = ["\\", "/", ":", "=", "&", "?"]
 

@@ -99,7 +99,7 @@ struct LexiconFactory {
             while existing.contains(e.word + String(n)) { n += 1 }
             e.word += String(n)
         }
-        if e.word.unicodeScalars.count > ServiceLimits.maxWordLength {
+        if ServiceLimits.exceeds(e.word, ServiceLimits.maxWordLength) {
             e.word = String(String.UnicodeScalarView(e.word.unicodeScalars.prefix(40))) + String(rng.below(1000))
         }
         return e

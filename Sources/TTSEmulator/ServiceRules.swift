@@ -23,7 +23,7 @@ public struct ServiceRules: Sendable, Equatable {
 
     func checkName(_ name: String) throws(ServiceError) {
         if name.isEmpty { throw .badRequest("Required parameter 'name' is missing or empty") }
-        if name.unicodeScalars.count > ServiceLimits.maxNameLength {
+        if ServiceLimits.exceeds(name, ServiceLimits.maxNameLength) {
             throw .badRequest("The name of a custom model must not exceed \(ServiceLimits.maxNameLength) characters")
         }
         if strictNames, name.contains(where: { ServiceLimits.forbiddenNameCharacters.contains($0) }) {
@@ -32,7 +32,7 @@ public struct ServiceRules: Sendable, Equatable {
     }
 
     func checkDescription(_ description: String) throws(ServiceError) {
-        if description.unicodeScalars.count > ServiceLimits.maxDescriptionLength {
+        if ServiceLimits.exceeds(description, ServiceLimits.maxDescriptionLength) {
             throw .badRequest(
                 "The description of a custom model must not exceed \(ServiceLimits.maxDescriptionLength) characters")
         }
@@ -44,13 +44,11 @@ public struct ServiceRules: Sendable, Equatable {
         if Self.containsWhitespace(word) {
             throw .badRequest("The word '\(word)' must not contain white space")
         }
-        // UTF-8 length bounds the scalar count, so most entries skip the decoding count.
-        if word.utf8.count > ServiceLimits.maxWordLength, word.unicodeScalars.count > ServiceLimits.maxWordLength {
+        if ServiceLimits.exceeds(word, ServiceLimits.maxWordLength) {
             throw .badRequest("The word '\(word)' exceeds the maximum length of \(ServiceLimits.maxWordLength) characters")
         }
         if translation.isEmpty { throw .badRequest("The translation of the word '\(word)' must not be empty") }
-        if translation.utf8.count > ServiceLimits.maxTranslationLength,
-           translation.unicodeScalars.count > ServiceLimits.maxTranslationLength {
+        if ServiceLimits.exceeds(translation, ServiceLimits.maxTranslationLength) {
             throw .badRequest(
                 "The translation of the word '\(word)' exceeds the maximum length of \(ServiceLimits.maxTranslationLength) characters")
         }
