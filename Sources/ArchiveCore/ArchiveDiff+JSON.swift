@@ -5,17 +5,33 @@ extension ArchiveDiff {
     /// keys, snake_case, unescaped slashes; a test holds the two equal), written directly: the encoder spent over
     /// a second on a 60,000-change diff, which must cost what the change costs.
     public func jsonBytes() -> [UInt8] {
+        let pieces = jsonPieces()
+        var out: [UInt8] = []
+        out.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { out.append(contentsOf: piece) }
+        return out
+    }
+
+    /// The same document in pieces to write one after another: the models are rendered concurrently, and a
+    /// long-range diff is tens of megabytes not worth joining.
+    public func jsonPieces() -> [[UInt8]] {
         var j = PrettyJSON()
         j.open("{")
         j.field("from", from)
         j.field("match_by", matchBy)
         j.key("models")
         j.open("[")
-        for m in models {
-            j.element()
-            j.model(m)
+        var pieces: [[UInt8]] = []
+        for chunk in ModelChunks.render(models, Self.jsonModels) where !chunk.isEmpty {
+            if pieces.isEmpty {
+                // The first element: drop its separator, then the writer goes on after the elements.
+                pieces.append(j.out.bytes)
+                pieces.append(Array(chunk.dropFirst()))
+            } else {
+                pieces.append(chunk)
+            }
         }
-        j.close("]")
+        if pieces.isEmpty { j.close("]") } else { j = PrettyJSON(nonEmptyLevels: 2, capacity: 256); j.close("]") }
         j.key("summary")
         j.open("{")
         j.field("models_added", summary.modelsAdded)
@@ -27,6 +43,17 @@ extension ArchiveDiff {
         j.close("}")
         j.field("to", to)
         j.close("}")
+        pieces.append(j.out.bytes)
+        return pieces
+    }
+
+    /// Models as elements of the `models` array (two levels deep), each preceded by its separator.
+    @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>) -> [UInt8] {
+        var j = PrettyJSON(nonEmptyLevels: 2, capacity: models.reduce(256) { $0 + 200 * $1.words.count })
+        for m in models {
+            j.element()
+            j.model(m)
+        }
         return j.out.bytes
     }
 }
@@ -34,9 +61,20 @@ extension ArchiveDiff {
 /// Pretty-printed JSON in `JSONEncoder`'s layout: two-space indent, `"key" : value`, empty containers as
 /// `[` blank line `]`. Keys are written in the order given: callers give them sorted.
 struct PrettyJSON {
-    var out = JSONWriter(capacity: 4096)
+    var out: JSONWriter
     /// Per open container: nothing written into it yet.
-    private var empty: [Bool] = []
+    private var empty: [Bool]
+
+    init() {
+        out = JSONWriter(capacity: 4096)
+        empty = []
+    }
+
+    /// A writer for elements of a container `nonEmptyLevels` deep whose earlier elements were written elsewhere.
+    init(nonEmptyLevels: Int, capacity: Int) {
+        out = JSONWriter(capacity: capacity)
+        empty = Array(repeating: false, count: nonEmptyLevels)
+    }
 
     /// A newline and `depth` two-space indents in one append (one append per indent level was a tenth of the time).
     private static let newlineAndIndent: [UInt8] = [0x0A] + [UInt8](repeating: 0x20, count: 2 * 16)

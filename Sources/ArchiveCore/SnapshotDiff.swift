@@ -39,14 +39,14 @@ public struct SnapshotDiff {
         var wordsHash: [UInt8], promptsHash: [UInt8]
     }
 
+    /// The models valid at snapshot `s`, keyed by their archive id. States are scanned once by validity: joining
+    /// them per model made SQLite build an index of every state on each call, the largest cost of a small diff.
     private func modelsAt(_ s: Int64) throws -> [Int64: ModelAt] {
         let rows = try db.query("""
             SELECT m.id, m.customization_id, v.name, v.language, v.description, st.words_hash, st.prompts_hash
-            FROM snapshots s
-            JOIN models m ON m.source = s.source
-            JOIN model_versions v ON v.model = m.id AND v.valid_from <= s.id AND v.valid_to > s.id
-            JOIN model_states st ON st.model = m.id AND st.valid_from <= s.id AND st.valid_to > s.id
-            WHERE s.id = ?
+            FROM model_states st CROSS JOIN models m ON m.id = st.model
+            JOIN model_versions v ON v.model = m.id AND v.valid_from <= ?1 AND v.valid_to > ?1
+            WHERE st.valid_from <= ?1 AND st.valid_to > ?1 AND m.source = (SELECT source FROM snapshots WHERE id = ?1)
             """, s) { r in
             (r.int64(0), ModelAt(cid: r.text(1) ?? "", name: r.text(2), language: r.text(3), description: r.text(4),
                                  wordsHash: r.blob(5) ?? [], promptsHash: r.blob(6) ?? []))
@@ -56,8 +56,8 @@ public struct SnapshotDiff {
 
     private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter) throws -> [ModelDiff] {
         let before = try modelsAt(lo), after = try modelsAt(hi)
-        let loEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
-        let hiEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
+        let (died, born) = try LineageRows(db: db, from: lo, to: hi).read()
+        let words = WordRowMerge.changes(died: died, born: born)
 
         func matches(_ key: Int64) -> Bool {
             if filter.isEmpty { return true }
@@ -66,37 +66,19 @@ public struct SnapshotDiff {
             }
         }
 
-        // Rows in `hi` but not in `lo`: born after lo (a rowid range), still valid at hi.
-        var born: [Int64: [WordEntry]] = [:]
-        try db.prepare("""
-            SELECT model, word, translation, part_of_speech FROM words
-            WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4
-            """).bind(loEnd, hiEnd, lo, hi).forEachRow { r in
-            born[r.int64(0), default: []].append(WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
-        }
-        // Rows in `lo` but not in `hi`: ended after lo, by hi (the index of closed rows), and valid at lo.
-        var died: [Int64: [WordEntry]] = [:]
-        try db.prepare("""
-            SELECT model, word, translation, part_of_speech FROM words
-            WHERE valid_to <> \(Self.open) AND valid_to > ?1 AND valid_to <= ?2 AND valid_from <= ?1
-            """).bind(lo, hi).forEachRow { r in
-            died[r.int64(0), default: []].append(WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
-        }
-
         var out: [ModelDiff] = []
-        for key in Set(before.keys).union(after.keys).union(born.keys).union(died.keys) where matches(key) {
+        for key in Set(before.keys).union(after.keys).union(words.keys) where matches(key) {
             let b = before[key], a = after[key]
             guard let base = a ?? b else { continue }
             var d = ModelDiff(change: b == nil ? .added : (a == nil ? .removed : .changed),
                               fromCustomizationID: b?.cid, toCustomizationID: a?.cid, name: base.name, language: base.language,
-                              metadata: [], words: [], prompts: [])
+                              metadata: [], words: words[key] ?? [], prompts: [])
             if let b, let a {
                 for (field, old, new) in [("name", b.name, a.name), ("description", b.description, a.description), ("language", b.language, a.language)]
                 where !ByteOrder.equal(old, new) {
                     d.metadata.append(FieldChange(field: field, old: old, new: new))
                 }
             }
-            d.words = ContentDiff.compareWords(died[key] ?? [], born[key] ?? [])
             if b?.promptsHash != a?.promptsHash {
                 d.prompts = ContentDiff.comparePrompts(try prompts(key, at: lo), try prompts(key, at: hi))
             }

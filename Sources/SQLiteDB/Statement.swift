@@ -118,6 +118,18 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
+    /// Appends the column's bytes (text or blob, byte-exact) to `buffer` without building a String; returns their
+    /// count, or nil for NULL. For readers of many rows that keep only a few as values.
+    public func appendBytes(_ index: Int, to buffer: inout [UInt8]) -> Int? {
+        let i = Int32(index)
+        guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return nil }
+        // sqlite3_column_blob first, then _bytes: the order SQLite documents for a stable pointer and length.
+        guard let p = sqlite3_column_blob(handle, i) else { return 0 }
+        let n = Int(sqlite3_column_bytes(handle, i))
+        buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
+        return n
+    }
+
     public func blob(_ index: Int) -> [UInt8]? {
         let i = Int32(index)
         guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return nil }

@@ -108,7 +108,7 @@ struct Diff: AsyncParsableCommand {
 
         let format = DiffFormat(colour: Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         if json {
-            Output.line(result.jsonBytes())
+            Output.lines(result.jsonPieces())
         } else if nameOnly {
             if !result.models.isEmpty { print(format.nameOnly(result)) }
         } else if stat {
@@ -119,7 +119,7 @@ struct Diff: AsyncParsableCommand {
             }
             print(format.summary(result.summary))
         } else {
-            print(format.text(result))
+            Output.lines(format.textPieces(result))
         }
         return !result.summary.isEmpty
     }

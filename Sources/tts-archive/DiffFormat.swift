@@ -25,30 +25,72 @@ struct DiffFormat {
         return "\(marker(m.change)) model \((m.name ?? "").debugDescription) (\(m.language ?? "?")) \(idText)"
     }
 
-    func text(_ d: ArchiveDiff) -> String {
-        var lines = ["diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))"]
-        for m in d.models {
-            var title = modelTitle(m)
-            if m.change != .changed { title += " (\(m.words.count) words)" }
-            lines.append(title)
-            for f in m.metadata {
-                lines.append("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
-            }
-            let width = min(30, m.words.map(\.word.count).max() ?? 0)
-            for w in m.words {
-                let word = w.word.count < width ? w.word + String(repeating: " ", count: width - w.word.count) : w.word
-                switch w.change {
-                case .added: lines.append("    \(marker(.added)) \(word)  \(Self.describe(w.new))")
-                case .removed: lines.append("    \(marker(.removed)) \(word)  \(Self.describe(w.old))")
-                case .changed: lines.append("    \(marker(.changed)) \(word)  \(Self.describe(w.old))  ->  \(Self.describe(w.new))")
-                }
-            }
-            for p in m.prompts {
-                lines.append("    \(marker(p.change)) prompt \(p.promptID): \((p.old?.prompt ?? "").debugDescription) -> \((p.new?.prompt ?? "").debugDescription) (metadata only)")
-            }
+    /// The readable diff in pieces to write one after another (see ``Output/lines(_:)``): models are rendered
+    /// concurrently, straight into bytes, because a long-range diff runs to hundreds of thousands of lines.
+    func textPieces(_ d: ArchiveDiff) -> [[UInt8]] {
+        var pieces = [Array("diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))\n".utf8)]
+        pieces += ModelChunks.render(d.models) { chunk in
+            var out: [UInt8] = []
+            out.reserveCapacity(chunk.reduce(0) { $0 + 100 + 80 * $1.words.count })
+            for m in chunk { render(m, into: &out) }
+            return out
         }
-        lines.append(summary(d.summary))
-        return lines.joined(separator: "\n")
+        pieces.append(Array(summary(d.summary).utf8))
+        return pieces
+    }
+
+    func text(_ d: ArchiveDiff) -> String {
+        String(decoding: textPieces(d).joined(), as: UTF8.self)
+    }
+
+    private func render(_ m: ModelDiff, into out: inout [UInt8]) {
+        func line(_ text: String) { out.append(contentsOf: text.utf8); out.append(0x0A) }
+        var title = modelTitle(m)
+        if m.change != .changed { title += " (\(m.words.count) words)" }
+        line(title)
+        for f in m.metadata {
+            line("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
+        }
+        let width = min(30, m.words.map { Self.characters($0.word) }.max() ?? 0)
+        let markers = [ChangeKind.added, .removed, .changed].map { Array("    \(marker($0)) ".utf8) }
+        for w in m.words {
+            switch w.change {
+            case .added: out.append(contentsOf: markers[0])
+            case .removed: out.append(contentsOf: markers[1])
+            case .changed: out.append(contentsOf: markers[2])
+            }
+            out.append(contentsOf: w.word.utf8)
+            let n = Self.characters(w.word)
+            if n < width { out.append(contentsOf: repeatElement(0x20, count: width - n)) }
+            out.append(contentsOf: [0x20, 0x20])
+            switch w.change {
+            case .added: Self.describe(w.new, into: &out)
+            case .removed: Self.describe(w.old, into: &out)
+            case .changed:
+                Self.describe(w.old, into: &out)
+                out.append(contentsOf: "  ->  ".utf8)
+                Self.describe(w.new, into: &out)
+            }
+            out.append(0x0A)
+        }
+        for p in m.prompts {
+            line("    \(marker(p.change)) prompt \(p.promptID): \((p.old?.prompt ?? "").debugDescription) -> \((p.new?.prompt ?? "").debugDescription) (metadata only)")
+        }
+    }
+
+    private static func describe(_ t: Translation?, into out: inout [UInt8]) {
+        guard let t else { return }
+        out.append(contentsOf: t.translation.utf8)
+        if let pos = t.partOfSpeech {
+            out.append(contentsOf: " [".utf8)
+            out.append(contentsOf: pos.utf8)
+            out.append(UInt8(ascii: "]"))
+        }
+    }
+
+    /// Characters (for alignment): the byte count for ASCII, which most words are, without walking graphemes.
+    private static func characters(_ s: String) -> Int {
+        s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.count : s.count
     }
 
     func summary(_ s: ArchiveDiff.Summary) -> String {

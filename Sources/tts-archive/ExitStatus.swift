@@ -25,10 +25,15 @@ enum ExitStatus: Int32, CaseIterable {
     }
 
     /// The EXIT STATUS block for a command's help, listing the statuses that command can return. Meanings stay
-    /// under 74 characters so argument-parser's 80-column wrapping never breaks a line.
+    /// under 74 characters so argument-parser's 80-column wrapping never breaks a line. Plain Swift, no
+    /// Foundation: every run builds every command's configuration, so this is start-up time.
     static func helpSection(_ statuses: ExitStatus...) -> String {
-        "EXIT STATUS\n" + statuses.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0))\($0.meaning)" }
-            .joined(separator: "\n")
+        var text = "EXIT STATUS"
+        for status in statuses {
+            let code = String(status.rawValue)
+            text += "\n  " + code + String(repeating: " ", count: max(1, 4 - code.count)) + status.meaning
+        }
+        return text
     }
 
     var exitCode: ExitCode { ExitCode(rawValue) }

@@ -49,6 +49,12 @@ extension Output {
         writeAll(1, bytes + [0x0A])
     }
 
+    /// Pieces of one text to standard output, each written as it is (no joined copy), then a newline.
+    static func lines(_ pieces: [[UInt8]]) {
+        for piece in pieces { writeAll(1, piece) }
+        writeAll(1, [0x0A])
+    }
+
     static func writeStderr(_ text: String) {
         writeAll(2, Array(text.utf8))
     }

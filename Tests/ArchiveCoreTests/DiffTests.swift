@@ -80,6 +80,55 @@ import TTSAPI
         }
     }
 
+    /// Above ~20,000 changed rows the rows are read on several connections and the output is rendered in
+    /// concurrent chunks; the result must not change.
+    @Test func largeDiffsReadAndRenderConcurrentlyWithTheSameResult() async throws {
+        let source = ScriptedSource()
+        for i in 1...6 {
+            let words = Fixtures.words(4_500, prefix: "m\(i)-") + (i == 1 ? Fixtures.awkward : i == 2 ? Fixtures.japanese : [])
+            source.put(CustomModel(customizationID: "cccccccc-0000-0000-0000-00000000000\(i)", name: "Model \(i)",
+                                   language: i == 2 ? "ja-JP" : "en-US", words: words))
+        }
+        var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
+        // Night 1: every translation of model 1 edited, model 3 deleted; night 2: half of model 4 edited, a model
+        // added, 3,000 words of model 5 removed; night 3: model 6 deleted.
+        source.edit("cccccccc-0000-0000-0000-000000000001") { m in for i in m.words!.indices { m.words![i].translation += " (1)" } }
+        source.delete("cccccccc-0000-0000-0000-000000000003")
+        ids.append(try await Snapshotter.run(store: store, source: source).snapshotID)
+        source.edit("cccccccc-0000-0000-0000-000000000004") { m in for i in m.words!.indices where i % 2 == 0 { m.words![i].translation += " (2)" } }
+        source.put(CustomModel(customizationID: "cccccccc-0000-0000-0000-000000000009", name: "New", language: "en-US",
+                               words: Fixtures.words(5_000, prefix: "new-")))
+        source.edit("cccccccc-0000-0000-0000-000000000005") { m in m.words!.removeLast(3_000) }
+        ids.append(try await Snapshotter.run(store: store, source: source).snapshotID)
+        source.delete("cccccccc-0000-0000-0000-000000000006")
+        ids.append(try await Snapshotter.run(store: store, source: source).snapshotID)
+
+        let engine = SnapshotDiff(store)
+        let reader = SnapshotReader(store)
+        for (a, b) in [(ids[0], ids[3]), (ids[3], ids[0])] {
+            let fast = try engine.between(a, b)
+            let full = ContentDiff.compare(try reader.models(in: a), try reader.models(in: b),
+                                           from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
+            #expect(fast == full, "snapshots \(a) -> \(b)")
+            #expect(fast.summary.total > ModelChunks.parallelWords)
+            // Rendered in chunks, the JSON is the JSON of the models one by one.
+            let whole = fast.jsonBytes()
+            let one = fast.models.map { ArchiveDiff.jsonModels([$0][...]) }
+            #expect(Array(one.joined().dropFirst()) == Array(whole[Self.firstModel(whole)..<(Self.firstModel(whole) + one.joined().count - 1)]))
+        }
+        let d = try engine.between(ids[0], ids[3])
+        #expect(d.summary.wordsChanged == 4_500 + Fixtures.awkward.count + 2_250)
+        #expect(d.summary.wordsRemoved == 9_000 + 3_000)
+        #expect(d.summary.wordsAdded == 5_000)
+    }
+
+    /// Offset of the first model object in a `diff --json` document (after `"models" : [` and its newline and indent).
+    static func firstModel(_ json: [UInt8]) -> Int {
+        let marker = Array("\"models\" : [".utf8)
+        let at = (0...(json.count - marker.count)).first { json[$0..<($0 + marker.count)].elementsEqual(marker) }!
+        return at + marker.count
+    }
+
     @Test func everyKindOfChangeIsReported() async throws {
         let source = Fixtures.standardSource()
         let a = try await Snapshotter.run(store: store, source: source).snapshotID

@@ -1,0 +1,113 @@
+import Dispatch
+import SQLiteDB
+
+/// The word rows that differ between two snapshots of one lineage: those valid in the older one that ended by
+/// the newer (`died`), and those born after the older one and still valid in the newer (`born`), each sorted
+/// by model and word. SQLite spends most of a long-range diff looking rows up one by one through the index
+/// of ended rows, so a large range is read on three connections at once (born, and the ended rows split in
+/// two halves of about equal size).
+struct LineageRows {
+    let db: Database
+    let lo: Int64, hi: Int64
+
+    init(db: Database, from lo: Int64, to hi: Int64) {
+        self.db = db
+        self.lo = lo
+        self.hi = hi
+    }
+
+    /// Below this many changed rows (estimated from the snapshots' counts) threads cost more than they save.
+    static let parallelRows = 20_000
+
+    func read() throws -> (died: WordRows, born: WordRows) {
+        let loEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
+        let hiEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
+        // Rows each snapshot of this lineage ended (removed and changed words, those of removed models included).
+        let ended = try db.query("""
+            SELECT id, words_removed + words_changed FROM snapshots
+            WHERE id > ?1 AND id <= ?2 AND source = (SELECT source FROM snapshots WHERE id = ?1) ORDER BY id
+            """, lo, hi) { (id: $0.int64(0), rows: $0.int(1)) }
+        let total = ended.reduce(0) { $0 + $1.rows }
+        let jobs: [Job]
+        if total + Int(hiEnd - loEnd) < Self.parallelRows || ended.count < 2 {
+            jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
+        } else {
+            var sum = 0, mid = ended[0].id
+            for e in ended where sum < total / 2 { sum += e.rows; mid = e.id }
+            jobs = mid == hi ? [.born(loEnd, hiEnd), .died(lo, hi)] : [.born(loEnd, hiEnd), .died(lo, mid), .died(mid, hi)]
+        }
+        let results = try run(jobs, parallel: jobs.count > 2)
+        let born = results[0]
+        let died = results.count == 2 ? results[1] : WordRows.merged(results[1], results[2])
+        return (died, born)
+    }
+
+    enum Job: Sendable {
+        /// Rows with ids in [start, end) (written after `lo`) that are valid at `hi`.
+        case born(Int64, Int64)
+        /// Rows valid at `lo` whose validity ended in (after, upTo].
+        case died(Int64, Int64)
+    }
+
+    private func rows(_ job: Job, on db: Database) throws -> WordRows {
+        var rows = WordRows()
+        switch job {
+        case let .born(start, end):
+            try rows.read(try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words
+                WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4
+                """).bind(start, end, lo, hi))
+        case let .died(after, upTo):
+            try rows.read(try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words
+                WHERE valid_to <> \(SnapshotWriter.open) AND valid_to > ?1 AND valid_to <= ?2 AND valid_from <= ?3
+                """).bind(after, upTo, lo))
+        }
+        rows.sort()
+        return rows
+    }
+
+    /// Runs the jobs, the first on this connection and each other one on a connection of its own; sequentially
+    /// on this connection when `parallel` is false or another connection cannot be opened.
+    private func run(_ jobs: [Job], parallel: Bool) throws -> [WordRows] {
+        let others: [Database]? = parallel ? try? jobs.dropFirst().map { _ in try Database(path: db.path, mode: .readOnly) } : nil
+        guard let others else { return try jobs.map { try rows($0, on: db) } }
+        // Each connection is used by exactly one job, on one thread.
+        nonisolated(unsafe) let connections = [db] + others
+        nonisolated(unsafe) let reader = self
+        let slots = Slots<Result<WordRows, any Error>>(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            slots.set(i, Result { try reader.rows(jobs[i], on: connections[i]) })
+        }
+        return try slots.values().map { try $0.get() }
+    }
+}
+
+extension WordRows {
+    /// Two sorted row sets as one (a linear merge; bytes of `b` follow those of `a`).
+    static func merged(_ a: WordRows, _ b: WordRows) -> WordRows {
+        var out = WordRows()
+        out.bytes = a.bytes + b.bytes
+        out.rows.reserveCapacity(a.rows.count + b.rows.count)
+        let shift = a.bytes.count
+        out.bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var i = 0, j = 0
+            while i < a.rows.count || j < b.rows.count {
+                var takeA = j == b.rows.count
+                if !takeA, i < a.rows.count {
+                    let x = a.rows[i], y = b.rows[j]
+                    takeA = x.model != y.model ? x.model < y.model
+                        : compare(base + x.start, Int(x.wordLength), base + shift + y.start, Int(y.wordLength)) <= 0
+                }
+                if takeA {
+                    out.rows.append(a.rows[i]); i += 1
+                } else {
+                    var y = b.rows[j]; y.start += shift
+                    out.rows.append(y); j += 1
+                }
+            }
+        }
+        return out
+    }
+}
