@@ -21,7 +21,8 @@ public struct ArchiveDiff: Codable, Sendable, Equatable {
         self.from = from
         self.to = to
         self.matchBy = matchBy
-        self.models = models.sorted { ByteOrder.compare($0.sortKey, $1.sortKey) < 0 }
+        // Keys made once, not twice per comparison.
+        self.models = models.map { ($0.sortKey, $0) }.sorted { ByteOrder.compare($0.0, $1.0) < 0 }.map(\.1)
         var s = Summary()
         for m in models {
             switch m.change {

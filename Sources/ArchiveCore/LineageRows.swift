@@ -9,31 +9,37 @@ import SQLiteDB
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
+    private let loEnd: Int64, hiEnd: Int64
+    /// Rows each snapshot of this lineage in (lo, hi] ended (removed and changed words, those of removed models too).
+    private let ended: [(id: Int64, rows: Int)]
+    private let endedTotal: Int
 
-    init(db: Database, from lo: Int64, to hi: Int64) {
+    init(db: Database, from lo: Int64, to hi: Int64) throws {
         self.db = db
         self.lo = lo
         self.hi = hi
+        loEnd = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
+        hiEnd = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
+        ended = try db.query("""
+            SELECT id, words_removed + words_changed FROM snapshots
+            WHERE id > ?1 AND id <= ?2 AND source = (SELECT source FROM snapshots WHERE id = ?1) ORDER BY id
+            """, lo, hi) { (id: $0.int64(0), rows: $0.int(1)) }
+        endedTotal = ended.reduce(0) { $0 + $1.rows }
     }
 
     /// Below this many changed rows (estimated from the snapshots' counts) threads cost more than they save.
     static let parallelRows = 20_000
 
+    /// Enough rows to read them on several connections (and through the memory map).
+    var isLarge: Bool { endedTotal + Int(hiEnd - loEnd) >= Self.parallelRows && ended.count >= 2 }
+
     func read() throws -> (died: WordRows, born: WordRows) {
-        let loEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
-        let hiEnd: Int64 = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
-        // Rows each snapshot of this lineage ended (removed and changed words, those of removed models included).
-        let ended = try db.query("""
-            SELECT id, words_removed + words_changed FROM snapshots
-            WHERE id > ?1 AND id <= ?2 AND source = (SELECT source FROM snapshots WHERE id = ?1) ORDER BY id
-            """, lo, hi) { (id: $0.int64(0), rows: $0.int(1)) }
-        let total = ended.reduce(0) { $0 + $1.rows }
         let jobs: [Job]
-        if total + Int(hiEnd - loEnd) < Self.parallelRows || ended.count < 2 {
+        if !isLarge {
             jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
         } else {
             var sum = 0, mid = ended[0].id
-            for e in ended where sum < total / 2 { sum += e.rows; mid = e.id }
+            for e in ended where sum < endedTotal / 2 { sum += e.rows; mid = e.id }
             jobs = mid == hi ? [.born(loEnd, hiEnd), .died(lo, hi)] : [.born(loEnd, hiEnd), .died(lo, mid), .died(mid, hi)]
         }
         let results = try run(jobs, parallel: jobs.count > 2)

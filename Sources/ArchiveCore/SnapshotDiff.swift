@@ -10,6 +10,7 @@ public struct SnapshotDiff {
     static let open = SnapshotWriter.open
 
     public init(_ store: ArchiveStore) { reader = SnapshotReader(store) }
+    init(db: Database) { reader = SnapshotReader(db: db) }
 
     public func between(_ a: Int64, _ b: Int64, filter: ModelFilter = .init(), matchBy: ContentDiff.MatchBy = .id) throws -> ArchiveDiff {
         let sources: [Int64] = try [a, b].map { try db.scalar("SELECT source FROM snapshots WHERE id = ?", $0) }
@@ -36,27 +37,28 @@ public struct SnapshotDiff {
     private struct ModelAt {
         var cid: String
         var name: String?, language: String?, description: String?
-        var wordsHash: [UInt8], promptsHash: [UInt8]
+        var promptsHash: [UInt8]
     }
 
-    /// The models valid at snapshot `s`, keyed by their archive id. States are scanned once by validity: joining
-    /// them per model made SQLite build an index of every state on each call, the largest cost of a small diff.
+    /// The models valid at snapshot `s`, keyed by their archive id.
     private func modelsAt(_ s: Int64) throws -> [Int64: ModelAt] {
         let rows = try db.query("""
-            SELECT m.id, m.customization_id, v.name, v.language, v.description, st.words_hash, st.prompts_hash
-            FROM model_states st CROSS JOIN models m ON m.id = st.model
-            JOIN model_versions v ON v.model = m.id AND v.valid_from <= ?1 AND v.valid_to > ?1
-            WHERE st.valid_from <= ?1 AND st.valid_to > ?1 AND m.source = (SELECT source FROM snapshots WHERE id = ?1)
+            SELECT m.id, m.customization_id, v.name, v.language, v.description, st.prompts_hash
+            \(try reader.modelsAtSQL())
             """, s) { r in
             (r.int64(0), ModelAt(cid: r.text(1) ?? "", name: r.text(2), language: r.text(3), description: r.text(4),
-                                 wordsHash: r.blob(5) ?? [], promptsHash: r.blob(6) ?? []))
+                                 promptsHash: r.blob(5) ?? []))
         }
         return Dictionary(rows, uniquingKeysWith: { $1 })
     }
 
     private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter) throws -> [ModelDiff] {
-        let before = try modelsAt(lo), after = try modelsAt(hi)
-        let (died, born) = try LineageRows(db: db, from: lo, to: hi).read()
+        let lineage = try LineageRows(db: db, from: lo, to: hi)
+        func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], WordRows, WordRows) {
+            let (died, born) = try lineage.read()
+            return (try modelsAt(lo), try modelsAt(hi), died, born)
+        }
+        let (before, after, died, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
         let words = WordRowMerge.changes(died: died, born: born)
 
         func matches(_ key: Int64) -> Bool {

@@ -36,6 +36,26 @@ public struct SnapshotReader {
         try db.query("SELECT \(Self.recordColumns) WHERE s.id = ?", id, map: Self.record).first
     }
 
+    /// `FROM ... WHERE ...` of the models valid at snapshot `?1`, joined as `m` (models), `v` (model_versions)
+    /// and `st` (model_states). Each model's version and state is one seek in the history indexes (migration
+    /// 0004); an archive read without them (read-only, older) scans every state instead.
+    func modelsAtSQL() throws -> String {
+        let indexed: Bool = try db.scalar("SELECT count(*) = 2 FROM sqlite_master WHERE name IN ('model_states_history', 'model_versions_history')")
+        if indexed {
+            return """
+                FROM models m
+                JOIN model_states st ON st.id = (SELECT id FROM model_states WHERE model = m.id AND valid_from <= ?1 ORDER BY valid_from DESC LIMIT 1)
+                JOIN model_versions v ON v.id = (SELECT id FROM model_versions WHERE model = m.id AND valid_from <= ?1 ORDER BY valid_from DESC LIMIT 1)
+                WHERE m.source = (SELECT source FROM snapshots WHERE id = ?1) AND st.valid_to > ?1 AND v.valid_to > ?1
+                """
+        }
+        return """
+            FROM model_states st CROSS JOIN models m ON m.id = st.model
+            JOIN model_versions v ON v.model = m.id AND v.valid_from <= ?1 AND v.valid_to > ?1
+            WHERE st.valid_from <= ?1 AND st.valid_to > ?1 AND m.source = (SELECT source FROM snapshots WHERE id = ?1)
+            """
+    }
+
     /// Is `id` the newest snapshot of its source (so its rows are the open ones)?
     func isNewestOfSource(_ id: Int64) throws -> Bool {
         try db.scalar("""
@@ -48,11 +68,7 @@ public struct SnapshotReader {
     public func models(in snapshot: Int64, filter: ModelFilter = .init(), includeWords: Bool = true) throws -> [CustomModel] {
         var models = try db.query("""
             SELECT m.id, m.customization_id, v.name, v.language, v.description, v.owner, v.created, st.last_modified
-            FROM snapshots s
-            JOIN models m ON m.source = s.source
-            JOIN model_versions v ON v.model = m.id AND v.valid_from <= s.id AND v.valid_to > s.id
-            JOIN model_states st ON st.model = m.id AND st.valid_from <= s.id AND st.valid_to > s.id
-            WHERE s.id = ?
+            \(try modelsAtSQL())
             """, snapshot) { r in
             (key: r.int64(0), model: CustomModel(
                 customizationID: try r.column(1), name: r.text(2), language: r.text(3), owner: r.text(5),

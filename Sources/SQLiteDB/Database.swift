@@ -44,7 +44,7 @@ public final class Database {
             try execute("PRAGMA foreign_keys = ON")
             // Reads through a memory map instead of a read() copy per page: a diff or restore reads many pages
             // once, and the copies were a tenth of a diff's time. Writes still go through write().
-            try execute("PRAGMA mmap_size = 1073741824")
+            try execute("PRAGMA mmap_size = \(Self.memoryMapBytes)")
             if mode != .readOnly {
                 let journal = try scalar("PRAGMA journal_mode = WAL", as: String.self)
                 if journal.lowercased() != "wal", path != ":memory:" {
@@ -59,6 +59,17 @@ public final class Database {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    static let memoryMapBytes = 1 << 30
+
+    /// Runs `body` reading through read() copies instead of the memory map. The map wins when many pages are
+    /// read, but each page's first touch in a process is a page fault: a few hundred scattered pages (a small
+    /// diff) cost less copied.
+    public func withoutMemoryMap<T>(_ body: () throws -> T) throws -> T {
+        try execute("PRAGMA mmap_size = 0")
+        defer { try? execute("PRAGMA mmap_size = \(Self.memoryMapBytes)") }
+        return try body()
+    }
 
     /// Creates an empty file with mode 0600 (and its parent folder) unless it exists, so SQLite never creates
     /// the archive with the process umask. WAL and shm files inherit the database file's mode.

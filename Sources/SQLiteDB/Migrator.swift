@@ -13,6 +13,14 @@ public struct Migration: Sendable, Equatable {
     }
 
     public var checksum: String { SHA256.hex(SHA256.hash(sql)) }
+
+    /// Whether every statement creates an index: such a migration changes speed, never what is stored or read,
+    /// so a database that cannot be written may be used without it.
+    public var onlyCreatesIndexes: Bool {
+        let code = sql.split(separator: "\n").filter { !$0.trimmingPrefix(while: \.isWhitespace).hasPrefix("--") }.joined(separator: "\n")
+        let statements = code.split(separator: ";").map { $0.trimmingPrefix(while: \.isWhitespace) }.filter { !$0.isEmpty }
+        return !statements.isEmpty && statements.allSatisfy { $0.uppercased().hasPrefix("CREATE INDEX ") }
+    }
 }
 
 /// Why a database cannot be brought to (or used at) the schema this binary knows.

@@ -1,4 +1,6 @@
+import ArchiveSchema
 import Foundation
+import SQLiteDB
 import TestSupport
 import Testing
 import TTSAPI
@@ -127,6 +129,40 @@ import TTSAPI
         let marker = Array("\"models\" : [".utf8)
         let at = (0...(json.count - marker.count)).first { json[$0..<($0 + marker.count)].elementsEqual(marker) }!
         return at + marker.count
+    }
+
+    /// An archive written before migration 0004 (no history indexes) on a read-only mount is still read, by the
+    /// slower scan, with the same result; opened writable it gains the indexes.
+    @Test func archivesWithoutTheHistoryIndexesAreReadTheSame() async throws {
+        let source = Fixtures.standardSource()
+        var rng = SplitMix(state: 11)
+        var ids: [Int64] = []
+        for night in 0..<5 {
+            if night > 0 { churn(source, &rng, night: night) }
+            ids.append(try await Snapshotter.run(store: store, source: source).snapshotID)
+        }
+        let indexed = try ids.map { a in try ids.map { b in try SnapshotDiff(store).between(a, b) } }
+        let models = try ids.map { try SnapshotReader(store).models(in: $0) }
+        try store.db.execute("""
+            DROP INDEX model_states_history; DROP INDEX model_versions_history;
+            DELETE FROM schema_migrations WHERE name = '0004_history_indexes'
+            """)
+        let path = store.path
+        let readOnly = try ArchiveStore.open(path: path, mode: .readOnly)
+        #expect(try readOnly.scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_history'", as: Int.self) == 0)
+        #expect(try ids.map { a in try ids.map { b in try SnapshotDiff(db: readOnly).between(a, b) } } == indexed)
+        #expect(try ids.map { try SnapshotReader(db: readOnly).models(in: $0) } == models)
+        // Writable again: the migration runs.
+        let upgraded = try ArchiveStore(path: path, access: .read)
+        #expect(try upgraded.db.scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_history'", as: Int.self) == 2)
+    }
+
+    @Test func onlyIndexMigrationsMayBeSkippedOnReadOnlyArchives() {
+        let schema = ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) }
+        #expect(schema.map(\.onlyCreatesIndexes) == schema.map { $0.name == "0004_history_indexes" })
+        #expect(!Migration(name: "x", sql: "CREATE INDEX a ON t (c);\nDROP TABLE t;").onlyCreatesIndexes)
+        #expect(!Migration(name: "x", sql: "-- only a comment\n").onlyCreatesIndexes)
+        #expect(Migration(name: "x", sql: "-- why\ncreate index a on t (c);\n\n  CREATE INDEX b ON t (d);\n").onlyCreatesIndexes)
     }
 
     @Test func everyKindOfChangeIsReported() async throws {
