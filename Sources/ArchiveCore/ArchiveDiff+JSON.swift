@@ -156,24 +156,42 @@ struct PrettyJSON {
         field("to_customization_id", m.toCustomizationID)
         key("words")
         open("[")
-        for w in m.words {
-            element()
-            open("{")
-            field("change", w.change)
-            if let new = w.new { key("new"); translation(new) }
-            if let old = w.old { key("old"); translation(old) }
-            field("word", w.word)
-            close("}")
-        }
+        words(m.words)
         close("]")
         close("}")
     }
 
-    mutating func translation(_ t: Translation) {
-        open("{")
-        field("part_of_speech", t.partOfSpeech)
-        field("translation", t.translation)
-        close("}")
+    /// The elements of a `words` array. Every element has the same shape, so it is written from fragments made
+    /// once for this depth instead of key by key: hundreds of thousands of them in a long-range diff.
+    mutating func words(_ list: [WordChange]) {
+        guard !list.isEmpty else { return }
+        let f = WordFragments(depth: empty.count)
+        for (i, w) in list.enumerated() {
+            out.raw(i == 0 ? f.firstOpen : f.nextOpen)
+            switch w.change {
+            case .added: out.raw(f.added)
+            case .removed: out.raw(f.removed)
+            case .changed: out.raw(f.changed)
+            }
+            if let new = w.new { out.raw(f.new); translation(new, f) }
+            if let old = w.old { out.raw(f.old); translation(old, f) }
+            out.raw(f.word)
+            out.string(w.word)
+            out.raw(f.close)
+        }
+        empty[empty.count - 1] = false
+    }
+
+    private mutating func translation(_ t: Translation, _ f: WordFragments) {
+        if let pos = t.partOfSpeech {
+            out.raw(f.partOfSpeech)
+            out.string(pos)
+            out.raw(f.translationAfterPOS)
+        } else {
+            out.raw(f.translationFirst)
+        }
+        out.string(t.translation)
+        out.raw(f.translationClose)
     }
 
     mutating func prompt(_ p: Prompt) {
@@ -184,5 +202,32 @@ struct PrettyJSON {
         field("speaker_id", p.speakerID)
         field("status", p.status)
         close("}")
+    }
+}
+
+/// The fixed text around the values of a word change at a given depth, in `JSONEncoder`'s pretty layout
+/// (keys sorted: change, new, old, word; part_of_speech before translation).
+struct WordFragments {
+    let firstOpen, nextOpen, added, removed, changed, new, old, word, close: [UInt8]
+    let partOfSpeech, translationAfterPOS, translationFirst, translationClose: [UInt8]
+
+    /// `depth`: containers open around the array's elements (the array included).
+    init(depth: Int) {
+        func line(_ d: Int) -> String { "\n" + String(repeating: "  ", count: d) }
+        func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+        let element = depth, field = depth + 1, inner = depth + 2
+        firstOpen = bytes(line(element) + "{")
+        nextOpen = bytes("," + line(element) + "{")
+        added = bytes(line(field) + "\"change\" : \"added\"")
+        removed = bytes(line(field) + "\"change\" : \"removed\"")
+        changed = bytes(line(field) + "\"change\" : \"changed\"")
+        new = bytes("," + line(field) + "\"new\" : {")
+        old = bytes("," + line(field) + "\"old\" : {")
+        word = bytes("," + line(field) + "\"word\" : ")
+        close = bytes(line(element) + "}")
+        partOfSpeech = bytes(line(inner) + "\"part_of_speech\" : ")
+        translationAfterPOS = bytes("," + line(inner) + "\"translation\" : ")
+        translationFirst = bytes(line(inner) + "\"translation\" : ")
+        translationClose = bytes(line(field) + "}")
     }
 }

@@ -5,7 +5,8 @@ import SQLiteDB
 /// the newer (`died`), and those born after the older one and still valid in the newer (`born`), each sorted
 /// by model and word. SQLite spends most of a long-range diff looking rows up one by one through the index
 /// of ended rows, so a large range is read on three connections at once (born, and the ended rows split in
-/// two halves of about equal size).
+/// two halves of about equal size); when a large share of the archive ended in the range, the ended rows are
+/// found by scanning the table in two halves instead.
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -33,10 +34,16 @@ struct LineageRows {
     /// Enough rows to read them on several connections (and through the memory map).
     var isLarge: Bool { endedTotal + Int(hiEnd - loEnd) >= Self.parallelRows && ended.count >= 2 }
 
+    /// Looking a row up through the index of ended rows costs about four times as much as stepping over one in a
+    /// scan of the table: when more than this share of the rows written by `hi` ended in the range, scanning is cheaper.
+    static let scanShare = 0.25
+
     func read() throws -> (died: WordRows, born: WordRows) {
         let jobs: [Job]
         if !isLarge {
             jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
+        } else if Double(endedTotal) > Self.scanShare * Double(hiEnd) {
+            jobs = [.born(loEnd, hiEnd), .diedScan(0, hiEnd / 2), .diedScan(hiEnd / 2, hiEnd)]
         } else {
             var sum = 0, mid = ended[0].id
             for e in ended where sum < endedTotal / 2 { sum += e.rows; mid = e.id }
@@ -51,8 +58,10 @@ struct LineageRows {
     enum Job: Sendable {
         /// Rows with ids in [start, end) (written after `lo`) that are valid at `hi`.
         case born(Int64, Int64)
-        /// Rows valid at `lo` whose validity ended in (after, upTo].
+        /// Rows valid at `lo` whose validity ended in (after, upTo], found through the index of ended rows.
         case died(Int64, Int64)
+        /// Rows valid at `lo` whose validity ended by `hi`, found by scanning the rows with ids in [start, end).
+        case diedScan(Int64, Int64)
     }
 
     private func rows(_ job: Job, on db: Database) throws -> WordRows {
@@ -68,6 +77,11 @@ struct LineageRows {
                 SELECT model, word, translation, part_of_speech FROM words
                 WHERE valid_to <> \(SnapshotWriter.open) AND valid_to > ?1 AND valid_to <= ?2 AND valid_from <= ?3
                 """).bind(after, upTo, lo))
+        case let .diedScan(start, end):
+            try rows.read(try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words NOT INDEXED
+                WHERE id >= ?1 AND id < ?2 AND valid_to > ?3 AND valid_to <= ?4 AND valid_from <= ?3
+                """).bind(start, end, lo, hi))
         }
         rows.sort()
         return rows
