@@ -1,3 +1,4 @@
+import Foundation
 import TTSAPI
 
 /// The stored form of a custom model's metadata (everything but words and prompts).
@@ -48,10 +49,32 @@ final class StoredModel {
         return true
     }
 
-    /// Entries in service order (UTF-8 byte order: uppercase before lowercase), sorted as pairs so no key is
-    /// hashed again.
+    /// Entries in service order (UTF-8 byte order: uppercase before lowercase). The keys' bytes are laid end to
+    /// end and an index is sorted with memcmp: sorting the pairs themselves retained and released two Strings
+    /// per comparison, a second of CPU for the first read-back of a 460,000-word restore.
     private var sortedEntries: [(key: WordKey, value: Translation)] {
-        words.sorted { WordEntry.serviceOrder($0.key.text, $1.key.text) }
+        let entries = Array(words)
+        var arena: [UInt8] = []
+        arena.reserveCapacity(entries.count * 16)
+        var spans: [(start: Int, count: Int)] = []
+        spans.reserveCapacity(entries.count)
+        for entry in entries {
+            var text = entry.key.text
+            text.withUTF8 { spans.append((arena.count, $0.count)); arena.append(contentsOf: $0) }
+        }
+        var order = Array(entries.indices)
+        arena.withUnsafeBufferPointer { bytes in
+            spans.withUnsafeBufferPointer { spans in
+                guard let base = bytes.baseAddress else { return }  // no bytes: every key is "", one entry at most
+                order.sort { i, j in
+                    let a = spans[i], b = spans[j]
+                    let common = min(a.count, b.count)
+                    let c = common == 0 ? 0 : memcmp(base + a.start, base + b.start, common)
+                    return c != 0 ? c < 0 : a.count < b.count
+                }
+            }
+        }
+        return order.map { entries[$0] }
     }
 
     var sortedWords: [WordEntry] {
