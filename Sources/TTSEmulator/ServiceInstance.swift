@@ -104,7 +104,7 @@ public final class ServiceInstance: @unchecked Sendable {
             guard request.name != nil || request.description != nil || !entries.isEmpty else { return }
             if let name = request.name { m.meta.name = name }
             if let d = request.description { m.meta.description = d }
-            m.merge(entries)
+            m.merge(entries, order: request.words ?? [])
             m.meta.lastModified = clock.stamp()
         }
     }
@@ -152,7 +152,7 @@ public final class ServiceInstance: @unchecked Sendable {
             let m = try model(id)
             try checkLimit(entries, m)
             guard !entries.isEmpty else { return }
-            m.merge(entries)
+            m.merge(entries, order: words)
             m.meta.lastModified = clock.stamp()
         }
     }
@@ -238,7 +238,7 @@ public final class ServiceInstance: @unchecked Sendable {
             let m = StoredModel(meta: meta, prompts: source.prompts ?? [])
             let entries = try checked(source.words ?? [], language: language)
             try checkLimit(entries, m)
-            m.merge(entries)
+            m.merge(entries, order: source.words ?? [])
             models[id] = m
             order.append(id)
             return id

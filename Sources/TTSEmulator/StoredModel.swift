@@ -27,6 +27,9 @@ final class StoredModel {
     private(set) var words: [WordKey: Translation]
     var prompts: [Prompt]
     private var encodedWordsCache: [UInt8]?
+    /// The keys in service order, when known without sorting: kept while adds only append keys beyond the last
+    /// one (a restore sends each model's words in service order, in batches), and after each sort.
+    private var orderedKeys: [WordKey]? = []
 
     init(meta: ModelMetadata, words: [WordKey: Translation] = [:], prompts: [Prompt] = []) {
         self.meta = meta
@@ -36,16 +39,30 @@ final class StoredModel {
 
     var wordCount: Int { words.count }
 
-    /// Applies entries already validated by the caller (overwrite on re-add).
-    func merge(_ entries: [WordKey: Translation]) {
+    /// Applies entries already validated by the caller (overwrite on re-add); `order` is the request's list they
+    /// came from, in its order.
+    func merge(_ entries: [WordKey: Translation], order: [WordEntry]) {
         guard !entries.isEmpty else { return }
+        orderedKeys = orderedKeys.flatMap { keys in Self.appending(order, to: keys) }
         words.merge(entries) { _, new in new }
         encodedWordsCache = nil
+    }
+
+    /// `keys` extended by `order` when its words are strictly increasing and all beyond the last key (so none is
+    /// present yet), else nil.
+    private static func appending(_ order: [WordEntry], to keys: [WordKey]) -> [WordKey]? {
+        var last = keys.last?.text
+        for entry in order {
+            if let l = last, ByteOrder.compare(l, entry.word) >= 0 { return nil }
+            last = entry.word
+        }
+        return keys + order.map { WordKey($0.word) }
     }
 
     func removeWord(_ word: String) -> Bool {
         guard words.removeValue(forKey: WordKey(word)) != nil else { return false }
         encodedWordsCache = nil
+        orderedKeys = nil
         return true
     }
 
@@ -53,7 +70,13 @@ final class StoredModel {
     /// end and an index is sorted with memcmp: sorting the pairs themselves retained and released two Strings
     /// per comparison, a second of CPU for the first read-back of a 460,000-word restore.
     private var sortedEntries: [(key: WordKey, value: Translation)] {
-        let entries = Array(words)
+        if let keys = orderedKeys, keys.count == words.count { return keys.map { ($0, words[$0]!) } }
+        let entries = sortedByKey(Array(words))
+        orderedKeys = entries.map(\.key)
+        return entries
+    }
+
+    private func sortedByKey(_ entries: [(key: WordKey, value: Translation)]) -> [(key: WordKey, value: Translation)] {
         var arena: [UInt8] = []
         arena.reserveCapacity(entries.count * 16)
         var spans: [(start: Int, count: Int)] = []

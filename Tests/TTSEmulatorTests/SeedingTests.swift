@@ -113,3 +113,40 @@ import TTSAPI
         }
     }
 }
+
+/// The emulator keeps a model's service order without sorting while adds only append beyond the last word
+/// (a restore); every other sequence of adds, overwrites and deletes must list exactly what a sort would.
+@Suite struct WordOrderTests {
+    @Test func listingIsSortedWhateverTheOrderOfChanges() throws {
+        let i = ServiceInstance()
+        let id = try i.createModel(CreateModelRequest(name: "order", language: "en-US"))
+        // Keyed by bytes: String keys would merge the precomposed and decomposed spellings the service keeps apart.
+        var expected: [[UInt8]: String] = [:]
+        var rng = SystemRandomNumberGenerator()
+        func check(_ step: String) throws {
+            let listed = try i.words(id: id)
+            let want = expected.keys.map { String(decoding: $0, as: UTF8.self) }.sorted(by: WordEntry.serviceOrder)
+                .map { WordEntry(word: $0, translation: expected[Array($0.utf8)]!) }
+            #expect(listed == want, "\(step)")
+            #expect(try CustomModel.decodeFast(i.encodedModel(id: id)).words == want, "\(step)")
+        }
+        func add(_ words: [String], _ step: String) throws {
+            try i.addWords(id: id, words.map { WordEntry(word: $0, translation: "t\($0)") })
+            for w in words { expected[Array(w.utf8)] = "t\(w)" }
+            try check(step)
+        }
+        // In service order, batch after batch (the appending path), including precomposed/decomposed spellings.
+        try add(["A", "B", "C"], "first batch")
+        try add(["D", "caf\u{E9}", "cafe\u{301}"].sorted(by: WordEntry.serviceOrder), "second batch")
+        try add(["x", "y"], "third batch")
+        // Out of order, overwrites, duplicates inside a batch, deletes, then appending again.
+        try add(["b", "a"], "unsorted batch")
+        try add(["A", "zz"], "overwrite and append")
+        try i.deleteWord(id: id, word: "C"); expected[Array("C".utf8)] = nil; try check("delete")
+        try add(["zzz", "zzzz"], "append after delete")
+        for n in 0..<20 {
+            let batch = (0..<Int.random(in: 1...5, using: &rng)).map { _ in String(UnicodeScalar(UInt8.random(in: 65...122, using: &rng))) + String(n % 3) }
+            try add(batch, "random \(n)")
+        }
+    }
+}
