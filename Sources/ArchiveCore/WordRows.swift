@@ -45,12 +45,7 @@ struct WordRows: Sendable {
 
     @inline(__always)
     static func compare(_ a: UnsafePointer<UInt8>, _ n: Int, _ b: UnsafePointer<UInt8>, _ m: Int) -> Int {
-        let common = min(n, m)
-        if common > 0 {
-            let c = Int(memcmp(a, b, common))
-            if c != 0 { return c }
-        }
-        return n - m
+        ByteOrder.compare(a, n, b, m)
     }
 }
 

@@ -19,6 +19,18 @@ public enum ByteOrder {
         return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : (a.utf8.elementsEqual(b.utf8) ? 0 : 1)
     }
 
+    /// The same order over raw UTF-8 spans (`n` bytes at `a`, `m` at `b`), for callers that keep many words in one
+    /// byte buffer.
+    @inlinable @inline(__always)
+    public static func compare(_ a: UnsafePointer<UInt8>, _ n: Int, _ b: UnsafePointer<UInt8>, _ m: Int) -> Int {
+        let common = min(n, m)
+        if common > 0 {
+            let c = Int(memcmp(a, b, common))
+            if c != 0 { return c }
+        }
+        return n - m
+    }
+
     @inlinable @inline(__always)
     public static func equal(_ a: String, _ b: String) -> Bool { compare(a, b) == 0 }
 

@@ -1,4 +1,3 @@
-import Foundation
 import TTSAPI
 
 /// The stored form of a custom model's metadata (everything but words and prompts).
@@ -91,9 +90,7 @@ final class StoredModel {
                 guard let base = bytes.baseAddress else { return }  // no bytes: every key is "", one entry at most
                 order.sort { i, j in
                     let a = spans[i], b = spans[j]
-                    let common = min(a.count, b.count)
-                    let c = common == 0 ? 0 : memcmp(base + a.start, base + b.start, common)
-                    return c != 0 ? c < 0 : a.count < b.count
+                    return ByteOrder.compare(base + a.start, a.count, base + b.start, b.count) < 0
                 }
             }
         }
