@@ -53,11 +53,6 @@ struct WordRows: Sendable {
 /// older) and started (`born`, valid in the newer): a merge of two sorted lists.
 enum WordRowMerge {
     static func changes(died: WordRows, born: WordRows) -> [Int64: [WordChange]] {
-        changes(died: died, born: born, 0..<died.rows.count, 0..<born.rows.count)
-    }
-
-    /// The merge of `died.rows[dr]` and `born.rows[br]`, ranges that hold whole models.
-    static func changes(died: WordRows, born: WordRows, _ dr: Range<Int>, _ br: Range<Int>) -> [Int64: [WordChange]] {
         var out: [Int64: [WordChange]] = [:]
         died.bytes.withUnsafeBufferPointer { d in
             born.bytes.withUnsafeBufferPointer { b in
@@ -81,8 +76,8 @@ enum WordRowMerge {
                     return n == 0 || memcmp(dBase + xs, bBase + ys, n) == 0
                 }
 
-                let x = died.rows[dr], y = born.rows[br]
-                var i = dr.lowerBound, j = br.lowerBound
+                let x = died.rows, y = born.rows
+                var i = 0, j = 0
                 var model: Int64 = 0
                 var changes: [WordChange] = []
                 // Rows come in model order, so each model's changes are one run: moved, never copied.
