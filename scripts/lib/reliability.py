@@ -268,16 +268,17 @@ def kills(ctx):
             d = ctx.run(["diff", "latest", "live", "--stat", "--archive", archive, *noauth(emu.url)])
             if d.rc != 0:
                 problems.append(f"kill {i + 1}: snapshot {new[0]} differs from live (diff exit {d.rc})")
-    c = ctx.run(["check", "--archive", archive])
+    exists = os.path.exists(archive)  # every kill may have landed before the file was created
+    c_rc = ctx.run(["check", "--archive", archive]).rc if exists else 0
     emu.call("POST", "/_emulator/churn", {"seed": 99, **churn})
-    before = snapshot_ids(ctx, archive)
+    before = snapshot_ids(ctx, archive) if exists else []
     s = ctx.run(["snapshot", "--archive", archive, *noauth(emu.url)])
     d = ctx.run(["diff", "latest", "live", "--stat", "--archive", archive, *noauth(emu.url)])
     listed = len(snapshot_ids(ctx, archive))
-    ok = not problems and c.rc == 0 and s.rc == 0 and d.rc == 0 and listed == len(before) + 1
+    ok = not problems and c_rc == 0 and s.rc == 0 and d.rc == 0 and listed == len(before) + 1
     ctx.record("kills", f"SIGKILL snapshot x{n} ({spec.rsplit(',', 1)[0]}; runs {t_first:.1f} s / {t_next:.1f} s)",
                "check ok; only whole snapshots listed; next snapshot ok",
-               f"{killed} killed mid-run, {completed} finished first; check exit {c.rc}; next snapshot exit {s.rc}, "
+               f"{killed} killed mid-run, {completed} finished first; check exit {c_rc}; next snapshot exit {s.rc}, "
                f"diff live exit {d.rc}; {listed} listed" + ("; " + "; ".join(problems) if problems else ""), ok)
 
     # Restore: kill at random points, re-run the same command each time (the journal resumes it).
