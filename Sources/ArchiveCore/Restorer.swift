@@ -89,18 +89,9 @@ public struct Restorer: Sendable {
     /// Restores the given journal rows, `concurrency` models at a time.
     private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], run: RestoreJournal.Run,
                         tracker: ProgressTracker, countsProgress: Bool) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = rows.makeIterator()
-            func launch() {
-                guard let row = next.next() else { return }
-                let source = sources[row.sourceID]
-                group.addTask {
-                    try await restoreModel(row, source: source, run: run, tracker: tracker)
-                    if countsProgress { tracker.modelDone() }
-                }
-            }
-            for _ in 0..<concurrency { launch() }
-            while try await group.next() != nil { launch() }
+        try await forEachConcurrently(rows, limit: concurrency) { row in
+            try await restoreModel(row, source: sources[row.sourceID], run: run, tracker: tracker)
+            if countsProgress { tracker.modelDone() }
         }
     }
 
@@ -248,24 +239,15 @@ public struct Restorer: Sendable {
         }
         var diffs: [ModelDiff] = []
         var words = 0
-        try await withThrowingTaskGroup(of: (ModelDiff?, Int).self) { group in
-            var next = pairs.makeIterator()
-            func launch() {
-                guard let pair = next.next() else { return }
-                let (source, id) = pair
-                group.addTask {
-                    var restored = try await client.getModel(id: id)
-                    restored.prompts = []
-                    return (ContentDiff.compareModel(source, restored), restored.words?.count ?? 0)
-                }
-            }
-            for _ in 0..<concurrency { launch() }
-            while let result = try await group.next() {
-                if let diff = result.0 { diffs.append(diff) }
-                words += result.1
-                launch()
-            }
-        }
+        try await forEachConcurrently(pairs, limit: concurrency, { pair -> (ModelDiff?, Int) in
+            let (source, id) = pair
+            var restored = try await client.getModel(id: id)
+            restored.prompts = []
+            return (ContentDiff.compareModel(source, restored), restored.words?.count ?? 0)
+        }, consume: { result in
+            if let diff = result.0 { diffs.append(diff) }
+            words += result.1
+        })
         let diff = ArchiveDiff(from: "snapshot \(report.snapshotID)", to: "restored \(report.target)", matchBy: "name", models: diffs)
         return RestoreReport.Verification(models: pairs.count, words: words, differences: diff)
     }

@@ -168,23 +168,12 @@ public enum Snapshotter {
         prepare: @escaping @Sendable (CustomModel) throws -> Fetched,
         consume: (FetchResult<Fetched>) throws -> Void
     ) async throws {
-        try await withThrowingTaskGroup(of: FetchResult<Fetched>.self) { group in
-            var next = ids.makeIterator()
-            func launch() {
-                guard let id = next.next() else { return }
-                group.addTask {
-                    do {
-                        return .model(try prepare(try await source.getModel(id: id)))
-                    } catch ModelSourceError.modelGone {
-                        return .gone(id)
-                    }
-                }
+        try await forEachConcurrently(ids, limit: concurrency, { id -> FetchResult<Fetched> in
+            do {
+                return .model(try prepare(try await source.getModel(id: id)))
+            } catch ModelSourceError.modelGone {
+                return .gone(id)
             }
-            for _ in 0..<concurrency { launch() }
-            while let result = try await group.next() {
-                try consume(result)
-                launch()
-            }
-        }
+        }, consume: consume)
     }
 }
