@@ -1,5 +1,6 @@
 import Dispatch
 import SQLiteDB
+import TTSAPI
 
 /// The word rows that differ between two snapshots of one lineage: those valid in the older one that ended by
 /// the newer (`died`), and those born after the older one and still valid in the newer (`born`), each sorted
@@ -118,7 +119,7 @@ extension WordRows {
                 if !takeA, i < a.rows.count {
                     let x = a.rows[i], y = b.rows[j]
                     takeA = x.model != y.model ? x.model < y.model
-                        : compare(base + x.start, Int(x.wordLength), base + shift + y.start, Int(y.wordLength)) <= 0
+                        : ByteOrder.compare(base + x.start, Int(x.wordLength), base + shift + y.start, Int(y.wordLength)) <= 0
                 }
                 if takeA {
                     out.rows.append(a.rows[i]); i += 1

@@ -38,14 +38,9 @@ struct WordRows: Sendable {
             let base = buffer.baseAddress!
             rows.sort { x, y in
                 if x.model != y.model { return x.model < y.model }
-                return Self.compare(base + x.start, Int(x.wordLength), base + y.start, Int(y.wordLength)) < 0
+                return ByteOrder.compare(base + x.start, Int(x.wordLength), base + y.start, Int(y.wordLength)) < 0
             }
         }
-    }
-
-    @inline(__always)
-    static func compare(_ a: UnsafePointer<UInt8>, _ n: Int, _ b: UnsafePointer<UInt8>, _ m: Int) -> Int {
-        ByteOrder.compare(a, n, b, m)
     }
 }
 
@@ -90,7 +85,7 @@ enum WordRowMerge {
                     if i == x.endIndex { c = 1 } else if j == y.endIndex { c = -1 } else if x[i].model != y[j].model {
                         c = x[i].model < y[j].model ? -1 : 1
                     } else {
-                        c = WordRows.compare(dBase + x[i].start, Int(x[i].wordLength), bBase + y[j].start, Int(y[j].wordLength))
+                        c = ByteOrder.compare(dBase + x[i].start, Int(x[i].wordLength), bBase + y[j].start, Int(y[j].wordLength))
                     }
                     let rowModel = c <= 0 ? x[i].model : y[j].model
                     if rowModel != model { flush(); model = rowModel }

@@ -8,12 +8,9 @@ public enum ByteOrder {
     public static func compare(_ a: String, _ b: String) -> Int {
         if let r = a.utf8.withContiguousStorageIfAvailable({ pa in
             b.utf8.withContiguousStorageIfAvailable { pb -> Int in
-                let n = min(pa.count, pb.count)
-                if n > 0 {
-                    let c = Int(memcmp(pa.baseAddress!, pb.baseAddress!, n))
-                    if c != 0 { return c }
-                }
-                return pa.count - pb.count
+                // An empty string may have no buffer; then the lengths alone decide.
+                guard let x = pa.baseAddress, let y = pb.baseAddress else { return pa.count - pb.count }
+                return compare(x, pa.count, y, pb.count)
             }
         }), let r { return r }
         return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : (a.utf8.elementsEqual(b.utf8) ? 0 : 1)
