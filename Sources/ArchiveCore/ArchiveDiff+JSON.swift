@@ -21,17 +21,11 @@ extension ArchiveDiff {
         j.field("match_by", matchBy)
         j.key("models")
         j.open("[")
-        var pieces: [[UInt8]] = []
-        for chunk in ModelChunks.render(models, Self.jsonModels) where !chunk.isEmpty {
-            if pieces.isEmpty {
-                // The first element: drop its separator, then the writer goes on after the elements.
-                pieces.append(j.out.bytes)
-                pieces.append(Array(chunk.dropFirst()))
-            } else {
-                pieces.append(chunk)
-            }
-        }
-        if pieces.isEmpty { j.close("]") } else { j = PrettyJSON(nonEmptyLevels: 2, capacity: 256); j.close("]") }
+        var pieces = [j.out.bytes]
+        pieces += ModelChunks.render(models, Self.jsonModels)
+        // The rest goes on inside the root object and the models array (empty only without models).
+        j = PrettyJSON(inside: [false, models.isEmpty], capacity: 256)
+        j.close("]")
         j.key("summary")
         j.open("{")
         j.field("models_added", summary.modelsAdded)
@@ -47,9 +41,10 @@ extension ArchiveDiff {
         return pieces
     }
 
-    /// Models as elements of the `models` array (two levels deep), each preceded by its separator.
+    /// Models as elements of the `models` array (two levels deep), each preceded by its separator but the very
+    /// first (the slice starting at index 0).
     @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>) -> [UInt8] {
-        var j = PrettyJSON(nonEmptyLevels: 2, capacity: models.reduce(256) { $0 + 200 * $1.words.count })
+        var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: models.reduce(256) { $0 + 200 * $1.words.count })
         for m in models {
             j.element()
             j.model(m)
@@ -70,10 +65,11 @@ struct PrettyJSON {
         empty = []
     }
 
-    /// A writer for elements of a container `nonEmptyLevels` deep whose earlier elements were written elsewhere.
-    init(nonEmptyLevels: Int, capacity: Int) {
+    /// A writer that goes on inside containers opened elsewhere, outermost first; `true` for one with nothing
+    /// written into it yet.
+    init(inside empty: [Bool], capacity: Int) {
         out = JSONWriter(capacity: capacity)
-        empty = Array(repeating: false, count: nonEmptyLevels)
+        self.empty = empty
     }
 
     /// A newline and `depth` two-space indents in one append (one append per indent level was a tenth of the time).
