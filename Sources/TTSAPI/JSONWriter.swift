@@ -63,6 +63,19 @@ public struct JSONWriter: Sendable {
         string(value)
     }
 
+    /// `[e1,e2,...]`, each element written by `element`.
+    @inlinable
+    public mutating func array<S: Sequence>(_ items: S, _ element: (inout JSONWriter, S.Element) -> Void) {
+        raw("[")
+        var first = true
+        for item in items {
+            if !first { raw(",") }
+            first = false
+            element(&self, item)
+        }
+        raw("]")
+    }
+
     // MARK: Wire shapes shared by the client and the emulator
 
     @inlinable
@@ -86,14 +99,9 @@ public struct JSONWriter: Sendable {
     @inlinable
     public static func wordList(_ words: some Collection<WordEntry>) -> [UInt8] {
         var w = JSONWriter(capacity: 32 + words.count * 64)
-        w.raw("{\"words\":[")
-        var first = true
-        for e in words {
-            if !first { w.raw(",") }
-            first = false
-            w.entry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech)
-        }
-        w.raw("]}")
+        w.raw("{\"words\":")
+        w.array(words) { $0.entry(word: $1.word, translation: $1.translation, partOfSpeech: $1.partOfSpeech) }
+        w.raw("}")
         return w.bytes
     }
 }

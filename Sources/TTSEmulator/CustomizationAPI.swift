@@ -11,13 +11,12 @@ struct CustomizationAPI {
         case (.models, "GET"):
             let language = Self.queryValue("language", in: query)
             var w = JSONWriter()
-            w.raw("{\"customizations\":[")
-            for (i, m) in instance.listModels(language: language).enumerated() {
-                if i > 0 { w.raw(",") }
+            w.raw("{\"customizations\":")
+            w.array(instance.listModels(language: language)) { w, m in
                 w.modelHead(ModelMetadata(m))
                 w.raw("}")
             }
-            w.raw("]}")
+            w.raw("}")
             return .json(200, w.bytes)
         case (.models, "POST"):
             let id = try instance.createModel(try Self.decode(CreateModelRequest.self, body))

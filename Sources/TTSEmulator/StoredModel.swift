@@ -105,14 +105,7 @@ final class StoredModel {
     var encodedWords: [UInt8] {
         if let cached = encodedWordsCache { return cached }
         var w = JSONWriter(capacity: words.count * 64 + 2)
-        w.raw("[")
-        var first = true
-        for (key, t) in sortedEntries {
-            if !first { w.raw(",") }
-            first = false
-            w.entry(word: key.text, translation: t.translation, partOfSpeech: t.partOfSpeech)
-        }
-        w.raw("]")
+        w.array(sortedEntries) { $0.entry(word: $1.key.text, translation: $1.value.translation, partOfSpeech: $1.value.partOfSpeech) }
         encodedWordsCache = w.bytes
         return w.bytes
     }

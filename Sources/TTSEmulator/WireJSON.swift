@@ -13,12 +13,7 @@ extension JSONWriter {
     }
 
     mutating func prompts(_ ps: [Prompt]) {
-        raw("[")
-        for (i, p) in ps.enumerated() {
-            if i > 0 { raw(",") }
-            prompt(p)
-        }
-        raw("]")
+        array(ps) { $0.prompt($1) }
     }
 
     /// Metadata fields of a model without the closing brace, so get-model can append `words` and `prompts`.
