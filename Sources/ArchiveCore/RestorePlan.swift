@@ -80,9 +80,11 @@ public struct RestorePlan: Codable, Sendable, Equatable {
     public var words: Int { items.filter { $0.action != .skip }.reduce(0) { $0 + $1.words } }
 
     /// Builds the plan. Throws ``RestoreError/targetNotEmpty`` under `existing: fail` when the target has models
-    /// (models of an earlier restore count too: a resumed run follows its journal, not a new plan).
+    /// (models of an earlier restore count too: a resumed run follows its journal, not a new plan). `wordCount`
+    /// counts a snapshot model's entries (its `words` by default; a restore keeps them packed apart).
     public static func make(snapshotID: Int64, target: String, snapshotModels: [CustomModel], targetModels: [CustomModel],
-                            options: RestoreOptions) throws -> RestorePlan {
+                            options: RestoreOptions,
+                            wordCount: (CustomModel) -> Int = { $0.words?.count ?? 0 }) throws -> RestorePlan {
         let selected = snapshotModels.filter(options.filter.matches)
         let foreign = targetModels
         func key(_ name: String?, _ language: String?) -> String { (name ?? "") + "\u{0}" + (language ?? "") }
@@ -107,7 +109,7 @@ public struct RestorePlan: Codable, Sendable, Equatable {
         var items: [Item] = []
         var used = Set<String>()
         for m in selected.sorted(by: { ByteOrder.compare($0.customizationID, $1.customizationID) < 0 }) {
-            let n = m.words?.count ?? 0
+            let n = wordCount(m)
             let existing = (byKey[key(m.name, m.language)] ?? []).map(\.customizationID).sorted()
             var item = Item(sourceID: m.customizationID, name: m.name, language: m.language, description: m.description,
                             words: n, action: .create, targetID: nil, replaces: [], requests: 1 + wordRequests(n))

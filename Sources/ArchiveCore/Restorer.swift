@@ -27,13 +27,13 @@ public struct Restorer: Sendable {
 
     /// The plan for a new run, from the snapshot and the target's current models. Sends nothing that writes.
     public func plan(snapshot: Int64, options: RestoreOptions) async throws -> RestorePlan {
-        try await plan(snapshot: snapshot, models: try reader.models(snapshot), options: options)
+        try await plan(snapshot: snapshot, source: try reader.models(snapshot), options: options)
     }
 
-    private func plan(snapshot: Int64, models: [CustomModel], options: RestoreOptions) async throws -> RestorePlan {
+    private func plan(snapshot: Int64, source: SnapshotModels, options: RestoreOptions) async throws -> RestorePlan {
         let current = try await client.listModels()
-        return try RestorePlan.make(snapshotID: snapshot, target: target, snapshotModels: models, targetModels: current,
-                                    options: options)
+        return try RestorePlan.make(snapshotID: snapshot, target: target, snapshotModels: source.models, targetModels: current,
+                                    options: options, wordCount: { source.words[$0.customizationID]?.count ?? 0 })
     }
 
     /// Runs (or resumes) a restore. `resume` names a run; without it an unfinished run of the same snapshot into
@@ -55,23 +55,24 @@ public struct Restorer: Sendable {
             resumed = true
         }
         // The snapshot is read once (its words are most of a restore's reading) and serves the plan too.
-        let models = try reader.models(snapshotID)
+        let source = try reader.models(snapshotID)
         if !resumed {
-            runID = try journal.start(plan: try await plan(snapshot: snapshot, models: models, options: options))
+            runID = try journal.start(plan: try await plan(snapshot: snapshot, source: source, options: options))
         }
-        let sources = Dictionary(models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
+        let sources = Dictionary(source.models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
+        let words = source.words
         guard let run = try journal.run(runID) else { throw RestoreError.noSuchRun(runID) }
 
         let rows = try journal.rows(run: runID)
         let work = rows.filter { $0.status != "done" && $0.status != "skipped" }
         let tracker = ProgressTracker(total: rows.count, done: rows.count - work.count, progress: progress)
         do {
-            try await replay(work, sources: sources, run: run, tracker: tracker, countsProgress: true)
+            try await replay(work, sources: sources, words: words, run: run, tracker: tracker, countsProgress: true)
             // A model that still failed after the client's retries (a burst of 503s, dropped connections) gets one
             // more pass in this run before the run is reported failed; its journal row says where it stopped.
             let failed = try journal.rows(run: runID).filter { $0.status == "failed" }
             if !failed.isEmpty {
-                try await replay(failed, sources: sources, run: run, tracker: tracker, countsProgress: false)
+                try await replay(failed, sources: sources, words: words, run: run, tracker: tracker, countsProgress: false)
             }
         } catch {
             try? journal.finish(run: runID, status: "failed", report: nil)
@@ -80,24 +81,26 @@ public struct Restorer: Sendable {
 
         var report = try makeReport(run: run, resumed: resumed, sources: sources)
         if verify, report.status != "failed" {
-            report.verification = try await verification(report, sources: sources)
+            report.verification = try await verification(report, sources: sources, words: words)
         }
         try journal.finish(run: runID, status: report.status, report: report)
         return report
     }
 
     /// Restores the given journal rows, `concurrency` models at a time.
-    private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], run: RestoreJournal.Run,
-                        tracker: ProgressTracker, countsProgress: Bool) async throws {
+    private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], words: [String: PackedWords],
+                        run: RestoreJournal.Run, tracker: ProgressTracker, countsProgress: Bool) async throws {
         try await forEachConcurrently(rows, limit: concurrency) { row in
-            try await restoreModel(row, source: sources[row.sourceID], run: run, tracker: tracker)
+            try await restoreModel(row, source: sources[row.sourceID], words: words[row.sourceID] ?? PackedWords(), run: run,
+                                   tracker: tracker)
             if countsProgress { tracker.modelDone() }
         }
     }
 
     // MARK: One model
 
-    private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, run: RestoreJournal.Run, tracker: ProgressTracker) async throws {
+    private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, words: PackedWords, run: RestoreJournal.Run,
+                              tracker: ProgressTracker) async throws {
         guard let source else {
             try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: "the model is not in snapshot \(run.snapshot) any more")
             return
@@ -123,9 +126,7 @@ public struct Restorer: Sendable {
                 return
             }
             guard let targetID else { return }
-            // The archive returns words in byte order, which is the service's order; sort only if not.
-            var words = source.words ?? []
-            if !words.isSorted { words.sort { WordEntry.serviceOrder($0.word, $1.word) } }
+            // The reader returns words in byte order, which is the service's order.
             try await sendWords(words, to: targetID, from: row, run: run, tracker: tracker)
             try journal.setStatus(run: run.id, source: row.sourceID, "done")
         } catch let error as ServiceError where error.isAuthenticationFailure {
@@ -176,13 +177,13 @@ public struct Restorer: Sendable {
 
     /// Words from the first batch not yet recorded as accepted. Re-adding overwrites (reference §5.6), so a
     /// resume that repeats the last batch is harmless.
-    private func sendWords(_ words: [WordEntry], to id: String, from row: RestoreJournal.Row, run: RestoreJournal.Run,
+    private func sendWords(_ words: PackedWords, to id: String, from row: RestoreJournal.Row, run: RestoreJournal.Run,
                            tracker: ProgressTracker) async throws {
         let size = run.options.mode == .single ? 1 : run.options.batchSize
         var batch = row.batchesDone
         while batch * size < words.count {
-            let slice = words[(batch * size)..<min(words.count, (batch + 1) * size)]
-            let rejected = try await send(slice, to: id, single: run.options.mode == .single)
+            let slice = (batch * size)..<min(words.count, (batch + 1) * size)
+            let rejected = try await send(words, slice, to: id, single: run.options.mode == .single)
             for r in rejected {
                 try journal.reject(run: run.id, source: row.sourceID, word: r.word, message: r.message)
             }
@@ -193,21 +194,22 @@ public struct Restorer: Sendable {
     }
 
     /// Sends entries; a 400 splits the batch in halves until the refused entries are isolated.
-    private func send(_ entries: ArraySlice<WordEntry>, to id: String, single: Bool) async throws -> [RestoreReport.Rejection] {
+    private func send(_ words: PackedWords, _ range: Range<Int>, to id: String, single: Bool) async throws -> [RestoreReport.Rejection] {
         do {
-            if single, let e = entries.first, entries.count == 1 {
+            if single, range.count == 1 {
+                let e = words.entry(range.lowerBound)
                 try await client.addWord(id: id, word: e.word, e.asTranslation)
             } else {
-                try await client.addWords(id: id, Array(entries))
+                try await client.addWords(id: id, words, range)
             }
             return []
         } catch let error as ServiceError where error.kind == .badRequest {
-            if entries.count == 1 {
-                return [RestoreReport.Rejection(word: entries.first!.word, message: error.message ?? error.description)]
+            if range.count == 1 {
+                return [RestoreReport.Rejection(word: words.word(range.lowerBound), message: error.message ?? error.description)]
             }
-            let mid = entries.startIndex + entries.count / 2
-            let left = try await send(entries[..<mid], to: id, single: single)
-            return left + (try await send(entries[mid...], to: id, single: single))
+            let mid = range.lowerBound + range.count / 2
+            let left = try await send(words, range.lowerBound..<mid, to: id, single: single)
+            return left + (try await send(words, mid..<range.upperBound, to: id, single: single))
         }
     }
 
@@ -231,19 +233,25 @@ public struct Restorer: Sendable {
     /// Reads back only the restored models, `concurrency` at a time, and compares each with its source model
     /// (the journal pairs them, so this equals a diff matched by name and language). Prompts are left out on both
     /// sides: they are never restored.
-    private func verification(_ report: RestoreReport, sources: [String: CustomModel]) async throws -> RestoreReport.Verification {
-        let pairs = report.models.compactMap { m -> (CustomModel, String)? in
+    private func verification(_ report: RestoreReport, sources: [String: CustomModel],
+                              words sourceWords: [String: PackedWords]) async throws -> RestoreReport.Verification {
+        let pairs = report.models.compactMap { m -> (CustomModel, PackedWords, String)? in
             guard m.status == "done", let id = m.targetID, var source = sources[m.sourceID] else { return nil }
             source.prompts = []
-            return (source, id)
+            return (source, sourceWords[m.sourceID] ?? PackedWords(), id)
         }
         var diffs: [ModelDiff] = []
         var words = 0
         try await forEachConcurrently(pairs, limit: concurrency, { pair -> (ModelDiff?, Int) in
-            let (source, id) = pair
-            var restored = try await client.getModel(id: id)
+            var (source, expected, id) = pair
+            var (restored, found) = try await client.getModelPackingWords(id: id)
             restored.prompts = []
-            return (ContentDiff.compareModel(source, restored), restored.words?.count ?? 0)
+            // Equal bytes in equal order cannot differ; anything else is compared entry by entry as in `diff`.
+            if found != expected {
+                source.words = expected.entries
+                restored.words = found.entries
+            }
+            return (ContentDiff.compareModel(source, restored), found.count)
         }, consume: { result in
             if let diff = result.0 { diffs.append(diff) }
             words += result.1
@@ -253,11 +261,20 @@ public struct Restorer: Sendable {
     }
 }
 
+/// A snapshot's models (metadata and prompts, `words` nil) and their words as bytes, by customization id.
+struct SnapshotModels: Sendable {
+    var models: [CustomModel]
+    var words: [String: PackedWords]
+}
+
 /// SnapshotReader over a store shared with the journal; reads happen before and after the concurrent part.
 struct SnapshotReaderBox: @unchecked Sendable {
     let reader: SnapshotReader
     init(_ store: ArchiveStore) { reader = SnapshotReader(store) }
-    func models(_ snapshot: Int64) throws -> [CustomModel] { try reader.models(in: snapshot) }
+    func models(_ snapshot: Int64) throws -> SnapshotModels {
+        let (models, words) = try reader.packedModels(in: snapshot)
+        return SnapshotModels(models: models, words: words)
+    }
 }
 
 final class ProgressTracker: @unchecked Sendable {

@@ -66,6 +66,49 @@ public struct SnapshotReader {
 
     /// The models of a snapshot with metadata, words (service order) and prompts; `filter` limits them.
     public func models(in snapshot: Int64, filter: ModelFilter = .init(), includeWords: Bool = true) throws -> [CustomModel] {
+        var models = try keyedModels(in: snapshot, filter: filter)
+        if includeWords {
+            var index: [Int64: Int] = [:]
+            for (i, m) in models.enumerated() { index[m.key] = i }
+            try forEachWord(in: snapshot, models: Set(index.keys)) { key, r in
+                models[index[key]!].model.words!.append(WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+            }
+            for i in models.indices where !(models[i].model.words!.isSorted) {
+                models[i].model.words!.sort { ByteOrder.compare($0.word, $1.word) < 0 }
+            }
+        }
+        return models.map(\.model)
+    }
+
+    /// A snapshot's models with metadata and prompts (`words` nil), and their words as bytes in service order,
+    /// keyed by customization id: what a restore sends and verifies, without a String per field.
+    func packedModels(in snapshot: Int64) throws -> (models: [CustomModel], words: [String: PackedWords]) {
+        let models = try keyedModels(in: snapshot, filter: .init())
+        var packed = [PackedWords](repeating: PackedWords(), count: models.count)
+        var index: [Int64: Int] = [:]
+        for (i, m) in models.enumerated() { index[m.key] = i }
+        try forEachWord(in: snapshot, models: Set(index.keys)) { key, r in
+            let i = index[key]!
+            r.withBytes(1) { w in
+                r.withBytes(2) { t in
+                    r.withBytes(3) { p in
+                        packed[i].append(word: w ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                                         translation: t ?? UnsafeRawBufferPointer(start: nil, count: 0), partOfSpeech: p)
+                    }
+                }
+            }
+        }
+        var words: [String: PackedWords] = [:]
+        for i in packed.indices {
+            if !packed[i].isSorted { packed[i].sort() }
+            words[models[i].model.customizationID] = packed[i]
+        }
+        return (models.map { var m = $0.model; m.words = nil; return m }, words)
+    }
+
+    /// The models valid at `snapshot` with metadata and prompts (words empty), ordered by customization id, with
+    /// their archive keys.
+    private func keyedModels(in snapshot: Int64, filter: ModelFilter) throws -> [(key: Int64, model: CustomModel)] {
         var models = try db.query("""
             SELECT m.id, m.customization_id, v.name, v.language, v.description, v.owner, v.created, st.last_modified
             \(try modelsAtSQL())
@@ -79,15 +122,6 @@ public struct SnapshotReader {
         guard !models.isEmpty else { return [] }
         var index: [Int64: Int] = [:]
         for (i, m) in models.enumerated() { index[m.key] = i }
-
-        if includeWords {
-            try forEachWord(in: snapshot, models: Set(index.keys)) { key, entry in
-                models[index[key]!].model.words!.append(entry)
-            }
-            for i in models.indices where !(models[i].model.words!.isSorted) {
-                models[i].model.words!.sort { ByteOrder.compare($0.word, $1.word) < 0 }
-            }
-        }
         let promptRows = try db.query("""
             SELECT p.model, p.prompt_id, p.prompt, p.status, p.error, p.speaker_id FROM prompts p
             JOIN models m ON m.id = p.model JOIN snapshots s ON s.source = m.source
@@ -99,12 +133,13 @@ public struct SnapshotReader {
             if let i = index[key] { models[i].model.prompts!.append(prompt) }
         }
         for i in models.indices { models[i].model.prompts!.sort { ByteOrder.compare($0.promptID, $1.promptID) < 0 } }
-        return models.map(\.model)
+        return models
     }
 
-    /// Streams the words of a snapshot for the given model keys. The newest snapshot of a source reads the open
-    /// rows through their index; older ones scan the table once.
-    func forEachWord(in snapshot: Int64, models: Set<Int64>, _ body: (Int64, WordEntry) throws -> Void) throws {
+    /// Calls `body` with each word row (model, word, translation, part_of_speech) of a snapshot for the given
+    /// model keys. The newest snapshot of a source reads the open rows through their index, in word order; older
+    /// ones scan the table once.
+    func forEachWord(in snapshot: Int64, models: Set<Int64>, _ body: (Int64, Statement) throws -> Void) throws {
         let stmt: Statement
         if try isNewestOfSource(snapshot) {
             stmt = try db.prepare("""
@@ -113,9 +148,7 @@ public struct SnapshotReader {
                 """)
             for key in models.sorted() {
                 try stmt.bind(key)
-                try stmt.forEachRow { r in
-                    try body(key, WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
-                }
+                try stmt.forEachRow { r in try body(key, r) }
             }
             return
         }
@@ -126,7 +159,7 @@ public struct SnapshotReader {
         try stmt.forEachRow { r in
             let key = r.int64(0)
             guard models.contains(key) else { return }
-            try body(key, WordEntry(word: r.text(1) ?? "", translation: r.text(2) ?? "", partOfSpeech: r.text(3)))
+            try body(key, r)
         }
     }
 }

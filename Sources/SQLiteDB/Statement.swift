@@ -130,6 +130,15 @@ public final class Statement {
         return n
     }
 
+    /// Calls `body` with the column's bytes (text or blob, byte-exact), nil for NULL, without copying them. The
+    /// pointer is SQLite's and is valid only inside `body` (other columns of the row may be read meanwhile).
+    public func withBytes<R>(_ index: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        let i = Int32(index)
+        guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return try body(nil) }
+        guard let p = sqlite3_column_blob(handle, i) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i))))
+    }
+
     public func blob(_ index: Int) -> [UInt8]? {
         let i = Int32(index)
         guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return nil }

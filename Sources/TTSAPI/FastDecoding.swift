@@ -38,6 +38,34 @@ extension WordList {
     }
 }
 
+extension CustomModel {
+    /// Decodes a get-model answer like ``decodeFast(_:)-([UInt8])`` but keeps its words as bytes: the model's `words`
+    /// stays nil and the entries (none for a missing or null list) come back packed, in the answer's order.
+    public static func decodeFastPackingWords(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> (CustomModel, PackedWords) {
+        try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
+            var words = PackedWords()
+            let model = try s.customModel(packing: true, into: &words)
+            try s.end()
+            return (model, words)
+        }
+    }
+}
+
+/// One entry's fields while its keys are read (in any order), kept between entries to reuse their storage.
+struct EntryScratch {
+    var word: [UInt8] = []
+    var translation: [UInt8] = []
+    var partOfSpeech: [UInt8] = []
+    var hasPartOfSpeech = false
+
+    mutating func reset() {
+        word.removeAll(keepingCapacity: true)
+        translation.removeAll(keepingCapacity: true)
+        partOfSpeech.removeAll(keepingCapacity: true)
+        hasPartOfSpeech = false
+    }
+}
+
 extension UpdateModelRequest {
     /// Decodes the update-model body `{"name"?, "description"?, "words"?}` as JSONDecoder would.
     public static func decodeFast(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> UpdateModelRequest {
@@ -71,6 +99,12 @@ extension UpdateModelRequest {
 
 extension JSONScanner {
     mutating func customModel() throws(JSONScanError) -> CustomModel {
+        var unused = PackedWords()
+        return try customModel(packing: false, into: &unused)
+    }
+
+    /// With `packing`, the words go to `packed` as bytes instead of to `words` (which then stays nil).
+    mutating func customModel(packing: Bool, into packed: inout PackedWords) throws(JSONScanError) -> CustomModel {
         var id: String?
         var m = CustomModel(customizationID: "")
         var seen: UInt16 = 0
@@ -83,7 +117,14 @@ extension JSONScanner {
             case "created" where once(&seen, 4): m.created = try s.optionalStringValue(key)
             case "last_modified" where once(&seen, 5): m.lastModified = try s.optionalStringValue(key)
             case "description" where once(&seen, 6): m.description = try s.optionalStringValue(key)
-            case "words" where once(&seen, 7): m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+            case "words" where once(&seen, 7):
+                if packing {
+                    if s.literal("null") { break }
+                    var scratch = EntryScratch()
+                    _ = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.packedWordEntry(into: &packed, &scratch) }
+                } else {
+                    m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
+                }
             case "prompts" where once(&seen, 8): m.prompts = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.prompt() }
             default: try s.skipValue()
             }
@@ -107,6 +148,33 @@ extension JSONScanner {
         guard let word else { throw .missing("word") }
         guard let translation else { throw .missing("translation") }
         return WordEntry(word: word, translation: translation, partOfSpeech: pos)
+    }
+
+    /// ``wordEntry()`` appended to `words` as bytes; `scratch` is reused across entries.
+    mutating func packedWordEntry(into words: inout PackedWords, _ scratch: inout EntryScratch) throws(JSONScanError) {
+        scratch.reset()
+        var seen: UInt16 = 0
+        try element(of: "words") { (s: inout JSONScanner, key: String) throws(JSONScanError) in
+            switch key {
+            case "word" where once(&seen, 0): try s.stringBytes(key, into: &scratch.word)
+            case "translation" where once(&seen, 1): try s.stringBytes(key, into: &scratch.translation)
+            case "part_of_speech" where once(&seen, 2):
+                if !s.literal("null") {
+                    try s.stringBytes(key, into: &scratch.partOfSpeech)
+                    scratch.hasPartOfSpeech = true
+                }
+            default: try s.skipValue()
+            }
+        }
+        guard seen & 1 != 0 else { throw .missing("word") }
+        guard seen & 2 != 0 else { throw .missing("translation") }
+        scratch.word.withUnsafeBytes { w in
+            scratch.translation.withUnsafeBytes { t in
+                scratch.partOfSpeech.withUnsafeBytes { p in
+                    words.appendChecked(word: w, translation: t, partOfSpeech: scratch.hasPartOfSpeech ? p : nil)
+                }
+            }
+        }
     }
 
     mutating func prompt() throws(JSONScanError) -> Prompt {

@@ -137,13 +137,47 @@ struct JSONScanner {
     private mutating func escapedString(from start: Int) throws(JSONScanError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(i - start + 32)
+        try unescape(from: start, into: &bytes)
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw .syntax }
+        return s
+    }
+
+    /// The string value at the cursor appended to `buffer` as UTF-8, checked and unescaped exactly as by
+    /// ``string()``, without making a String.
+    mutating func stringBytes(_ key: String, into buffer: inout [UInt8]) throws(JSONScanError) {
+        guard peek() == UInt8(ascii: "\"") else { throw peek() == nil ? .syntax : .wrongType(key) }
+        i += 1
+        let start = i
+        var high: UInt8 = 0
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+                guard high < 0x80 || UTF8Check.isValid(raw) else { throw .syntax }
+                buffer.append(contentsOf: raw)
+                i += 1
+                return
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw .syntax }
+            high |= c
+            i += 1
+        }
+        let from = buffer.count
+        try unescape(from: start, into: &buffer)
+        let valid = buffer.withUnsafeBufferPointer { UTF8Check.isValid(UnsafeBufferPointer(rebasing: $0[from...])) }
+        guard valid else { throw .syntax }
+    }
+
+    /// Appends the string from `start` (the cursor at its first backslash) to `bytes`, unescaped, through the
+    /// closing quote. The caller checks the result is UTF-8.
+    private mutating func unescape(from start: Int, into bytes: inout [UInt8]) throws(JSONScanError) {
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
         while true {
             guard let c = next() else { throw .syntax }
             switch c {
             case UInt8(ascii: "\""):
-                guard let s = String(validating: bytes, as: UTF8.self) else { throw .syntax }
-                return s
+                return
             case UInt8(ascii: "\\"):
                 guard let e = next() else { throw .syntax }
                 switch e {

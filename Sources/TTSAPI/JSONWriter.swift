@@ -20,19 +20,23 @@ public struct JSONWriter: Sendable {
 
     @inlinable
     public mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { buf in
-            var start = 0
-            for i in 0..<buf.count {
-                let b = buf[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-                escape(b)
-                start = i + 1
-            }
-            if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
+        s.withUTF8 { string(utf8: $0) }
+    }
+
+    /// A string value from UTF-8 bytes the caller has already checked.
+    @inlinable
+    public mutating func string(utf8 buf: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        var start = 0
+        for i in 0..<buf.count {
+            let b = buf[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
+            escape(b)
+            start = i + 1
         }
+        if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -24,8 +24,8 @@ struct CLI {
         p.environment = ["HOME": dir.path("home"), "PATH": "/usr/bin:/bin"].merging(env) { $1 }
         let tag = UUID().uuidString
         let outURL = dir.url.appending(path: "stdout-\(tag)"), errURL = dir.url.appending(path: "stderr-\(tag)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         defer {
             try? out.close()

@@ -7,7 +7,26 @@ import Testing
 /// what JSONDecoder refuses.
 @Suite struct FastDecodingTests {
     static func viaFoundation(_ json: String) throws -> CustomModel { try JSONDecoder().decode(CustomModel.self, from: Data(json.utf8)) }
-    static func viaScanner(_ json: String) throws -> CustomModel { try CustomModel.decodeFast(Array(json.utf8)) }
+    /// `decodeFast`, checked against `decodeFastPackingWords` (a restore's verification), which must agree on every
+    /// input: the same model and words, or the same error.
+    static func viaScanner(_ json: String) throws -> CustomModel {
+        let bytes = Array(json.utf8)
+        let whole = Result { () throws(JSONScanError) in try CustomModel.decodeFast(bytes) }
+        let packed = bytes.withUnsafeBytes { raw in Result { () throws(JSONScanError) in try CustomModel.decodeFastPackingWords(raw) } }
+        switch (whole, packed) {
+        case let (.success(model), .success((bare, words))):
+            var expected = model
+            expected.words = nil
+            #expect(bare == expected, "\(json)")
+            #expect(words == PackedWords(model.words ?? []), "\(json)")
+            #expect(words.entries == model.words ?? [], "\(json)")
+        case let (.failure(a), .failure(b)):
+            #expect(a == b, "\(json)")
+        default:
+            Issue.record("the packing decoder disagrees on \(json)")
+        }
+        return try whole.get()
+    }
 
     /// Words that are awkward for a JSON reader: quotes, backslashes, slashes, controls, markup, CJK,
     /// astral characters, combining marks, empty and long strings.
@@ -151,6 +170,13 @@ import Testing
         for bytes: [UInt8] in [[0xFF], [0xC0, 0x80], [0xE3, 0x81], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
             #expect(throws: JSONScanError.syntax, "\(bytes)") { try CustomModel.decodeFast(head + bytes + tail) }
             #expect((try? JSONDecoder().decode(CustomModel.self, from: Data(head + bytes + tail))) == nil, "\(bytes)")
+            // Inside a word or translation, raw or after an escape, the packing decoder refuses it too.
+            for (before, after) in [(#"c", "words": [{"word": ""#, #"", "translation": "t"}]}"#),
+                                    (#"c", "words": [{"word": "w", "translation": "\n"#, #""}]}"#)] {
+                let body = head + Array(before.utf8) + bytes + Array(after.utf8)
+                #expect(throws: JSONScanError.syntax, "\(bytes)") { try body.withUnsafeBytes { try CustomModel.decodeFastPackingWords($0) } }
+                #expect(throws: JSONScanError.syntax, "\(bytes)") { try CustomModel.decodeFast(body) }
+            }
         }
         let deep = #"{"customization_id": "c", "x": "# + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"
         #expect(throws: JSONScanError.syntax) { try Self.viaScanner(deep) }

@@ -1,0 +1,55 @@
+import Foundation
+@testable import TTSAPI
+import Testing
+
+/// A restore sends and verifies words as bytes (`PackedWords`); every byte it sends must be what the String
+/// path (`WordEntry` and ``JSONWriter/wordList(_:)``) sent before.
+@Suite struct PackedWordsTests {
+    static let awkward = FastDecodingTests.awkward
+
+    @Test func addWordsBodiesAreTheStringPathsBytes() {
+        let packed = PackedWords(Self.awkward)
+        #expect(packed.count == Self.awkward.count && packed.entries == Self.awkward)
+        for range in [0..<Self.awkward.count, 0..<1, 3..<7, 9..<10, 4..<4] {
+            #expect(JSONWriter.wordList(packed, range) == JSONWriter.wordList(Self.awkward[range]), "\(range)")
+        }
+        // No part of speech and an empty one are different entries.
+        let pos = [WordEntry(word: "a", translation: "b"), WordEntry(word: "a", translation: "b", partOfSpeech: "")]
+        #expect(JSONWriter.wordList(PackedWords(pos), 0..<2) == JSONWriter.wordList(pos))
+        #expect(PackedWords(pos[0...0]) != PackedWords(pos[1...1]))
+    }
+
+    @Test func rawBytesAreKeptWhenUTF8AndRepairedAsStringsRepairThem() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [[0x41], [0xC3, 0xA9], [0xE3, 0x81, 0x82], [0xF0, 0x9F, 0x9A, 0x80], [0xFF], [0xC0, 0x80],
+                                 [0xE3, 0x81], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xE0, 0x9F, 0x80],
+                                 [0xF0, 0x8F, 0xBF, 0xBF], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0x22], [0x5C], [0x01]]
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...6, using: &rng)).flatMap { _ in pieces.randomElement(using: &rng)! }
+            var packed = PackedWords()
+            bytes.withUnsafeBytes { raw in packed.append(word: raw, translation: raw, partOfSpeech: nil) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(JSONWriter.wordList(packed, 0..<1) == JSONWriter.wordList([WordEntry(word: text, translation: text)]), "\(bytes)")
+            let valid = bytes.withUnsafeBufferPointer { UTF8Check.isValid($0) }
+            #expect(valid == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
+    }
+
+    @Test func sortingOrdersByWordBytesAndEqualityIsByteExact() {
+        let words = ["b", "B", "a", "é", "e\u{301}", "", "ab", "a\u{0}"].map { WordEntry(word: $0, translation: "t-\($0)") }
+        var packed = PackedWords(words)
+        #expect(!packed.isSorted)
+        packed.sort()
+        #expect(packed.isSorted)
+        let sorted = words.sorted { ByteOrder.compare($0.word, $1.word) < 0 }
+        #expect(packed.entries == sorted)
+        #expect(packed == PackedWords(sorted))
+        #expect(JSONWriter.wordList(packed, 0..<packed.count) == JSONWriter.wordList(sorted))
+        // Canonically equivalent spellings are equal Strings but different entries.
+        #expect(PackedWords([WordEntry(word: "é", translation: "x")]) != PackedWords([WordEntry(word: "e\u{301}", translation: "x")]))
+        // Same bytes split differently between word and translation are different entries.
+        #expect(PackedWords([WordEntry(word: "ab", translation: "c")]) != PackedWords([WordEntry(word: "a", translation: "bc")]))
+        #expect(PackedWords() == PackedWords([]) && PackedWords().isSorted)
+        #expect(PackedWords([WordEntry(word: "a", translation: "b"), WordEntry(word: "a", translation: "c")]).isSorted == false)
+    }
+}
