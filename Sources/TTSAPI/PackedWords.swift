@@ -176,6 +176,11 @@ enum UTF8Check {
         let n = p.count
         var i = 0
         while i < n {
+            // Eight ASCII bytes at a time: most words and translations are ASCII.
+            if i + 8 <= n, UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
             let c = p[i]
             if c < 0x80 { i += 1; continue }
             @inline(__always) func cont(_ k: Int) -> UInt8? { i + k < n && p[i + k] & 0xC0 == 0x80 ? p[i + k] : nil }

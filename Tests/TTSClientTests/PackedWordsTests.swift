@@ -23,9 +23,10 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         let pieces: [[UInt8]] = [[0x41], [0xC3, 0xA9], [0xE3, 0x81, 0x82], [0xF0, 0x9F, 0x9A, 0x80], [0xFF], [0xC0, 0x80],
                                  [0xE3, 0x81], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xE0, 0x9F, 0x80],
-                                 [0xF0, 0x8F, 0xBF, 0xBF], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0x22], [0x5C], [0x01]]
+                                 [0xF0, 0x8F, 0xBF, 0xBF], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0x22], [0x5C], [0x01],
+                                 Array("ASCII run".utf8)]
         for _ in 0..<2000 {
-            let bytes = (0..<Int.random(in: 0...6, using: &rng)).flatMap { _ in pieces.randomElement(using: &rng)! }
+            let bytes = (0..<Int.random(in: 0...12, using: &rng)).flatMap { _ in pieces.randomElement(using: &rng)! }
             var packed = PackedWords()
             bytes.withUnsafeBytes { raw in packed.append(word: raw, translation: raw, partOfSpeech: nil) }
             let text = String(decoding: bytes, as: UTF8.self)
