@@ -1,4 +1,3 @@
-import Dispatch
 import SQLiteDB
 import TTSAPI
 
@@ -88,19 +87,8 @@ struct LineageRows {
         return rows
     }
 
-    /// Runs the jobs, the first on this connection and each other one on a connection of its own; sequentially
-    /// on this connection when `parallel` is false or another connection cannot be opened.
     private func run(_ jobs: [Job], parallel: Bool) throws -> [WordRows] {
-        let others: [Database]? = parallel ? try? jobs.dropFirst().map { _ in try Database(path: db.path, mode: .readOnly) } : nil
-        guard let others else { return try jobs.map { try rows($0, on: db) } }
-        // Each connection is used by exactly one job, on one thread.
-        nonisolated(unsafe) let connections = [db] + others
-        nonisolated(unsafe) let reader = self
-        let slots = Slots<Result<WordRows, any Error>>(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            slots.set(i, Result { try reader.rows(jobs[i], on: connections[i]) })
-        }
-        return try slots.values().map { try $0.get() }
+        try db.readConcurrently(jobs, parallel: parallel) { job, db in try rows(job, on: db) }
     }
 }
 

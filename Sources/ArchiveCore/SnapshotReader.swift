@@ -81,29 +81,36 @@ public struct SnapshotReader {
     }
 
     /// A snapshot's models with metadata and prompts (`words` nil), and their words as bytes in service order,
-    /// keyed by customization id: what a restore sends and verifies, without a String per field.
+    /// keyed by customization id: what a restore sends and verifies, without a String per field. A large snapshot
+    /// is read in two halves on two connections at once (a restore waits for it before sending anything).
     func packedModels(in snapshot: Int64) throws -> (models: [CustomModel], words: [String: PackedWords]) {
         let models = try keyedModels(in: snapshot, filter: .init())
-        var packed = [PackedWords](repeating: PackedWords(), count: models.count)
         var index: [Int64: Int] = [:]
         for (i, m) in models.enumerated() { index[m.key] = i }
-        try forEachWord(in: snapshot, models: Set(index.keys)) { key, r in
-            let i = index[key]!
-            r.withBytes(1) { w in
-                r.withBytes(2) { t in
-                    r.withBytes(3) { p in
-                        packed[i].append(word: w ?? UnsafeRawBufferPointer(start: nil, count: 0),
-                                         translation: t ?? UnsafeRawBufferPointer(start: nil, count: 0), partOfSpeech: p)
+        let words: Int = try db.scalar("SELECT ifnull(max(word_count), 0) FROM snapshots WHERE id = ?", snapshot)
+        let parts = try wordParts(in: snapshot, models: models.map(\.key), ways: words >= LineageRows.parallelRows ? 2 : 1)
+        nonisolated(unsafe) let reader = self
+        let packs = try db.readConcurrently(parts, parallel: parts.count > 1) { part, db in
+            var packed = [PackedWords](repeating: PackedWords(), count: models.count)
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            try reader.forEachRow(of: part, on: db) { key, r in
+                guard let i = index[key] else { return }
+                r.withBytes(1) { w in
+                    r.withBytes(2) { t in
+                        r.withBytes(3) { p in packed[i].append(word: w ?? empty, translation: t ?? empty, partOfSpeech: p) }
                     }
                 }
             }
+            return packed
         }
-        var words: [String: PackedWords] = [:]
-        for i in packed.indices {
-            if !packed[i].isSorted { packed[i].sort() }
-            words[models[i].model.customizationID] = packed[i]
+        var out: [String: PackedWords] = [:]
+        for i in models.indices {
+            var words = packs[0][i]
+            for other in packs.dropFirst() where !other[i].isEmpty { words.append(contentsOf: other[i]) }
+            if !words.isSorted { words.sort() }
+            out[models[i].model.customizationID] = words
         }
-        return (models.map { var m = $0.model; m.words = nil; return m }, words)
+        return (models.map { var m = $0.model; m.words = nil; return m }, out)
     }
 
     /// The models valid at `snapshot` with metadata and prompts (words empty), ordered by customization id, with
@@ -137,29 +144,60 @@ public struct SnapshotReader {
     }
 
     /// Calls `body` with each word row (model, word, translation, part_of_speech) of a snapshot for the given
-    /// model keys. The newest snapshot of a source reads the open rows through their index, in word order; older
-    /// ones scan the table once.
+    /// model keys.
     func forEachWord(in snapshot: Int64, models: Set<Int64>, _ body: (Int64, Statement) throws -> Void) throws {
-        let stmt: Statement
+        for part in try wordParts(in: snapshot, models: models.sorted(), ways: 1) {
+            try forEachRow(of: part, on: db, body)
+        }
+    }
+
+    /// A share of a snapshot's word rows that can be read on a connection of its own.
+    enum WordPart: Sendable {
+        /// The open rows of these models, through their index, each model in word order: the newest snapshot.
+        case open(models: [Int64])
+        /// Rows with ids in the range valid at the snapshot, of these models, by a scan in no particular order.
+        case scan(snapshot: Int64, ids: Range<Int64>, models: Set<Int64>)
+    }
+
+    /// The word rows of `models` at `snapshot` in `ways` shares of about equal size.
+    func wordParts(in snapshot: Int64, models: [Int64], ways: Int) throws -> [WordPart] {
         if try isNewestOfSource(snapshot) {
-            stmt = try db.prepare("""
+            // Alternate models so that each share gets about as many large ones.
+            return (0..<min(ways, max(1, models.count))).map { k in
+                .open(models: stride(from: k, to: models.count, by: ways).map { models[$0] })
+            }
+        }
+        let end: Int64 = try db.scalar("SELECT ifnull(max(id), 0) + 1 FROM words")
+        let keys = Set(models)
+        let step = end / Int64(ways) + 1
+        return (0..<Int64(ways)).map { k in
+            let upper = min(end, (k + 1) * step)
+            return .scan(snapshot: snapshot, ids: min(k * step, upper)..<upper, models: keys)
+        }
+    }
+
+    func forEachRow(of part: WordPart, on db: Database, _ body: (Int64, Statement) throws -> Void) throws {
+        switch part {
+        case .open(let models):
+            let stmt = try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words
                 WHERE valid_to = \(Self.open) AND model = ? ORDER BY word
                 """)
-            for key in models.sorted() {
+            for key in models {
                 try stmt.bind(key)
                 try stmt.forEachRow { r in try body(key, r) }
             }
-            return
-        }
-        stmt = try db.prepare("""
-            SELECT model, word, translation, part_of_speech FROM words WHERE valid_from <= ?1 AND valid_to > ?1
-            """)
-        try stmt.bind(snapshot)
-        try stmt.forEachRow { r in
-            let key = r.int64(0)
-            guard models.contains(key) else { return }
-            try body(key, r)
+        case .scan(let snapshot, let ids, let models):
+            let stmt = try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words
+                WHERE id >= ?2 AND id < ?3 AND valid_from <= ?1 AND valid_to > ?1
+                """)
+            try stmt.bind(snapshot, ids.lowerBound, ids.upperBound)
+            try stmt.forEachRow { r in
+                let key = r.int64(0)
+                guard models.contains(key) else { return }
+                try body(key, r)
+            }
         }
     }
 }

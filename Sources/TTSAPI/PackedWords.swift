@@ -56,6 +56,13 @@ public struct PackedWords: Sendable {
                           partOfSpeech: e.partOfSpeech.map { Int32($0.utf8.count) } ?? -1))
     }
 
+    /// Appends `other`'s entries after these.
+    public mutating func append(contentsOf other: PackedWords) {
+        let shift = Int32(bytes.count)
+        bytes.append(contentsOf: other.bytes)
+        spans.append(contentsOf: other.spans.lazy.map { var s = $0; s.start += shift; return s })
+    }
+
     private mutating func put(_ raw: UnsafeRawBufferPointer) -> Int32 {
         let text = raw.assumingMemoryBound(to: UInt8.self)
         if UTF8Check.isValid(text) {

@@ -133,7 +133,8 @@ let emptyModelList = StubResponse.json(200, #"{"customizations":[]}"#)
                 try await $0.listModels()
             }
             #expect(models.isEmpty)
-            #expect(await server.requests.count == 2)
+            // One retry answers at once; on a heavily loaded machine that answer too may miss the 1 s timeout.
+            #expect(await server.requests.count >= 2)
         }
     }
 

@@ -1,0 +1,25 @@
+import Dispatch
+import SQLiteDB
+
+extension Database {
+    /// Runs `read` for each job at once: the first on this connection, each other one on a read-only connection of
+    /// its own (one connection per thread, as SQLite wants). One after another on this connection when `parallel`
+    /// is false or another connection cannot be opened. Results come back in job order.
+    func readConcurrently<Job, T>(_ jobs: [Job], parallel: Bool, _ read: (Job, Database) throws -> T) throws -> [T] {
+        // Another connection to ":memory:" would open another, empty, database.
+        let others: [Database]? = parallel && jobs.count > 1 && path != ":memory:"
+            ? try? jobs.dropFirst().map { _ in try Database(path: path, mode: .readOnly) } : nil
+        guard let others else { return try jobs.map { try read($0, self) } }
+        // Each connection is used by exactly one job, on one thread.
+        nonisolated(unsafe) let connections = [self] + others
+        nonisolated(unsafe) let jobs = jobs
+        return try withoutActuallyEscaping(read) { read in
+            nonisolated(unsafe) let read = read
+            let slots = Slots<Result<T, any Error>>(count: jobs.count)
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+                slots.set(i, Result { try read(jobs[i], connections[i]) })
+            }
+            return try slots.values().map { try $0.get() }
+        }
+    }
+}
