@@ -121,7 +121,9 @@ extension JSONScanner {
                 if packing {
                     if s.literal("null") { break }
                     var scratch = EntryScratch()
-                    _ = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.packedWordEntry(into: &packed, &scratch) }
+                    _ = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in
+                        if !s.compactPackedWordEntry(into: &packed, &scratch) { try s.packedWordEntry(into: &packed, &scratch) }
+                    }
                 } else {
                     m.words = try s.optionalArray(key) { (s: inout JSONScanner) throws(JSONScanError) in try s.wordEntry() }
                 }
@@ -150,6 +152,35 @@ extension JSONScanner {
         return WordEntry(word: word, translation: translation, partOfSpeech: pos)
     }
 
+    /// The compact shape `{"word":"…","translation":"…"[,"part_of_speech":"…"]}` (what JSONWriter and the emulator
+    /// write) appended without a String per key. False, with nothing consumed, for any other spelling (spaces, other
+    /// key orders, `null`, bad input), which ``packedWordEntry(into:_:)`` then reads or refuses.
+    mutating func compactPackedWordEntry(into words: inout PackedWords, _ scratch: inout EntryScratch) -> Bool {
+        let start = i
+        scratch.reset()
+        func fail(_ s: inout JSONScanner) -> Bool { s.i = start; return false }
+        guard literal("{\"word\":"), (try? stringBytes("word", into: &scratch.word)) != nil,
+              literal(",\"translation\":"), (try? stringBytes("translation", into: &scratch.translation)) != nil
+        else { return fail(&self) }
+        if literal(",\"part_of_speech\":") {
+            guard (try? stringBytes("part_of_speech", into: &scratch.partOfSpeech)) != nil else { return fail(&self) }
+            scratch.hasPartOfSpeech = true
+        }
+        guard literal("}") else { return fail(&self) }
+        appendScratch(to: &words, scratch)
+        return true
+    }
+
+    private func appendScratch(to words: inout PackedWords, _ scratch: EntryScratch) {
+        scratch.word.withUnsafeBytes { w in
+            scratch.translation.withUnsafeBytes { t in
+                scratch.partOfSpeech.withUnsafeBytes { p in
+                    words.appendChecked(word: w, translation: t, partOfSpeech: scratch.hasPartOfSpeech ? p : nil)
+                }
+            }
+        }
+    }
+
     /// ``wordEntry()`` appended to `words` as bytes; `scratch` is reused across entries.
     mutating func packedWordEntry(into words: inout PackedWords, _ scratch: inout EntryScratch) throws(JSONScanError) {
         scratch.reset()
@@ -168,13 +199,7 @@ extension JSONScanner {
         }
         guard seen & 1 != 0 else { throw .missing("word") }
         guard seen & 2 != 0 else { throw .missing("translation") }
-        scratch.word.withUnsafeBytes { w in
-            scratch.translation.withUnsafeBytes { t in
-                scratch.partOfSpeech.withUnsafeBytes { p in
-                    words.appendChecked(word: w, translation: t, partOfSpeech: scratch.hasPartOfSpeech ? p : nil)
-                }
-            }
-        }
+        appendScratch(to: &words, scratch)
     }
 
     mutating func prompt() throws(JSONScanError) -> Prompt {

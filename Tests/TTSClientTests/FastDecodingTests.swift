@@ -121,6 +121,10 @@ import Testing
             // Duplicate keys: Foundation keeps the first and does not even type-check later ones.
             #"{"customization_id": "a", "name": "first", "customization_id": "b", "name": null, "name": 5}"#,
             #"{"customization_id": "a", "words": [{"word": "w", "translation": "t", "word": "x"}], "words": 7}"#,
+            // The compact spelling has a fast path; near misses of it must read as everywhere else.
+            #"{"customization_id":"a","words":[{"word":"w","translation":"t","word":"x"},{"word":"v","translation":"u","part_of_speech":null}]}"#,
+            #"{"customization_id":"a","words":[{"word":"w","translation":"t","part_of_speech":"Mesi","x":[1]},{"translation":"t","word":"w"}]}"#,
+            #"{"customization_id":"a","words":[{"word":"w\u00e9\/","translation":"t\"","part_of_speech":""},{"word":"","translation":""}]}"#,
         ]
         for json in answers {
             #expect(try Self.viaScanner(json) == Self.viaFoundation(json), "\(json)")
