@@ -30,11 +30,25 @@ public enum RestoreDrill {
         Set(try SnapshotReader(store).models(in: snapshot, filter: filter, includeWords: false).compactMap(\.language))
     }
 
+    static let scratchPrefix = "tts-archive-drill-"
+
+    /// Removes the scratch folders of drills whose process is gone: a killed drill (SIGKILL, power loss) never
+    /// reaches its own cleanup. A folder whose process still runs, or cannot be checked, is left alone.
+    static func removeStaleScratch(in dir: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where name.hasPrefix(scratchPrefix) {
+            guard let pid = Int32(name.dropFirst(scratchPrefix.count).prefix(while: \.isNumber)), pid > 0,
+                  kill(pid, 0) == -1, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: dir.appending(path: name))
+        }
+    }
+
     /// Restores `snapshot` into `target`, which must be empty, and verifies it.
     public static func run(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init(), target: TextToSpeechClient,
                            concurrency: Int = 4) async throws -> Result {
+        removeStaleScratch(in: FileManager.default.temporaryDirectory)
         let scratch = FileManager.default.temporaryDirectory
-            .appending(path: "tts-archive-drill-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+            .appending(path: "\(scratchPrefix)\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let journal = try ArchiveStore(path: scratch.appending(path: "journal.sqlite").path, access: .write)
