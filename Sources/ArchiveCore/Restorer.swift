@@ -244,7 +244,8 @@ public struct Restorer: Sendable {
         var words = 0
         try await forEachConcurrently(pairs, limit: concurrency, { pair -> (ModelDiff?, Int) in
             var (source, expected, id) = pair
-            var (restored, found) = try await client.getModelPackingWords(id: id)
+            let (model, found) = try await client.getModelPackingWords(id: id)
+            var restored = model
             restored.prompts = []
             // Equal bytes in equal order cannot differ; anything else is compared entry by entry as in `diff`.
             if found != expected {
