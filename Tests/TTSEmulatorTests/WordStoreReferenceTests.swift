@@ -34,7 +34,8 @@ import TTSAPI
             // Beyond every key so far, in order: what a restore sends. 🚀 sorts after all the pieces above.
             words = (0..<n).map { "🚀" + String(1_000_000 + 1000 * serial + $0) }
         }
-        return words.map { WordEntry(word: $0, translation: "t\(serial)", partOfSpeech: nil) }
+        // Each entry its own translation, so which duplicate won shows.
+        return words.enumerated().map { WordEntry(word: $1, translation: "t\(serial).\($0)", partOfSpeech: nil) }
     }
 
     @Test(arguments: [1, 2, 3, 4] as [UInt64])

@@ -45,6 +45,26 @@ import TTSAPI
         #expect(s.counts.words == all.count)
     }
 
+    @Test func onlyBatchesBeyondTheLastKeyAreAppended() throws {
+        let m = StoredModel(meta: ModelMetadata(id: "", owner: "", created: "", lastModified: "", name: "", language: "", description: ""))
+        func add(_ words: [String]) -> WordMerge {
+            let batch = WordBatch(Self.entries(words))
+            let plan = m.plan(batch)
+            m.merge(batch, plan)
+            return plan
+        }
+        #expect(add(["b", "c"]).slots == nil)
+        #expect(add(["d", "e"]).slots == nil)
+        #expect(add(["e", "f"]).slots != nil)  // starts at the last key: an overwrite
+        #expect(add(["a"]).slots != nil)
+        #expect(add(["h", "g"]).slots == nil)  // sorted first, then beyond the last key
+        #expect(add(["j", "g"]).slots != nil)
+        #expect(m.words.map(\.key.text) == ["a", "b", "c", "d", "e", "f", "g", "h", "j"])
+        #expect(add(["k", "k"]).added == 1)
+        #expect(add(["i", "k", "l", "i"]).added == 2)
+        #expect(m.wordCount == 12)
+    }
+
     @Test func outOfOrderAddsAfterAppendsMergeIntoOrder() throws {
         let (s, id) = try Self.newModel()
         try s.addWords(id: id, Self.entries(Self.keys(0..<1000)))
