@@ -71,7 +71,7 @@ public final class ServiceInstance: @unchecked Sendable {
         try locked { () throws(ServiceError) -> CustomModel in
             let m = try model(id)
             var c = m.meta.customModel
-            c.words = m.sortedWords
+            c.words = m.words
             c.prompts = m.prompts
             return c
         }
@@ -162,7 +162,7 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// `GET /v1/customizations/{id}/words`.
     public func words(id: String) throws(ServiceError) -> [WordEntry] {
-        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).sortedWords }
+        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).words }
     }
 
     func encodedWords(id: String) throws(ServiceError) -> [UInt8] {
@@ -265,7 +265,7 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Sorted word keys of one model (for the churn's deterministic picks).
     func sortedWordKeys(id: String) throws(ServiceError) -> [String] {
-        try locked { () throws(ServiceError) -> [String] in try model(id).words.map(\.key.text) }
+        try locked { () throws(ServiceError) -> [String] in try model(id).words.map(\.word) }
     }
 }
 

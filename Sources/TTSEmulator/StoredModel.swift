@@ -18,14 +18,18 @@ struct ModelMetadata: Sendable {
 
 /// One custom model in memory. Not thread-safe: always used under its ``ServiceInstance``'s lock.
 ///
-/// Words are one array kept in service order (keys compare by exact bytes: case- and normalization-sensitive),
-/// so listings need no sort and a lookup is a binary search: no hashing at all. A restore's batches arrive in
-/// order, each beyond the last, and are appended; other adds merge sorted runs (``WordBatch``). The listing's
-/// JSON is built once on read and cached until the next word change.
+/// Words are one array kept in service order, so listings need no sort and a lookup is a binary search: no
+/// hashing at all. A restore's batches arrive in order, each beyond the last, and are appended; other adds
+/// merge sorted runs (``WordBatch``). The listing's JSON is built once on read and cached until the next
+/// word change.
+///
+/// Words are keyed by their exact UTF-8 bytes (``ByteOrder``), never with `String`'s `==` or `<`: those fold
+/// canonically equivalent spellings (precomposed `é` and `e` + combining accent) into one, and the service
+/// stores and lists them as two entries.
 final class StoredModel {
     var meta: ModelMetadata
-    /// Strictly increasing by key.
-    private(set) var words: [StoredWord] = []
+    /// Strictly increasing by word bytes.
+    private(set) var words: [WordEntry] = []
     var prompts: [Prompt]
     private var encodedWordsCache: [UInt8]?
 
@@ -37,15 +41,13 @@ final class StoredModel {
     var wordCount: Int { words.count }
 
     func translation(of word: String) -> Translation? {
-        let key = WordKey(word)
-        let i = lowerBound(key, in: 0..<words.count)
-        return i < words.count && words[i].key == key ? words[i].value : nil
+        let i = lowerBound(word, in: 0..<words.count)
+        return i < words.count && ByteOrder.equal(words[i].word, word) ? words[i].asTranslation : nil
     }
 
     func removeWord(_ word: String) -> Bool {
-        let key = WordKey(word)
-        let i = lowerBound(key, in: 0..<words.count)
-        guard i < words.count, words[i].key == key else { return false }
+        let i = lowerBound(word, in: 0..<words.count)
+        guard i < words.count, ByteOrder.equal(words[i].word, word) else { return false }
         words.remove(at: i)
         encodedWordsCache = nil
         return true
@@ -54,7 +56,7 @@ final class StoredModel {
     /// Where each entry of `batch` goes, and how many keys are new (for the limit, checked before anything
     /// changes). Batches beyond the last key need no search.
     func plan(_ batch: WordBatch) -> WordMerge {
-        guard let first = batch.words.first, let last = words.last, !(last.key < first.key) else {
+        guard let first = batch.words.first, let last = words.last, ByteOrder.compare(last.word, first.word) >= 0 else {
             return WordMerge(slots: nil, added: batch.words.count)
         }
         var slots: [WordMerge.Slot] = []
@@ -62,8 +64,8 @@ final class StoredModel {
         var added = 0
         var from = 0
         for w in batch.words {
-            let at = gallop(w.key, from: from)
-            let found = at < words.count && words[at].key == w.key
+            let at = gallop(w.word, from: from)
+            let found = at < words.count && ByteOrder.equal(words[at].word, w.word)
             slots.append(WordMerge.Slot(at: at, found: found))
             if !found { added += 1 }
             from = found ? at + 1 : at
@@ -80,10 +82,10 @@ final class StoredModel {
             return
         }
         if merge.added == 0 {
-            for (w, s) in zip(batch.words, slots) { words[s.at].value = w.value }
+            for (w, s) in zip(batch.words, slots) { words[s.at] = w }
             return
         }
-        var out: [StoredWord] = []
+        var out: [WordEntry] = []
         out.reserveCapacity(words.count + merge.added)
         var next = 0
         for (w, s) in zip(batch.words, slots) {
@@ -95,35 +97,33 @@ final class StoredModel {
         words = out
     }
 
-    /// First index in `range` whose key is not below `key`.
-    private func lowerBound(_ key: WordKey, in range: Range<Int>) -> Int {
+    /// First index in `range` whose word is not below `word`.
+    private func lowerBound(_ word: String, in range: Range<Int>) -> Int {
         var lo = range.lowerBound, hi = range.upperBound
         while lo < hi {
             let mid = lo + (hi - lo) / 2
-            if words[mid].key < key { lo = mid + 1 } else { hi = mid }
+            if ByteOrder.compare(words[mid].word, word) < 0 { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
 
     /// `lowerBound` from `from` on, probing 1, 2, 4... ahead first: a sorted batch's entries land close to one
     /// another, so re-adding a model's own words costs about one comparison each.
-    private func gallop(_ key: WordKey, from: Int) -> Int {
+    private func gallop(_ word: String, from: Int) -> Int {
         var lo = from, hi = from, step = 1
-        while hi < words.count, words[hi].key < key {
+        while hi < words.count, ByteOrder.compare(words[hi].word, word) < 0 {
             lo = hi + 1
             hi = lo + step
             step *= 2
         }
-        return lowerBound(key, in: lo..<min(hi, words.count))
+        return lowerBound(word, in: lo..<min(hi, words.count))
     }
-
-    var sortedWords: [WordEntry] { words.map(\.entry) }
 
     /// `[{"word":...},...]` in service order.
     var encodedWords: [UInt8] {
         if let cached = encodedWordsCache { return cached }
         var w = JSONWriter(capacity: words.count * 64 + 2)
-        w.array(words) { $0.entry(word: $1.key.text, translation: $1.value.translation, partOfSpeech: $1.value.partOfSpeech) }
+        w.array(words) { $0.entry(word: $1.word, translation: $1.translation, partOfSpeech: $1.partOfSpeech) }
         encodedWordsCache = w.bytes
         return w.bytes
     }

@@ -59,7 +59,7 @@ import TTSAPI
         #expect(add(["a"]).slots != nil)
         #expect(add(["h", "g"]).slots == nil)  // sorted first, then beyond the last key
         #expect(add(["j", "g"]).slots != nil)
-        #expect(m.words.map(\.key.text) == ["a", "b", "c", "d", "e", "f", "g", "h", "j"])
+        #expect(m.words.map(\.word) == ["a", "b", "c", "d", "e", "f", "g", "h", "j"])
         #expect(add(["k", "k"]).added == 1)
         #expect(add(["i", "k", "l", "i"]).added == 2)
         #expect(m.wordCount == 12)
