@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TTSAPI
 
 /// One emulated service instance: the models one set of credentials owns. Every API operation (HTTP,
@@ -77,20 +78,21 @@ public final class ServiceInstance: @unchecked Sendable {
         }
     }
 
-    /// Encoded answer of get-model; the words part comes from the model's cache.
-    func encodedModel(id: String) throws(ServiceError) -> [UInt8] {
-        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, [UInt8], [Prompt]) in
+    /// Encoded answer of get-model in three pieces: metadata, the model's cached word list (shared, not
+    /// copied), prompts.
+    func encodedModel(id: String) throws(ServiceError) -> [ByteBuffer] {
+        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, ByteBuffer, [Prompt]) in
             let m = try model(id)
             return (m.meta, m.encodedWords, m.prompts)
         }
-        var w = JSONWriter(capacity: words.count + 512)
-        w.modelHead(meta)
-        w.raw(",\"words\":")
-        w.raw(words)
-        w.raw(",\"prompts\":")
-        w.prompts(prompts)
-        w.raw("}")
-        return w.bytes
+        var head = JSONWriter(capacity: 512)
+        head.modelHead(meta)
+        head.raw(",\"words\":")
+        var tail = JSONWriter()
+        tail.raw(",\"prompts\":")
+        tail.prompts(prompts)
+        tail.raw("}")
+        return [ByteBuffer(bytes: head.bytes), words, ByteBuffer(bytes: tail.bytes)]
     }
 
     /// `POST /v1/customizations/{id}`: name, description and words, all or nothing.
@@ -165,8 +167,8 @@ public final class ServiceInstance: @unchecked Sendable {
         try locked { () throws(ServiceError) -> [WordEntry] in try model(id).words }
     }
 
-    func encodedWords(id: String) throws(ServiceError) -> [UInt8] {
-        try locked { () throws(ServiceError) -> [UInt8] in try model(id).encodedWords }
+    func encodedWords(id: String) throws(ServiceError) -> ByteBuffer {
+        try locked { () throws(ServiceError) -> ByteBuffer in try model(id).encodedWords }
     }
 
     /// `GET /v1/customizations/{id}/words/{word}`.

@@ -1,3 +1,4 @@
+import NIOCore
 import TTSAPI
 
 /// The stored form of a custom model's metadata (everything but words and prompts).
@@ -31,7 +32,8 @@ final class StoredModel {
     /// Strictly increasing by word bytes.
     private(set) var words: [WordEntry] = []
     var prompts: [Prompt]
-    private var encodedWordsCache: [UInt8]?
+    /// A ByteBuffer, so answers send it as it is (see ``Reply``).
+    private var encodedWordsCache: ByteBuffer?
 
     init(meta: ModelMetadata, prompts: [Prompt] = []) {
         self.meta = meta
@@ -120,12 +122,13 @@ final class StoredModel {
     }
 
     /// `[{"word":...},...]` in service order.
-    var encodedWords: [UInt8] {
+    var encodedWords: ByteBuffer {
         if let cached = encodedWordsCache { return cached }
         var w = JSONWriter(capacity: words.count * 64 + 2)
         w.array(words) { $0.entry(word: $1.word, translation: $1.translation, partOfSpeech: $1.partOfSpeech) }
-        encodedWordsCache = w.bytes
-        return w.bytes
+        let encoded = ByteBuffer(bytes: w.bytes)
+        encodedWordsCache = encoded
+        return encoded
     }
 }
 

@@ -70,7 +70,7 @@ import TTSAPI
             let words = try s.words(id: id)
             #expect(words.map { Array($0.word.utf8) } == ref.listed.map { Array($0.word.utf8) })
             #expect(words.map(\.translation) == ref.listed.map(\.translation))
-            #expect(try CustomModel.decodeFast(s.encodedModel(id: id)).words == words)
+            #expect(try CustomModel.decodeFast(s.encodedModelBytes(id: id)).words == words)
             guard words.count == ref.words.count else { return }
         }
         #expect(ref.words.count > 20)

@@ -26,7 +26,7 @@ import TTSAPI
     /// What get-model sends, decoded, must list the same words as the in-memory listing.
     static func listed(_ s: ServiceInstance, _ id: String) throws -> [WordEntry] {
         let words = try s.words(id: id)
-        let wire = try CustomModel.decodeFast(try s.encodedModel(id: id))
+        let wire = try CustomModel.decodeFast(try s.encodedModelBytes(id: id))
         #expect(wire.words == words)
         #expect(try s.model(id: id).words == words)
         return words
