@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TTSAPI
 
 /// Maps one authenticated `/v1/customizations...` request onto a ``ServiceInstance`` operation and its
@@ -26,7 +27,7 @@ struct CustomizationAPI {
             w.raw("}")
             return .json(201, w.bytes)
         case (.model(let id), "GET"):
-            return .json(200, try instance.encodedModel(id: id))
+            return .json(200, parts: try instance.encodedModel(id: id))
         case (.model(let id), "POST"):
             // The SDK sends `{}` for an update without arguments; an empty body means the same.
             let request = body.isEmpty ? UpdateModelRequest() : try WordListParser.parseUpdate(body)
@@ -36,11 +37,7 @@ struct CustomizationAPI {
             try instance.deleteModel(id: id)
             return .noContent
         case (.words(let id), "GET"):
-            var w = JSONWriter()
-            w.raw("{\"words\":")
-            w.raw(try instance.encodedWords(id: id))
-            w.raw("}")
-            return .json(200, w.bytes)
+            return .json(200, parts: [ByteBuffer(string: "{\"words\":"), try instance.encodedWords(id: id), ByteBuffer(string: "}")])
         case (.words(let id), "POST"):
             guard !body.isEmpty else { throw .badRequest("The request body is empty; a JSON object is required") }
             try instance.addWords(id: id, try WordListParser.parse(body))

@@ -76,7 +76,7 @@ struct EmulatorResponder: HTTPResponder {
             reply = .error(e)
         }
 
-        let sent = reply?.body?.count ?? 0
+        let sent = reply?.bodyCount ?? 0
         stats.record(method: method, status: reply?.status, api: isAPI, fault: injected, received: received, sent: sent)
         if logRequests {
             let d = ContinuousClock.now - started

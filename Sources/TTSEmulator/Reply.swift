@@ -9,12 +9,17 @@ typealias FieldName = HTTPFields.Element.Name
 /// An answer before it becomes a Hummingbird `Response`: every body is JSON (reference §9.3).
 struct Reply: Sendable {
     var status: Int
-    var body: [UInt8]?
+    /// The body's pieces, sent one after another: get-model and list-words send a model's cached word list
+    /// as it is instead of copying it into one buffer per request.
+    var body: [ByteBuffer]?
     var headers: [(FieldName, String)] = []
 
-    static func json(_ status: Int, _ body: [UInt8]) -> Reply { Reply(status: status, body: body) }
-    static let emptyObject = Reply(status: 200, body: Array("{}".utf8))
+    static func json(_ status: Int, _ body: [UInt8]) -> Reply { Reply(status: status, body: [ByteBuffer(bytes: body)]) }
+    static func json(_ status: Int, parts: [ByteBuffer]) -> Reply { Reply(status: status, body: parts) }
+    static let emptyObject = Reply(status: 200, body: [ByteBuffer(string: "{}")])
     static let noContent = Reply(status: 204, body: nil)
+
+    var bodyCount: Int { body?.reduce(0) { $0 + $1.readableBytes } ?? 0 }
 
     /// Watson error body `{"code","code_description","error"}` (reference §3).
     static func error(_ e: ServiceError) -> Reply {
@@ -53,6 +58,6 @@ struct Reply: Sendable {
         guard let body else { return Response(status: .init(code: status), headers: fields) }
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: .init(code: status), headers: fields,
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+                        body: body.count == 1 ? ResponseBody(byteBuffer: body[0]) : ResponseBody(contentsOf: body))
     }
 }

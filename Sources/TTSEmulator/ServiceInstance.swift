@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TTSAPI
 
 /// One emulated service instance: the models one set of credentials owns. Every API operation (HTTP,
@@ -71,26 +72,27 @@ public final class ServiceInstance: @unchecked Sendable {
         try locked { () throws(ServiceError) -> CustomModel in
             let m = try model(id)
             var c = m.meta.customModel
-            c.words = m.sortedWords
+            c.words = m.words
             c.prompts = m.prompts
             return c
         }
     }
 
-    /// Encoded answer of get-model; the words part comes from the model's cache.
-    func encodedModel(id: String) throws(ServiceError) -> [UInt8] {
-        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, [UInt8], [Prompt]) in
+    /// Encoded answer of get-model in three pieces: metadata, the model's cached word list (shared, not
+    /// copied), prompts.
+    func encodedModel(id: String) throws(ServiceError) -> [ByteBuffer] {
+        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, ByteBuffer, [Prompt]) in
             let m = try model(id)
             return (m.meta, m.encodedWords, m.prompts)
         }
-        var w = JSONWriter(capacity: words.count + 512)
-        w.modelHead(meta)
-        w.raw(",\"words\":")
-        w.raw(words)
-        w.raw(",\"prompts\":")
-        w.prompts(prompts)
-        w.raw("}")
-        return w.bytes
+        var head = JSONWriter(capacity: 512)
+        head.modelHead(meta)
+        head.raw(",\"words\":")
+        var tail = JSONWriter()
+        tail.raw(",\"prompts\":")
+        tail.prompts(prompts)
+        tail.raw("}")
+        return [ByteBuffer(bytes: head.bytes), words, ByteBuffer(bytes: tail.bytes)]
     }
 
     /// `POST /v1/customizations/{id}`: name, description and words, all or nothing.
@@ -99,12 +101,13 @@ public final class ServiceInstance: @unchecked Sendable {
         if let d = request.description { try rules.checkDescription(d) }
         try locked { () throws(ServiceError) in
             let m = try model(id)
-            let entries = try checked(request.words ?? [], language: m.meta.language)
-            try checkLimit(entries, m)
-            guard request.name != nil || request.description != nil || !entries.isEmpty else { return }
+            let batch = try checked(request.words ?? [], language: m.meta.language)
+            let merge = m.plan(batch)
+            try checkLimit(adding: merge.added, to: m)
+            guard request.name != nil || request.description != nil || !batch.isEmpty else { return }
             if let name = request.name { m.meta.name = name }
             if let d = request.description { m.meta.description = d }
-            m.merge(entries, order: request.words ?? [])
+            m.merge(batch, merge)
             m.meta.lastModified = clock.stamp()
         }
     }
@@ -122,20 +125,15 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Checks every entry against the rules (all-or-nothing, reference [INF]); duplicates within one request:
     /// last wins. Needs no model state, so it runs outside the instance lock.
-    private func checked(_ words: [WordEntry], language: String) throws(ServiceError) -> [WordKey: Translation] {
-        var entries: [WordKey: Translation] = [:]
-        entries.reserveCapacity(words.count)
+    private func checked(_ words: [WordEntry], language: String) throws(ServiceError) -> WordBatch {
         for e in words {
             try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech, language: language)
-            entries[WordKey(e.word)] = Translation(translation: e.translation, partOfSpeech: e.partOfSpeech)
         }
-        return entries
+        return WordBatch(words)
     }
 
-    /// The 20,000-entry limit, counted against the model as it is now (call under the lock).
-    private func checkLimit(_ entries: [WordKey: Translation], _ m: StoredModel) throws(ServiceError) {
-        var added = 0
-        for key in entries.keys where m.words[key] == nil { added += 1 }
+    /// The 20,000-entry limit: `added` new keys (from a plan made under the same lock) on top of the model.
+    private func checkLimit(adding added: Int, to m: StoredModel) throws(ServiceError) {
         if m.wordCount + added > ServiceLimits.maxWordsPerModel {
             throw .badRequest(
                 "Adding \(added) new words would exceed the limit of \(ServiceLimits.maxWordsPerModel) entries per custom model (it has \(m.wordCount))")
@@ -147,12 +145,13 @@ public final class ServiceInstance: @unchecked Sendable {
         // Entries are checked before taking the lock, so concurrent add-words into different models (a restore)
         // use every core; a model's language never changes, so checking against it early is exact.
         let language = try locked { () throws(ServiceError) -> String in try model(id).meta.language }
-        let entries = try checked(words, language: language)
+        let batch = try checked(words, language: language)
         try locked { () throws(ServiceError) in
             let m = try model(id)
-            try checkLimit(entries, m)
-            guard !entries.isEmpty else { return }
-            m.merge(entries, order: words)
+            let merge = m.plan(batch)
+            try checkLimit(adding: merge.added, to: m)
+            guard !batch.isEmpty else { return }
+            m.merge(batch, merge)
             m.meta.lastModified = clock.stamp()
         }
     }
@@ -165,17 +164,17 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// `GET /v1/customizations/{id}/words`.
     public func words(id: String) throws(ServiceError) -> [WordEntry] {
-        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).sortedWords }
+        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).words }
     }
 
-    func encodedWords(id: String) throws(ServiceError) -> [UInt8] {
-        try locked { () throws(ServiceError) -> [UInt8] in try model(id).encodedWords }
+    func encodedWords(id: String) throws(ServiceError) -> ByteBuffer {
+        try locked { () throws(ServiceError) -> ByteBuffer in try model(id).encodedWords }
     }
 
     /// `GET /v1/customizations/{id}/words/{word}`.
     public func word(id: String, word: String) throws(ServiceError) -> Translation {
         try locked { () throws(ServiceError) -> Translation in
-            guard let t = try model(id).words[WordKey(word)] else { throw .wordNotFound(word) }
+            guard let t = try model(id).translation(of: word) else { throw .wordNotFound(word) }
             return t
         }
     }
@@ -236,9 +235,10 @@ public final class ServiceInstance: @unchecked Sendable {
                                      lastModified: source.lastModified ?? created, name: name,
                                      language: language, description: source.description ?? "")
             let m = StoredModel(meta: meta, prompts: source.prompts ?? [])
-            let entries = try checked(source.words ?? [], language: language)
-            try checkLimit(entries, m)
-            m.merge(entries, order: source.words ?? [])
+            let batch = try checked(source.words ?? [], language: language)
+            let merge = m.plan(batch)
+            try checkLimit(adding: merge.added, to: m)
+            m.merge(batch, merge)
             models[id] = m
             order.append(id)
             return id
@@ -267,9 +267,7 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Sorted word keys of one model (for the churn's deterministic picks).
     func sortedWordKeys(id: String) throws(ServiceError) -> [String] {
-        try locked { () throws(ServiceError) -> [String] in
-            try model(id).words.keys.map(\.text).sorted(by: WordEntry.serviceOrder)
-        }
+        try locked { () throws(ServiceError) -> [String] in try model(id).words.map(\.word) }
     }
 }
 

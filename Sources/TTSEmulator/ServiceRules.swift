@@ -60,11 +60,35 @@ public struct ServiceRules: Sendable, Equatable {
         }
     }
 
-    /// ASCII bytes are checked directly; only non-ASCII scalars need a Unicode property lookup.
+    /// Whether any scalar has Unicode's White_Space property, read off the UTF-8 bytes: the stdlib's property
+    /// lookup (`properties.isWhitespace`) was most of the entry checks' cost for non-ASCII words. The
+    /// exhaustive test in ServiceRulesTests holds this to the stdlib's answer for every scalar.
     static func containsWhitespace(_ s: String) -> Bool {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            return s.utf8.contains { $0 == 0x20 || (0x09...0x0D).contains($0) }
-        }
+        if let r = s.utf8.withContiguousStorageIfAvailable(containsWhitespace) { return r }
         return s.unicodeScalars.contains { $0.properties.isWhitespace }
+    }
+
+    /// `bytes` is valid UTF-8 (a String's), so a lead byte is always followed by its continuation bytes, and a
+    /// continuation byte (80-BF) never matches a lead byte tested here.
+    private static func containsWhitespace(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x09...0x0D, 0x20: return true
+            case 0xC2:  // U+0085, U+00A0
+                if bytes[i + 1] == 0x85 || bytes[i + 1] == 0xA0 { return true }
+            case 0xE1:  // U+1680
+                if bytes[i + 1] == 0x9A && bytes[i + 2] == 0x80 { return true }
+            case 0xE2:  // U+2000...U+200A, U+2028, U+2029, U+202F; U+205F
+                let b = bytes[i + 2]
+                if bytes[i + 1] == 0x80 && (b <= 0x8A || b == 0xA8 || b == 0xA9 || b == 0xAF) { return true }
+                if bytes[i + 1] == 0x81 && b == 0x9F { return true }
+            case 0xE3:  // U+3000
+                if bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80 { return true }
+            default: break
+            }
+            i += 1
+        }
+        return false
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import TTSAPI
 
 /// The stored form of a custom model's metadata (everything but words and prompts).
@@ -18,95 +19,128 @@ struct ModelMetadata: Sendable {
 
 /// One custom model in memory. Not thread-safe: always used under its ``ServiceInstance``'s lock.
 ///
-/// Words live in a dictionary keyed by exact bytes (case- and normalization-sensitive, overwrite on re-add); the service's sorted listing and
-/// its JSON are built once on read and cached until the next word change, so repeated get-model calls on
-/// a 20,000-word model cost a copy of bytes.
+/// Words are one array kept in service order, so listings need no sort and a lookup is a binary search: no
+/// hashing at all. A restore's batches arrive in order, each beyond the last, and are appended; other adds
+/// merge sorted runs (``WordBatch``). The listing's JSON is built once on read and cached until the next
+/// word change.
+///
+/// Words are keyed by their exact UTF-8 bytes (``ByteOrder``), never with `String`'s `==` or `<`: those fold
+/// canonically equivalent spellings (precomposed `é` and `e` + combining accent) into one, and the service
+/// stores and lists them as two entries.
 final class StoredModel {
     var meta: ModelMetadata
-    private(set) var words: [WordKey: Translation]
+    /// Strictly increasing by word bytes.
+    private(set) var words: [WordEntry] = []
     var prompts: [Prompt]
-    private var encodedWordsCache: [UInt8]?
-    /// The keys in service order, when known without sorting: kept while adds only append keys beyond the last
-    /// one (a restore sends each model's words in service order, in batches), and after each sort.
-    private var orderedKeys: [WordKey]? = []
+    /// A ByteBuffer, so answers send it as it is (see ``Reply``).
+    private var encodedWordsCache: ByteBuffer?
 
-    init(meta: ModelMetadata, words: [WordKey: Translation] = [:], prompts: [Prompt] = []) {
+    init(meta: ModelMetadata, prompts: [Prompt] = []) {
         self.meta = meta
-        self.words = words
         self.prompts = prompts
     }
 
     var wordCount: Int { words.count }
 
-    /// Applies entries already validated by the caller (overwrite on re-add); `order` is the request's list they
-    /// came from, in its order.
-    func merge(_ entries: [WordKey: Translation], order: [WordEntry]) {
-        guard !entries.isEmpty else { return }
-        orderedKeys = orderedKeys.flatMap { keys in Self.appending(order, to: keys) }
-        words.merge(entries) { _, new in new }
-        encodedWordsCache = nil
-    }
-
-    /// `keys` extended by `order` when its words are strictly increasing and all beyond the last key (so none is
-    /// present yet), else nil.
-    private static func appending(_ order: [WordEntry], to keys: [WordKey]) -> [WordKey]? {
-        var last = keys.last?.text
-        for entry in order {
-            if let l = last, ByteOrder.compare(l, entry.word) >= 0 { return nil }
-            last = entry.word
-        }
-        return keys + order.map { WordKey($0.word) }
+    func translation(of word: String) -> Translation? {
+        let i = lowerBound(word, in: 0..<words.count)
+        return i < words.count && ByteOrder.equal(words[i].word, word) ? words[i].asTranslation : nil
     }
 
     func removeWord(_ word: String) -> Bool {
-        guard words.removeValue(forKey: WordKey(word)) != nil else { return false }
+        let i = lowerBound(word, in: 0..<words.count)
+        guard i < words.count, ByteOrder.equal(words[i].word, word) else { return false }
+        words.remove(at: i)
         encodedWordsCache = nil
-        orderedKeys = nil
         return true
     }
 
-    /// Entries in service order (UTF-8 byte order: uppercase before lowercase). The keys' bytes are laid end to
-    /// end and an index is sorted with memcmp: sorting the pairs themselves retained and released two Strings
-    /// per comparison, a second of CPU for the first read-back of a 460,000-word restore.
-    private var sortedEntries: [(key: WordKey, value: Translation)] {
-        if let keys = orderedKeys, keys.count == words.count { return keys.map { ($0, words[$0]!) } }
-        let entries = sortedByKey(Array(words))
-        orderedKeys = entries.map(\.key)
-        return entries
+    /// Where each entry of `batch` goes, and how many keys are new (for the limit, checked before anything
+    /// changes). Batches beyond the last key need no search.
+    func plan(_ batch: WordBatch) -> WordMerge {
+        guard let first = batch.words.first, let last = words.last, ByteOrder.compare(last.word, first.word) >= 0 else {
+            return WordMerge(slots: nil, added: batch.words.count)
+        }
+        var slots: [WordMerge.Slot] = []
+        slots.reserveCapacity(batch.words.count)
+        var added = 0
+        var from = 0
+        for w in batch.words {
+            let at = gallop(w.word, from: from)
+            let found = at < words.count && ByteOrder.equal(words[at].word, w.word)
+            slots.append(WordMerge.Slot(at: at, found: found))
+            if !found { added += 1 }
+            from = found ? at + 1 : at
+        }
+        return WordMerge(slots: slots, added: added)
     }
 
-    private func sortedByKey(_ entries: [(key: WordKey, value: Translation)]) -> [(key: WordKey, value: Translation)] {
-        var arena: [UInt8] = []
-        arena.reserveCapacity(entries.count * 16)
-        var spans: [(start: Int, count: Int)] = []
-        spans.reserveCapacity(entries.count)
-        for entry in entries {
-            var text = entry.key.text
-            text.withUTF8 { spans.append((arena.count, $0.count)); arena.append(contentsOf: $0) }
+    /// Applies `batch` as `plan(batch)` said (overwrite on re-add).
+    func merge(_ batch: WordBatch, _ merge: WordMerge) {
+        guard !batch.isEmpty else { return }
+        encodedWordsCache = nil
+        guard let slots = merge.slots else {
+            if words.isEmpty { words = batch.words } else { words.append(contentsOf: batch.words) }
+            return
         }
-        var order = Array(entries.indices)
-        arena.withUnsafeBufferPointer { bytes in
-            spans.withUnsafeBufferPointer { spans in
-                guard let base = bytes.baseAddress else { return }  // no bytes: every key is "", one entry at most
-                order.sort { i, j in
-                    let a = spans[i], b = spans[j]
-                    return ByteOrder.compare(base + a.start, a.count, base + b.start, b.count) < 0
-                }
-            }
+        if merge.added == 0 {
+            for (w, s) in zip(batch.words, slots) { words[s.at] = w }
+            return
         }
-        return order.map { entries[$0] }
+        var out: [WordEntry] = []
+        out.reserveCapacity(words.count + merge.added)
+        var next = 0
+        for (w, s) in zip(batch.words, slots) {
+            out.append(contentsOf: words[next..<s.at])
+            out.append(w)
+            next = s.found ? s.at + 1 : s.at
+        }
+        out.append(contentsOf: words[next...])
+        words = out
     }
 
-    var sortedWords: [WordEntry] {
-        sortedEntries.map { WordEntry(word: $0.key.text, translation: $0.value.translation, partOfSpeech: $0.value.partOfSpeech) }
+    /// First index in `range` whose word is not below `word`.
+    private func lowerBound(_ word: String, in range: Range<Int>) -> Int {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if ByteOrder.compare(words[mid].word, word) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// `lowerBound` from `from` on, probing 1, 2, 4... ahead first: a sorted batch's entries land close to one
+    /// another, so re-adding a model's own words costs about one comparison each.
+    private func gallop(_ word: String, from: Int) -> Int {
+        var lo = from, hi = from, step = 1
+        while hi < words.count, ByteOrder.compare(words[hi].word, word) < 0 {
+            lo = hi + 1
+            hi = lo + step
+            step *= 2
+        }
+        return lowerBound(word, in: lo..<min(hi, words.count))
     }
 
     /// `[{"word":...},...]` in service order.
-    var encodedWords: [UInt8] {
+    var encodedWords: ByteBuffer {
         if let cached = encodedWordsCache { return cached }
         var w = JSONWriter(capacity: words.count * 64 + 2)
-        w.array(sortedEntries) { $0.entry(word: $1.key.text, translation: $1.value.translation, partOfSpeech: $1.value.partOfSpeech) }
-        encodedWordsCache = w.bytes
-        return w.bytes
+        w.array(words) { $0.entry(word: $1.word, translation: $1.translation, partOfSpeech: $1.partOfSpeech) }
+        let encoded = ByteBuffer(bytes: w.bytes)
+        encodedWordsCache = encoded
+        return encoded
     }
+}
+
+/// The outcome of ``StoredModel/plan(_:)``, to apply once the limit is known to hold.
+struct WordMerge {
+    struct Slot {
+        /// Index in the model's words of the entry's key, or where it would be inserted.
+        var at: Int
+        var found: Bool
+    }
+    /// Per batch entry, in batch order; nil when the whole batch is appended.
+    let slots: [Slot]?
+    /// Keys not yet in the model.
+    let added: Int
 }

@@ -77,3 +77,10 @@ struct Harness {
 
     static func basic(_ key: String) -> String { "Basic " + Data("apikey:\(key)".utf8).base64EncodedString() }
 }
+
+extension ServiceInstance {
+    /// get-model's answer as the client receives it: its pieces joined.
+    func encodedModelBytes(id: String) throws -> [UInt8] {
+        try encodedModel(id: id).flatMap { Array(buffer: $0) }
+    }
+}

@@ -128,7 +128,7 @@ import TTSAPI
             let want = expected.keys.map { String(decoding: $0, as: UTF8.self) }.sorted(by: WordEntry.serviceOrder)
                 .map { WordEntry(word: $0, translation: expected[Array($0.utf8)]!) }
             #expect(listed == want, "\(step)")
-            #expect(try CustomModel.decodeFast(i.encodedModel(id: id)).words == want, "\(step)")
+            #expect(try CustomModel.decodeFast(i.encodedModelBytes(id: id)).words == want, "\(step)")
         }
         func add(_ words: [String], _ step: String) throws {
             try i.addWords(id: id, words.map { WordEntry(word: $0, translation: "t\($0)") })

@@ -18,6 +18,33 @@ import TTSAPI
         }
     }
 
+    /// get-model and list-words are sent in pieces (the cached word list is not copied); the answer must still
+    /// be one JSON document with its Content-Length, as when it was one buffer.
+    @Test func getModelAndListWordsCarryContentLength() async throws {
+        try await Harness.with { (h) async throws in
+            let id = try await h.createModel()
+            for path in ["", "/words"] {
+                let empty = try await h.send(.GET, "/v1/customizations/\(id)\(path)")
+                #expect(empty.headers["Content-Length"] == [String(empty.body.count)])
+            }
+            let entries = (0..<3000).map { WordEntry(word: "w\($0)", translation: "t\($0)") }
+            #expect(try await h.send(.POST, "/v1/customizations/\(id)/words", json: Harness.wordsBody(entries)).status == 200)
+            for _ in 0..<2 {  // the second time from the cache
+                let model = try await h.send(.GET, "/v1/customizations/\(id)")
+                #expect(model.status == 200)
+                #expect(model.headers["Content-Length"] == [String(model.body.count)])
+                #expect(model.headers["Transfer-Encoding"].isEmpty)
+                #expect(model.headers["Content-Type"] == ["application/json; charset=utf-8"])
+                #expect(model.body == (try h.server.defaultInstance.encodedModelBytes(id: id)))
+                let list = try await h.send(.GET, "/v1/customizations/\(id)/words")
+                #expect(list.headers["Content-Length"] == [String(list.body.count)])
+                #expect(list.headers["Transfer-Encoding"].isEmpty)
+                let sorted = entries.sorted { WordEntry.serviceOrder($0.word, $1.word) }
+                #expect(list.body == JSONWriter.wordList(sorted))
+            }
+        }
+    }
+
     @Test func singleWordPutGetDeleteAndStatuses() async throws {
         try await Harness.with { (h) async throws in
             let id = try await h.createModel()
