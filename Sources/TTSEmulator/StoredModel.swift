@@ -159,7 +159,13 @@ final class StoredModel {
     /// `[{"word":...},...]` in service order.
     var encodedWords: ByteBuffer {
         if let cached = encodedWordsCache { return cached }
-        var w = JSONWriter(capacity: wordCount * 64 + 2)
+        // Room for every entry with a few escapes, so the array is not outgrown and moved while written
+        // (a guess of 64 bytes an entry was short for half the models of a restore).
+        var size = 2
+        for e in runs.joined() {
+            size += e.word.utf8.count + e.translation.utf8.count + (e.partOfSpeech.map { $0.utf8.count + 20 } ?? 0) + 40
+        }
+        var w = JSONWriter(capacity: size)
         w.array(runs.joined()) { $0.entry(word: $1.word, translation: $1.translation, partOfSpeech: $1.partOfSpeech) }
         let encoded = ByteBuffer(bytes: w.bytes)
         encodedWordsCache = encoded
