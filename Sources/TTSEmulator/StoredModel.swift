@@ -36,7 +36,8 @@ final class StoredModel {
     /// A ByteBuffer, so answers send it as it is (see ``Reply``).
     private var encodedWordsCache: ByteBuffer?
 
-    /// More runs are joined before another is added, so a lookup never scans many (one-word adds in order).
+    /// At this many runs they are joined before another is added, so a lookup never scans many runs (as
+    /// one-word adds in order would make).
     static let maxRuns = 16
 
     init(meta: ModelMetadata, prompts: [Prompt] = []) {
@@ -44,12 +45,13 @@ final class StoredModel {
         self.prompts = prompts
     }
 
-    /// All words in service order, as one array.
+    /// All words in service order, as one array (joining the runs, which then stay joined).
     var words: [WordEntry] {
         joinRuns()
         return runs.first ?? []
     }
 
+    /// For tests: how many arrays hold the words.
     var runCount: Int { runs.count }
 
     private func joinRuns() {
