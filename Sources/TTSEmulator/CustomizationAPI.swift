@@ -7,7 +7,8 @@ import TTSAPI
 struct CustomizationAPI {
     let instance: ServiceInstance
 
-    func handle(route: Route, method: String, query: Substring, body: [UInt8]) throws(ServiceError) -> Reply {
+    /// `body` stays a ByteBuffer so the word lists, the large bodies, are decoded where they were received.
+    func handle(route: Route, method: String, query: Substring, body: ByteBuffer) throws(ServiceError) -> Reply {
         switch (route, method) {
         case (.models, "GET"):
             let language = Self.queryValue("language", in: query)
@@ -20,7 +21,7 @@ struct CustomizationAPI {
             w.raw("}")
             return .json(200, w.bytes)
         case (.models, "POST"):
-            let id = try instance.createModel(try Self.decode(CreateModelRequest.self, body))
+            let id = try instance.createModel(try Self.decode(CreateModelRequest.self, Array(buffer: body)))
             var w = JSONWriter()
             w.raw("{\"customization_id\":")
             w.string(id)
@@ -30,7 +31,7 @@ struct CustomizationAPI {
             return .json(200, parts: try instance.encodedModel(id: id))
         case (.model(let id), "POST"):
             // The SDK sends `{}` for an update without arguments; an empty body means the same.
-            let request = body.isEmpty ? UpdateModelRequest() : try WordListParser.parseUpdate(body)
+            let request = body.readableBytes == 0 ? UpdateModelRequest() : try WordListParser.parseUpdate(body)
             try instance.updateModel(id: id, request)
             return .emptyObject
         case (.model(let id), "DELETE"):
@@ -39,7 +40,7 @@ struct CustomizationAPI {
         case (.words(let id), "GET"):
             return .json(200, parts: [ByteBuffer(string: "{\"words\":"), try instance.encodedWords(id: id), ByteBuffer(string: "}")])
         case (.words(let id), "POST"):
-            guard !body.isEmpty else { throw .badRequest("The request body is empty; a JSON object is required") }
+            guard body.readableBytes > 0 else { throw .badRequest("The request body is empty; a JSON object is required") }
             try instance.addWords(id: id, try WordListParser.parse(body))
             return .emptyObject
         case (.word(let id, let word), "GET"):
@@ -48,7 +49,7 @@ struct CustomizationAPI {
             w.translation(t.translation, partOfSpeech: t.partOfSpeech)
             return .json(200, w.bytes)
         case (.word(let id, let word), "PUT"):
-            try instance.setWord(id: id, word: word, try Self.decode(Translation.self, body))
+            try instance.setWord(id: id, word: word, try Self.decode(Translation.self, Array(buffer: body)))
             return .emptyObject
         case (.word(let id, let word), "DELETE"):
             try instance.deleteWord(id: id, word: word)

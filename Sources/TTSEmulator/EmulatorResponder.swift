@@ -43,12 +43,12 @@ struct EmulatorResponder: HTTPResponder {
         do {
             var request = request
             let body = try await collectBody(&request)
-            received = body.count
+            received = body.readableBytes
             if rawPath.hasPrefix("/_emulator/") {
-                reply = await admin.handle(method: method, path: rawPath, query: query, body: body,
+                reply = await admin.handle(method: method, path: rawPath, query: query, body: Array(buffer: body),
                                            authorization: request.headers[.authorization])
             } else if rawPath == "/identity/token" {
-                reply = iamToken(method: method, body: body)
+                reply = iamToken(method: method, body: Array(buffer: body))
             } else {
                 switch Route.match(rawPath: rawPath) {
                 case .notFound:
@@ -56,7 +56,7 @@ struct EmulatorResponder: HTTPResponder {
                 case .badEncoding:
                     reply = .error(.badRequest("Invalid percent-encoding in the request path"))
                 case .route(.cp4dAuthorize, _):
-                    reply = method == "POST" ? cp4dAuthorize(body: body) : Self.methodNotAllowed(.cp4dAuthorize, method)
+                    reply = method == "POST" ? cp4dAuthorize(body: Array(buffer: body)) : Self.methodNotAllowed(.cp4dAuthorize, method)
                 case .route(let route, let apiPath):
                     isAPI = true
                     let decision = faults.decide(method: method, path: String(apiPath))
@@ -92,18 +92,16 @@ struct EmulatorResponder: HTTPResponder {
         return reply.response(transactionID: transactionID)
     }
 
-    private func collectBody(_ request: inout Request) async throws(ServiceError) -> [UInt8] {
+    private func collectBody(_ request: inout Request) async throws(ServiceError) -> ByteBuffer {
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
             // We cannot inflate without another dependency; say so instead of misreading the bytes.
             throw .init(status: 415, message: "Content-Encoding '\(encoding)' is not supported by the emulator; send the body uncompressed")
         }
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+            return try await request.body.collect(upTo: Self.maxBodyBytes)
         } catch {
             throw .init(status: 413, message: "Request body larger than \(Self.maxBodyBytes) bytes")
         }
-        return buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
     }
 
     static func reply(for fault: Fault?, retryAfter: Int) -> Reply? {
@@ -124,13 +122,13 @@ struct EmulatorResponder: HTTPResponder {
 
     // MARK: /v1
 
-    private func handleAPI(route: Route, method: String, query: Substring, body: [UInt8], headers: HTTPFields) -> Reply {
+    private func handleAPI(route: Route, method: String, query: Substring, body: ByteBuffer, headers: HTTPFields) -> Reply {
         guard let instance = store.authenticate(authorization: headers[.authorization]) else {
             return .gatewayUnauthorized()
         }
         guard route.allowedMethods.contains(method) else { return Self.methodNotAllowed(route, method) }
         do {
-            if !body.isEmpty, let type = headers[.contentType], !type.lowercased().contains("json") {
+            if body.readableBytes > 0, let type = headers[.contentType], !type.lowercased().contains("json") {
                 throw ServiceError(status: 415, message: "Unsupported Content-Type '\(type)': send application/json")
             }
             return try CustomizationAPI(instance: instance)

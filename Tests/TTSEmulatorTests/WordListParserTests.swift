@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import TTSAPI
 @testable import TTSEmulator
@@ -46,4 +47,9 @@ import TTSAPI
         #expect(throws: ServiceError.self) { try WordListParser.parseUpdate(Array(#"{"name": 3}"#.utf8)) }
         #expect(throws: ServiceError.self) { try WordListParser.parseUpdate(Array(#"{"words": [{"word": "a"}]}"#.utf8)) }
     }
+}
+
+extension WordListParser {
+    static func parse(_ bytes: [UInt8]) throws(ServiceError) -> [WordEntry] { try parse(ByteBuffer(bytes: bytes)) }
+    static func parseUpdate(_ bytes: [UInt8]) throws(ServiceError) -> UpdateModelRequest { try parseUpdate(ByteBuffer(bytes: bytes)) }
 }

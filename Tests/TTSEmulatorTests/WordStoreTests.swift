@@ -55,7 +55,10 @@ import TTSAPI
         }
         #expect(add(["b", "c"]).slots == nil)
         #expect(add(["d", "e"]).slots == nil)
+        #expect(m.runCount == 2)
+        #expect(m.translation(of: "d")?.translation == "t d")
         #expect(add(["e", "f"]).slots != nil)  // starts at the last key: an overwrite
+        #expect(m.runCount == 1)
         #expect(add(["a"]).slots != nil)
         #expect(add(["h", "g"]).slots == nil)  // sorted first, then beyond the last key
         #expect(add(["j", "g"]).slots != nil)
@@ -63,6 +66,13 @@ import TTSAPI
         #expect(add(["k", "k"]).added == 1)
         #expect(add(["i", "k", "l", "i"]).added == 2)
         #expect(m.wordCount == 12)
+        // One-word adds in order: runs are joined before they pile up.
+        for c in "mnopqrstuvwxyz" { _ = add([String(c)]) }
+        #expect(m.runCount > 1 && m.runCount <= StoredModel.maxRuns)
+        #expect(m.translation(of: "x")?.translation == "t x" && m.translation(of: "x1") == nil)
+        #expect(m.removeWord("y") && !m.removeWord("y") && m.wordCount == 25)
+        #expect(m.words.map(\.word) == "abcdefghijklmnopqrstuvwxz".map(String.init))
+        #expect(m.translation(of: "z")?.translation == "t z" && m.translation(of: "y") == nil)
     }
 
     @Test func outOfOrderAddsAfterAppendsMergeIntoOrder() throws {
