@@ -114,23 +114,37 @@ struct JSONScanner {
     mutating func string() throws(JSONScanError) -> String {
         guard next() == UInt8(ascii: "\"") else { throw .syntax }
         let start = i
+        let ascii = try plainRun()
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return try escapedString(from: start) }
+        let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+        i += 1
+        // Pure ASCII needs no validation (the generic validating initialiser is the slow part).
+        if ascii { return String(decoding: raw, as: UTF8.self) }
+        guard let s = String(validating: raw, as: UTF8.self) else { throw .syntax }
+        return s
+    }
+
+    /// Moves the cursor over a string's bytes up to its closing quote, its first backslash or the end of the
+    /// input, refusing raw control characters; true if all of them were ASCII.
+    @inline(__always)
+    private mutating func plainRun() throws(JSONScanError) -> Bool {
         var high: UInt8 = 0
         while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") {
-                defer { i += 1 }
-                let raw = UnsafeBufferPointer(rebasing: b[start..<i])
-                // Pure ASCII needs no validation (the generic validating initialiser is the slow part).
-                if high < 0x80 { return String(decoding: raw, as: UTF8.self) }
-                guard let s = String(validating: raw, as: UTF8.self) else { throw .syntax }
-                return s
+            if i + 8 <= b.count {
+                let v = JSONBytes.load(b.baseAddress!, i)
+                if !JSONBytes.hasSpecial(v) {
+                    if v & JSONBytes.highs != 0 { high = 0x80 }
+                    i += 8
+                    continue
+                }
             }
-            if c == UInt8(ascii: "\\") { break }
+            let c = b[i]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw .syntax }
             high |= c
             i += 1
         }
-        return try escapedString(from: start)
+        return high < 0x80
     }
 
     /// Slow path: the string from `start` has escapes (the cursor is at the first backslash).
@@ -148,20 +162,13 @@ struct JSONScanner {
         guard peek() == UInt8(ascii: "\"") else { throw peek() == nil ? .syntax : .wrongType(key) }
         i += 1
         let start = i
-        var high: UInt8 = 0
-        while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") {
-                let raw = UnsafeBufferPointer(rebasing: b[start..<i])
-                guard high < 0x80 || UTF8Check.isValid(raw) else { throw .syntax }
-                buffer.append(contentsOf: raw)
-                i += 1
-                return
-            }
-            if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw .syntax }
-            high |= c
+        let ascii = try plainRun()
+        if i < b.count, b[i] == UInt8(ascii: "\"") {
+            let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+            guard ascii || UTF8Check.isValid(raw) else { throw .syntax }
+            buffer.append(contentsOf: raw)
             i += 1
+            return
         }
         let from = buffer.count
         try unescape(from: start, into: &buffer)

@@ -28,15 +28,22 @@ public struct JSONWriter: Sendable {
     @inlinable
     public mutating func string(utf8 buf: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        var start = 0
-        for i in 0..<buf.count {
+        var start = 0, i = 0
+        let n = buf.count
+        while i < n {
+            if i + 8 <= n, !JSONBytes.hasSpecial(JSONBytes.load(buf.baseAddress!, i)) {
+                i += 8
+                continue
+            }
             let b = buf[i]
-            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-            if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-            escape(b)
-            start = i + 1
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
+                escape(b)
+                start = i + 1
+            }
+            i += 1
         }
-        if start < buf.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
+        if start < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

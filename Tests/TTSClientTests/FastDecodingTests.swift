@@ -174,8 +174,12 @@ import Testing
         for bytes: [UInt8] in [[0xFF], [0xC0, 0x80], [0xE3, 0x81], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
             #expect(throws: JSONScanError.syntax, "\(bytes)") { try CustomModel.decodeFast(head + bytes + tail) }
             #expect((try? JSONDecoder().decode(CustomModel.self, from: Data(head + bytes + tail))) == nil, "\(bytes)")
+            // Inside a long run, where the scanner reads eight bytes at a time.
+            let pad = Array("abcdefghijklmnop".utf8)
+            #expect(throws: JSONScanError.syntax, "\(bytes)") { try CustomModel.decodeFast(head + pad + bytes + pad + tail) }
             // Inside a word or translation, raw or after an escape, the packing decoder refuses it too.
             for (before, after) in [(#"c", "words": [{"word": ""#, #"", "translation": "t"}]}"#),
+                                    (#"c", "words": [{"word": "0123456789"#, #"abcdefghij", "translation": "t"}]}"#),
                                     (#"c", "words": [{"word": "w", "translation": "\n"#, #""}]}"#)] {
                 let body = head + Array(before.utf8) + bytes + Array(after.utf8)
                 #expect(throws: JSONScanError.syntax, "\(bytes)") { try body.withUnsafeBytes { try CustomModel.decodeFastPackingWords($0) } }

@@ -36,6 +36,26 @@ import Testing
         }
     }
 
+    /// The writer and the scanner test eight bytes at a time for quotes, backslashes and control characters;
+    /// wherever those fall, the output must be JSONEncoder's and must read back exactly.
+    @Test func specialBytesAnywhereInLongStringsAreEscapedAndReadBack() throws {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["abcdefghij", "x", "\"", "\\", "\n", "\u{01}", "\u{1F}", "\u{7F}", "é", "ニュー", "🚀", "/", " ", "ph=\"ˈtʃiːz\""]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for _ in 0..<500 {
+            func text() -> String { (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
+            let entries = (0..<3).map { _ in WordEntry(word: text(), translation: text(), partOfSpeech: Bool.random(using: &rng) ? text() : nil) }
+            var w = JSONWriter()
+            w.string(entries[0].translation)
+            #expect(w.bytes == Array(try encoder.encode(entries[0].translation)), "\(entries[0].translation.debugDescription)")
+            let body = JSONWriter.wordList(PackedWords(entries), 0..<3)
+            #expect(try WordList.decodeFast(body).words == entries)
+            let model = Array(#"{"customization_id":"c","words":"#.utf8) + body.dropFirst(#"{"words":"#.utf8.count)
+            #expect(try model.withUnsafeBytes { try CustomModel.decodeFastPackingWords($0) }.1 == PackedWords(entries))
+        }
+    }
+
     @Test func sortingOrdersByWordBytesAndEqualityIsByteExact() {
         let words = ["b", "B", "a", "é", "e\u{301}", "", "ab", "a\u{0}"].map { WordEntry(word: $0, translation: "t-\($0)") }
         var packed = PackedWords(words)
