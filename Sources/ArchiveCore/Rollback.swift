@@ -23,7 +23,7 @@ public struct RollbackPlan: Codable, Sendable, Equatable {
     public var isEmpty: Bool { metadata.isEmpty && addWords.isEmpty && deleteWords.isEmpty }
 
     /// `live` back to `stored`. The language cannot be changed on the service, so it must match.
-    public static func make(live: CustomModel, stored: CustomModel, snapshotID: Int64, batchSize: Int = 1000) throws -> RollbackPlan {
+    public static func make(live: CustomModel, stored: CustomModel, snapshotID: Int64, batchSize: Int = RestoreOptions.defaultBatchSize) throws -> RollbackPlan {
         guard ByteOrder.equal(live.language, stored.language) else {
             throw RollbackError.languageDiffers(live: live.language ?? "", snapshot: stored.language ?? "")
         }

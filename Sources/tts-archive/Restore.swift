@@ -44,7 +44,7 @@ struct Restore: AsyncParsableCommand {
     @Option(help: "Only models of this language; repeatable.") var language: [String] = []
     @Option(help: "When the target has models: fail (default), skip, update or replace.") var existing: String = "fail"
     @Option(help: "batch (POST .../words) or single (PUT per word).") var mode: String = "batch"
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = 1000
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = RestoreOptions.defaultBatchSize
     @Option(help: ArgumentHelp("Resume this restore run (see `tts-archive restores`).", valueName: "run")) var resume: Int64?
     @Flag(name: .customLong("dry-run"), help: "Print the plan; send nothing that writes.") var dryRun = false
     @Flag(name: .customLong("no-verify"), help: "Do not read the restored models back.") var noVerify = false

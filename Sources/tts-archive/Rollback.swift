@@ -31,7 +31,7 @@ struct Rollback: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The live model: customization id or name.", valueName: "model")) var model: String
     @Option(help: ArgumentHelp("The snapshot to roll back to: an id, latest, latest~N or a tag.", valueName: "snapshot")) var to: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("Instead of --to: the last snapshot at or before this time.", valueName: "time")) var toAt: String?
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = 1000
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = RestoreOptions.defaultBatchSize
     @Flag(name: .customLong("dry-run"), help: "Print the changes; send nothing that writes.") var dryRun = false
     @Flag(help: "Print the plan as JSON.") var json = false
 
