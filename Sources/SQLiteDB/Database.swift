@@ -20,7 +20,11 @@ public final class Database {
     public let path: String
     public let mode: Mode
 
+    /// Process-wide SQLite settings, applied once before the first connection.
+    private static let configured: Void = { _ = csqlite_disable_memory_statistics() }()
+
     public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws {
+        _ = Database.configured
         self.path = path
         self.mode = mode
         if mode == .readWriteCreate, path != ":memory:" { try Database.createPrivateFile(at: path) }
