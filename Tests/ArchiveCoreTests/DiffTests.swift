@@ -85,12 +85,7 @@ import TTSAPI
     /// Above ~20,000 changed rows the rows are read on several connections and the output is rendered in
     /// concurrent chunks; the result must not change.
     @Test func largeDiffsReadAndRenderConcurrentlyWithTheSameResult() async throws {
-        let source = ScriptedSource()
-        for i in 1...6 {
-            let words = Fixtures.words(4_500, prefix: "m\(i)-") + (i == 1 ? Fixtures.awkward : i == 2 ? Fixtures.japanese : [])
-            source.put(CustomModel(customizationID: "cccccccc-0000-0000-0000-00000000000\(i)", name: "Model \(i)",
-                                   language: i == 2 ? "ja-JP" : "en-US", words: words))
-        }
+        let source = Fixtures.largeSource(models: 6, words: 4_500)
         var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
         // Night 1: every translation of model 1 edited, model 3 deleted; night 2: half of model 4 edited, a model
         // added, 3,000 words of model 5 removed; night 3: model 6 deleted.

@@ -10,12 +10,7 @@ import TTSAPI
     @Test func restoreReadsEverySnapshotAsTheStringReaderDoes() async throws {
         let dir = try TempDir()
         let store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
-        let source = ScriptedSource()
-        for i in 1...5 {
-            let words = Fixtures.words(5_000, prefix: "m\(i)-") + (i == 1 ? Fixtures.awkward : i == 2 ? Fixtures.japanese : [])
-            source.put(CustomModel(customizationID: "cccccccc-0000-0000-0000-00000000000\(i)", name: "Model \(i)",
-                                   language: i == 2 ? "ja-JP" : "en-US", words: words))
-        }
+        let source = Fixtures.largeSource(models: 5, words: 5_000)
         var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
         // Rows written later land after the first snapshot's rows, so a scan meets each model's words out of order.
         source.edit("cccccccc-0000-0000-0000-000000000001") { m in for i in m.words!.indices where i % 3 == 0 { m.words![i].translation += " (1)" } }

@@ -101,6 +101,18 @@ enum Fixtures {
         WordEntry(word: "東京", translation: "トウキョウ"),
     ]
 
+    /// `models` models "cccccccc-...-00000000000N" of `words` generated words each, above the parallel thresholds;
+    /// model 1 also has the awkward words, model 2 is Japanese with parts of speech.
+    static func largeSource(models: Int, words n: Int) -> ScriptedSource {
+        let source = ScriptedSource()
+        for i in 1...models {
+            source.put(CustomModel(customizationID: "cccccccc-0000-0000-0000-00000000000\(i)", name: "Model \(i)",
+                                   language: i == 2 ? "ja-JP" : "en-US",
+                                   words: words(n, prefix: "m\(i)-") + (i == 1 ? awkward : i == 2 ? japanese : [])))
+        }
+        return source
+    }
+
     static func standardSource() -> ScriptedSource {
         let source = ScriptedSource()
         source.put(CustomModel(customizationID: "aaaaaaaa-0000-0000-0000-000000000001", name: "General", language: "en-US",
