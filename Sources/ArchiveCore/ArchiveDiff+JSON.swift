@@ -44,7 +44,7 @@ extension ArchiveDiff {
     /// Models as elements of the `models` array (two levels deep), each preceded by its separator but the very
     /// first (the slice starting at index 0).
     @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>) -> [UInt8] {
-        var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: models.reduce(256) { $0 + 200 * $1.words.count })
+        var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: models.reduce(256) { $0 + 400 * $1.words.count })
         for m in models {
             j.element()
             j.model(m)
