@@ -125,7 +125,7 @@ public final class TextToSpeechClient: Sendable {
 
     /// `POST /v1/customizations/{id}/words` (200 `{}`): adds or overwrites the entries.
     public func addWords(id: String, _ words: [WordEntry]) async throws {
-        // Written by hand: JSONEncoder cost more than the request itself on a restore's 1,000-word batches.
+        // Written by hand: JSONEncoder cost more than the request itself on a restore's batches.
         try await addWords(id: id, body: JSONWriter.wordList(words))
     }
 
