@@ -121,13 +121,11 @@ public final class Statement {
     /// Appends the column's bytes (text or blob, byte-exact) to `buffer` without building a String; returns their
     /// count, or nil for NULL. For readers of many rows that keep only a few as values.
     public func appendBytes(_ index: Int, to buffer: inout [UInt8]) -> Int? {
-        let i = Int32(index)
-        guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return nil }
-        // sqlite3_column_blob first, then _bytes: the order SQLite documents for a stable pointer and length.
-        guard let p = sqlite3_column_blob(handle, i) else { return 0 }
-        let n = Int(sqlite3_column_bytes(handle, i))
-        buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
-        return n
+        withBytes(index) { bytes in
+            guard let bytes else { return nil }
+            buffer.append(contentsOf: bytes)
+            return bytes.count
+        }
     }
 
     /// Calls `body` with the column's bytes (text or blob, byte-exact), nil for NULL, without copying them. The
@@ -135,6 +133,7 @@ public final class Statement {
     public func withBytes<R>(_ index: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let i = Int32(index)
         guard sqlite3_column_type(handle, i) != SQLITE_NULL else { return try body(nil) }
+        // sqlite3_column_blob first, then _bytes: the order SQLite documents for a stable pointer and length.
         guard let p = sqlite3_column_blob(handle, i) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try body(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i))))
     }
