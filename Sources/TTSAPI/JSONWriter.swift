@@ -91,10 +91,28 @@ public struct JSONWriter: Sendable {
 
     @inlinable
     public mutating func entry(word: String, translation: String, partOfSpeech: String?) {
+        var word = word, translation = translation
+        word.withUTF8 { w in
+            translation.withUTF8 { t in
+                guard var pos = partOfSpeech else { return entry(utf8Word: w, translation: t, partOfSpeech: nil) }
+                pos.withUTF8 { entry(utf8Word: w, translation: t, partOfSpeech: $0) }
+            }
+        }
+    }
+
+    /// `{"word":…,"translation":…[,"part_of_speech":…]}` from UTF-8 the caller has checked: the one place the
+    /// entry's shape is written, for Strings and for ``PackedWords`` alike.
+    @inlinable
+    public mutating func entry(utf8Word word: UnsafeBufferPointer<UInt8>, translation: UnsafeBufferPointer<UInt8>,
+                               partOfSpeech: UnsafeBufferPointer<UInt8>?) {
         raw("{\"word\":")
-        string(word)
-        field("translation", translation)
-        if let partOfSpeech { field("part_of_speech", partOfSpeech) }
+        string(utf8: word)
+        raw(",\"translation\":")
+        string(utf8: translation)
+        if let partOfSpeech {
+            raw(",\"part_of_speech\":")
+            string(utf8: partOfSpeech)
+        }
         raw("}")
     }
 

@@ -159,17 +159,7 @@ extension JSONWriter {
         var w = JSONWriter(capacity: 32 + range.count * 32 + Int(words.spans[range].reduce(0) { $0 + $1.word + $1.translation }))
         w.raw("{\"words\":")
         w.array(range) { w, i in
-            words.withEntry(i) { word, translation, pos in
-                w.raw("{\"word\":")
-                w.string(utf8: word)
-                w.raw(",\"translation\":")
-                w.string(utf8: translation)
-                if let pos {
-                    w.raw(",\"part_of_speech\":")
-                    w.string(utf8: pos)
-                }
-                w.raw("}")
-            }
+            words.withEntry(i) { w.entry(utf8Word: $0, translation: $1, partOfSpeech: $2) }
         }
         w.raw("}")
         return w.bytes
