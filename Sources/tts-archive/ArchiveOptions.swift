@@ -11,14 +11,14 @@ struct ArchiveOptions: ParsableArguments {
     static let defaultPathDescription = "$XDG_DATA_HOME/tts-archive/archive.sqlite (~/.local/share/...)"
 
     var resolvedPath: String {
-        Self.resolve(flag: archive, environment: ProcessInfo.processInfo.environment)
+        Self.resolve(flag: archive, environment: Output.environment)
     }
 
-    static func resolve(flag: String?, environment: [String: String]) -> String {
+    static func resolve(flag: String?, environment: (String) -> String?) -> String {
         if let flag, !flag.isEmpty { return expand(flag) }
-        if let env = environment["TTS_ARCHIVE"], !env.isEmpty { return expand(env) }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
+        if let env = environment("TTS_ARCHIVE"), !env.isEmpty { return expand(env) }
+        let dataHome = environment("XDG_DATA_HOME").flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment("HOME") ?? NSHomeDirectory()) + "/.local/share"
         return dataHome + "/tts-archive/archive.sqlite"
     }
 

@@ -2,7 +2,7 @@ import ArchiveCore
 import ArgumentParser
 import Foundation
 
-struct Diff: AsyncParsableCommand {
+struct Diff: LocalCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
@@ -57,6 +57,11 @@ struct Diff: AsyncParsableCommand {
 
     func validate() throws {
         if fromAt != nil, to != nil, from != nil { throw ValidationError("--from-at replaces FROM: give at most TO") }
+        let positional = [from, to].compactMap { $0 }
+        if positional.count + [fromAt, toAt].compactMap({ $0 }).count > 2 {
+            throw ValidationError("too many sides: \(positional.joined(separator: " "))")
+        }
+        if positional == ["live", "live"] { throw ValidationError("compare live with a snapshot, not with itself") }
         guard ["id", "name"].contains(matchBy) else { throw ValidationError("--match-by takes id or name") }
         if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
     }
@@ -64,17 +69,49 @@ struct Diff: AsyncParsableCommand {
     /// One side of the comparison.
     enum Side { case snapshot(Int64), live }
 
-    func run() async throws {
-        let differences = try await reportingErrors { try await execute() }
-        if differences { throw ExitStatus.differences.exitCode }
+    /// The sides resolved against the archive, with what both kinds of comparison need.
+    private struct Plan {
+        var a: Side, b: Side
+        var engine: SnapshotDiff
+        var filter: ModelFilter
+        var match: ContentDiff.MatchBy
     }
 
-    private func execute() async throws -> Bool {
-        // Positional sides shift when --from-at/--to-at stand in for them.
+    /// Two snapshots are compared here, on the main thread; a `live` side is left to `run()`.
+    func runLocally() throws -> Bool {
+        try reportingErrors {
+            let plan = try plan()
+            guard case let (.snapshot(x), .snapshot(y)) = (plan.a, plan.b) else { return false }
+            try finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match))
+            return true
+        }
+    }
+
+    func run() async throws {
+        if try runLocally() { return }
+        try await reportingErrors {
+            let plan = try plan()
+            let x: Int64
+            switch (plan.a, plan.b) {
+            case let (.snapshot(s), .live), let (.live, .snapshot(s)): x = s
+            case (.live, .live): throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
+            case (.snapshot, .snapshot): return   // runLocally compared them
+            }
+            let (live, url) = try await service.withClient { client in
+                (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: plan.filter, concurrency: service.concurrency),
+                 client.serviceURL)
+            }
+            let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
+            try finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
+                                               filter: plan.filter, matchBy: plan.match))
+        }
+    }
+
+    private func plan() throws -> Plan {
+        // Positional sides shift when --from-at/--to-at stand in for them (validate() allows two sides in all).
         var positional = [from, to].compactMap { $0 }
         let fromSpec: String? = fromAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
         let toSpec: String? = toAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
-        if !positional.isEmpty { throw ValidationError("too many sides: \(positional.joined(separator: " "))") }
 
         let store = try archiveOptions.open(.read)
         let reader = SnapshotReader(store)
@@ -84,29 +121,16 @@ struct Diff: AsyncParsableCommand {
             return .snapshot(try reader.resolve(try spec.map(SnapshotSelector.parse) ?? fallback))
         }
         let noSides = from == nil && to == nil && fromAt == nil && toAt == nil
-        let a = try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0))
-        let b = try resolve(toSpec, at: toAt, fallback: .latest(back: 0))
-        let filter = ModelFilter(languages: language, models: model)
-        let match: ContentDiff.MatchBy = matchBy == "name" ? .name : .id
-        let engine = SnapshotDiff(store)
+        return Plan(a: try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0)),
+                    b: try resolve(toSpec, at: toAt, fallback: .latest(back: 0)),
+                    engine: SnapshotDiff(store),
+                    filter: ModelFilter(languages: language, models: model),
+                    match: matchBy == "name" ? .name : .id)
+    }
 
-        let result: ArchiveDiff
-        switch (a, b) {
-        case let (.snapshot(x), .snapshot(y)):
-            result = try engine.between(x, y, filter: filter, matchBy: match)
-        case (.live, .live):
-            throw ValidationError("compare live with a snapshot, not with itself")
-        case let (.snapshot(x), .live), let (.live, .snapshot(x)):
-            let (live, url) = try await service.withClient { client in
-                (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: filter, concurrency: service.concurrency),
-                 client.serviceURL)
-            }
-            let snapshotFirst: Bool = if case .snapshot = a { true } else { false }
-            result = try engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
-                                        filter: filter, matchBy: match)
-        }
-
-        let format = DiffFormat(colour: Output.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+    /// Prints the result in the chosen format; differences end the process with status 1, as diff(1) does.
+    private func finish(_ result: ArchiveDiff) throws {
+        let format = DiffFormat(colour: Output.isTerminal && Output.environment("NO_COLOR") == nil)
         if json {
             Output.lines(result.jsonPieces())
         } else if nameOnly {
@@ -121,6 +145,6 @@ struct Diff: AsyncParsableCommand {
         } else {
             Output.lines(format.textPieces(result))
         }
-        return !result.summary.isEmpty
+        if !result.summary.isEmpty { throw ExitStatus.differences.exitCode }
     }
 }

@@ -5,6 +5,10 @@ enum Output {
     static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// One environment variable. `ProcessInfo.environment` builds a dictionary of them all, which shows in a
+    /// diff's start-up.
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

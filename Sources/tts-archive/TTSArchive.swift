@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The root command. Each subcommand lives in its own file and stays thin: it parses, calls the layer
 /// that does the work, and reports. Every command names itself (`commandName`): argument-parser otherwise
@@ -40,4 +41,30 @@ struct TTSArchive: AsyncParsableCommand {
             Emulator.self,
         ]
     )
+
+    /// argument-parser's `main`, arranged for start-up time (a diff's budget is 20 ms, the whole process):
+    /// parsing, and a `LocalCommand` that needs no service call, run on the main thread, whose heap grows in
+    /// large steps (a worker thread's heap grows by one system call a page); an `ExitCode` (diff's
+    /// "differences found") exits without argument-parser building a help text it would not print.
+    @MainActor static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if let local = command as? LocalCommand, try local.runLocally() { return }
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A command whose usual run calls no service, so it can finish on the main thread without suspending.
+protocol LocalCommand: AsyncParsableCommand {
+    /// Does the whole job and returns true, or returns false, having done nothing visible, when it needs `run()`.
+    func runLocally() throws -> Bool
 }

@@ -157,6 +157,40 @@ struct CLITests {
         expectOneLineError(try cli.run(["drill", "9", "--archive", cli.archive]), status: 2, containing: "no snapshot 9")
     }
 
+    /// diff(1) statuses on both of diff's paths: two snapshots (compared on the main thread, before any
+    /// concurrency) and a `live` side (fetched by the async path); the archive found through $TTS_ARCHIVE.
+    @Test func diffStatusesFollowDiff1ForSnapshotsAndLive() async throws {
+        let server = EmulatorServer(configuration: EmulatorConfiguration())
+        let url = try await server.start()
+        defer { Task { await server.stop() } }
+        _ = try server.generate(GeneratorSpec(models: 3, words: 200, seed: 8))
+        let service = ["--url", url.absoluteString, "--auth-type", "noAuth"]
+        let first = try await cli.runDetached(["snapshot", "--archive", cli.archive] + service)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+
+        let same = try await cli.runDetached(["diff", "latest", "live", "--stat", "--archive", cli.archive] + service)
+        #expect(same.status == 0, "stderr: \(same.stderr)")
+        #expect(same.stdout.contains("summary: models +0 -0 ~0, words +0 -0 ~0"), "stdout: \(same.stdout)")
+
+        _ = try server.generate(GeneratorSpec(models: 1, words: 10, seed: 9))
+        let drift = try await cli.runDetached(["diff", "latest", "live", "--stat", "--archive", cli.archive] + service)
+        #expect(drift.status == 1, "stderr: \(drift.stderr)")
+        #expect(drift.stdout.contains("summary: models +1 -0 ~0, words +10 -0 ~0"), "stdout: \(drift.stdout)")
+        let twice = try cli.run(["diff", "live", "live", "--archive", cli.archive] + service)
+        #expect(twice.status == 64 && twice.stderr.hasPrefix("Error: compare live with a snapshot, not with itself"), "stderr: \(twice.stderr)")
+        #expect(twice.stderr.contains("Usage: tts-archive diff"), "stderr: \(twice.stderr)")
+
+        #expect(try await cli.runDetached(["snapshot", "--archive", cli.archive] + service).status == 0)
+        let env = ["TTS_ARCHIVE": cli.archive]
+        let changed = try cli.run(["diff", "1", "2", "--name-only"], env: env)
+        #expect(changed.status == 1, "stderr: \(changed.stderr)")
+        #expect(changed.stdout.split(separator: "\n").count == 1 && changed.stdout.hasPrefix("+"), "stdout: \(changed.stdout)")
+        let none = try cli.run(["diff", "2", "2", "--json"], env: env)
+        #expect(none.status == 0, "stderr: \(none.stderr)")
+        #expect(none.stdout.contains("\"words_changed\" : 0"), "stdout: \(none.stdout)")
+        expectOneLineError(try cli.run(["diff", "1", "9"], env: env), status: 2, containing: "snapshots are 1…2")
+    }
+
     @Test func demoTellsTheWholeStoryAndEndsWithAVerifiedRestore() async throws {
         let r = try await cli.runDetached(["demo", "--archive", cli.dir.path("demo.sqlite")])
         #expect(r.status == 0, "stderr: \(r.stderr)")
