@@ -5,24 +5,22 @@ extension ArchiveDiff {
     /// keys, snake_case, unescaped slashes; a test holds the two equal), written directly: the encoder spent over
     /// a second on a 60,000-change diff, which must cost what the change costs.
     public func jsonBytes() -> [UInt8] {
-        let pieces = jsonPieces()
         var out: [UInt8] = []
-        out.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
-        for piece in pieces { out.append(contentsOf: piece) }
+        writeJSON { out.append(contentsOf: $0) }
         return out
     }
 
-    /// The same document in pieces to write one after another: the models are rendered concurrently, and a
-    /// long-range diff is tens of megabytes not worth joining.
-    public func jsonPieces() -> [[UInt8]] {
+    /// The same document handed to `sink` in pieces, in order: a long-range diff is tens of megabytes, rendered
+    /// a few chunks of models at a time (see ``ModelChunks``). A piece is only valid during the call.
+    public func writeJSON(to sink: ([UInt8]) -> Void) {
         var j = PrettyJSON()
         j.open("{")
         j.field("from", from)
         j.field("match_by", matchBy)
         j.key("models")
         j.open("[")
-        var pieces = [j.out.bytes]
-        pieces += ModelChunks.render(models, Self.jsonModels)
+        sink(j.out.bytes)
+        ModelChunks.stream(models, Self.jsonModels, to: sink)
         // The rest goes on inside the root object and the models array (empty only without models).
         j = PrettyJSON(inside: [false, models.isEmpty], capacity: 256)
         j.close("]")
@@ -37,19 +35,20 @@ extension ArchiveDiff {
         j.close("}")
         j.field("to", to)
         j.close("}")
-        pieces.append(j.out.bytes)
-        return pieces
+        sink(j.out.bytes)
     }
 
-    /// Models as elements of the `models` array (two levels deep), each preceded by its separator but the very
-    /// first (the slice starting at index 0).
-    @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>) -> [UInt8] {
-        var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: models.reduce(256) { $0 + 400 * $1.words.count })
+    /// Appends models as elements of the `models` array (two levels deep), each preceded by its separator but the
+    /// very first (the slice starting at index 0).
+    @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>, into buffer: inout [UInt8]) {
+        var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: 0)
+        swap(&j.out.bytes, &buffer)
+        j.out.bytes.reserveCapacity(j.out.bytes.count + models.reduce(256) { $0 + 400 * $1.words.count })
         for m in models {
             j.element()
             j.model(m)
         }
-        return j.out.bytes
+        swap(&j.out.bytes, &buffer)
     }
 }
 

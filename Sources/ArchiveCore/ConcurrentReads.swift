@@ -23,3 +23,21 @@ extension Database {
         }
     }
 }
+
+/// One value per concurrent job: each index is written by exactly one job and read after all have finished.
+final class Slots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    func set(_ i: Int, _ value: Value) { storage[i] = value }
+    func values() -> [Value] { storage.map { $0! } }
+}

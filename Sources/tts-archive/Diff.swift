@@ -132,7 +132,7 @@ struct Diff: LocalCommand {
     private func finish(_ result: ArchiveDiff) throws {
         let format = DiffFormat(colour: Output.isTerminal && Output.environment("NO_COLOR") == nil)
         if json {
-            Output.lines(result.jsonPieces())
+            Output.lines { result.writeJSON(to: $0) }
         } else if nameOnly {
             if !result.models.isEmpty { print(format.nameOnly(result)) }
         } else if stat {
@@ -143,7 +143,7 @@ struct Diff: LocalCommand {
             }
             print(format.summary(result.summary))
         } else {
-            Output.lines(format.textPieces(result))
+            Output.lines { format.writeText(result, to: $0) }
         }
         if !result.summary.isEmpty { throw ExitStatus.differences.exitCode }
     }

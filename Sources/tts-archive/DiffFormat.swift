@@ -25,22 +25,22 @@ struct DiffFormat {
         return "\(marker(m.change)) model \((m.name ?? "").debugDescription) (\(m.language ?? "?")) \(idText)"
     }
 
-    /// The readable diff in pieces to write one after another (see ``Output/lines(_:)``): models are rendered
-    /// concurrently, straight into bytes, because a long-range diff runs to hundreds of thousands of lines.
-    func textPieces(_ d: ArchiveDiff) -> [[UInt8]] {
-        var pieces = [Array("diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))\n".utf8)]
-        pieces += ModelChunks.render(d.models) { chunk in
-            var out: [UInt8] = []
+    /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): models are rendered
+    /// a few chunks at a time, concurrently, straight into bytes, because a long-range diff runs to hundreds of
+    /// thousands of lines.
+    func writeText(_ d: ArchiveDiff, to sink: ([UInt8]) -> Void) {
+        sink(Array("diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))\n".utf8))
+        ModelChunks.stream(d.models, { chunk, out in
             out.reserveCapacity(chunk.reduce(0) { $0 + 100 + 80 * $1.words.count })
             for m in chunk { render(m, into: &out) }
-            return out
-        }
-        pieces.append(Array(summary(d.summary).utf8))
-        return pieces
+        }, to: sink)
+        sink(Array(summary(d.summary).utf8))
     }
 
     func text(_ d: ArchiveDiff) -> String {
-        String(decoding: textPieces(d).joined(), as: UTF8.self)
+        var out: [UInt8] = []
+        writeText(d) { out.append(contentsOf: $0) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func render(_ m: ModelDiff, into out: inout [UInt8]) {

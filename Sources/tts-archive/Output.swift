@@ -53,9 +53,9 @@ extension Output {
         writeAll(1, bytes + [0x0A])
     }
 
-    /// Pieces of one text to standard output, each written as it is (no joined copy), then a newline.
-    static func lines(_ pieces: [[UInt8]]) {
-        for piece in pieces { writeAll(1, piece) }
+    /// A text made piece by piece to standard output, each piece written as it comes (no joined copy), then a newline.
+    static func lines(_ produce: (_ write: ([UInt8]) -> Void) -> Void) {
+        produce { writeAll(1, $0) }
         writeAll(1, [0x0A])
     }
 

@@ -108,9 +108,14 @@ import TTSAPI
                                            from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
             #expect(fast == full, "snapshots \(a) -> \(b)")
             #expect(fast.summary.total > ModelChunks.parallelWords)
-            // Rendered in chunks, the JSON is the JSON of the models one by one.
+            // Rendered in chunks, a few at a time into reused buffers, the JSON is the JSON of the models one by one.
             let whole = fast.jsonBytes()
-            let one = fast.models.indices.map { ArchiveDiff.jsonModels(fast.models[$0...$0]) }
+            let one = fast.models.indices.map { i in
+                var bytes: [UInt8] = []
+                ArchiveDiff.jsonModels(fast.models[i...i], into: &bytes)
+                return bytes
+            }
+            #expect(ModelChunks.chunks(fast.models).count >= 3, "on two cores, more than one wave: buffers are reused")
             #expect(Array(one.joined()) == Array(whole[Self.firstModel(whole)..<(Self.firstModel(whole) + one.joined().count)]))
         }
         let d = try engine.between(ids[0], ids[3])
