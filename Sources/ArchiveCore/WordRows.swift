@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SQLiteDB
 import TTSAPI
@@ -47,7 +48,31 @@ struct WordRows: Sendable {
 /// The word differences of one lineage between two snapshots, from the rows that ended (`died`, valid in the
 /// older) and started (`born`, valid in the newer): a merge of two sorted lists.
 enum WordRowMerge {
+    /// Below this many rows one thread is faster than two.
+    static let parallelRows = 20_000
+
+    /// Above `parallelRows`, the two halves of the models (split at a model near the middle of the larger side)
+    /// are merged concurrently: making a String per changed word is most of the merge's time.
     static func changes(died: WordRows, born: WordRows) -> [Int64: [WordChange]] {
+        let total = died.rows.count + born.rows.count
+        let larger = died.rows.count >= born.rows.count ? died.rows : born.rows
+        guard total >= parallelRows, !larger.isEmpty else {
+            return changes(died: died, died.rows.indices, born: born, born.rows.indices)
+        }
+        // Every row of a model falls in the same half on both sides.
+        let pivot = larger[larger.count / 2].model
+        let d = died.rows.firstIndex(atOrAfterModel: pivot), b = born.rows.firstIndex(atOrAfterModel: pivot)
+        let halves = [(0..<d, 0..<b), (d..<died.rows.count, b..<born.rows.count)]
+        let slots = Slots<[Int64: [WordChange]]>(count: 2)
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            slots.set(i, changes(died: died, halves[i].0, born: born, halves[i].1))
+        }
+        let results = slots.values()
+        return results[0].merging(results[1]) { first, _ in first }
+    }
+
+    /// The changes of the rows `dRange` of `died` and `bRange` of `born`, which hold the same models.
+    static func changes(died: WordRows, _ dRange: Range<Int>, born: WordRows, _ bRange: Range<Int>) -> [Int64: [WordChange]] {
         var out: [Int64: [WordChange]] = [:]
         died.bytes.withUnsafeBufferPointer { d in
             born.bytes.withUnsafeBufferPointer { b in
@@ -71,8 +96,8 @@ enum WordRowMerge {
                     return n == 0 || memcmp(dBase + xs, bBase + ys, n) == 0
                 }
 
-                let x = died.rows, y = born.rows
-                var i = 0, j = 0
+                let x = died.rows[dRange], y = born.rows[bRange]
+                var i = x.startIndex, j = y.startIndex
                 var model: Int64 = 0
                 var changes: [WordChange] = []
                 // Rows come in model order, so each model's changes are one run: moved, never copied.
@@ -107,5 +132,17 @@ enum WordRowMerge {
             }
         }
         return out
+    }
+}
+
+extension Array where Element == WordRows.Row {
+    /// In rows sorted by model: the index of the first row of `model` or a later one (binary search).
+    func firstIndex(atOrAfterModel model: Int64) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].model < model { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }
