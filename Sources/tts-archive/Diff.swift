@@ -79,23 +79,17 @@ struct Diff: LocalCommand {
 
     /// Two snapshots are compared here, on the main thread; a `live` side is left to `run()`.
     func runLocally() throws -> Bool {
-        try reportingErrors {
-            let plan = try plan()
-            guard case let (.snapshot(x), .snapshot(y)) = (plan.a, plan.b) else { return false }
-            try finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match))
-            return true
-        }
+        try reportingErrors { try compareSnapshots(try plan()) }
     }
 
     func run() async throws {
-        if try runLocally() { return }
         try await reportingErrors {
             let plan = try plan()
+            if try compareSnapshots(plan) { return }
             let x: Int64
             switch (plan.a, plan.b) {
             case let (.snapshot(s), .live), let (.live, .snapshot(s)): x = s
-            case (.live, .live): throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
-            case (.snapshot, .snapshot): return   // runLocally compared them
+            default: throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
             }
             let (live, url) = try await service.withClient { client in
                 (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: plan.filter, concurrency: service.concurrency),
@@ -105,6 +99,13 @@ struct Diff: LocalCommand {
             try finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
                                                filter: plan.filter, matchBy: plan.match))
         }
+    }
+
+    /// Compares and prints two snapshots; false, having printed nothing, when a side is `live`.
+    private func compareSnapshots(_ plan: Plan) throws -> Bool {
+        guard case let (.snapshot(x), .snapshot(y)) = (plan.a, plan.b) else { return false }
+        try finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match))
+        return true
     }
 
     private func plan() throws -> Plan {
