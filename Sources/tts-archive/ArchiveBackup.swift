@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct ArchiveBackup: AsyncParsableCommand {
+struct ArchiveBackup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive-backup",
         abstract: "Write a consistent copy of the archive file, safe while other runs use it.",
@@ -19,7 +19,7 @@ struct ArchiveBackup: AsyncParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Argument(help: ArgumentHelp("Where to write the copy.", valueName: "path")) var destination: String
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             try ArchiveMaintenance(store).backup(to: destination)

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Check: AsyncParsableCommand {
+struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Verify the archive: SQLite integrity, every content version and every snapshot digest.",
@@ -22,7 +22,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let report = try ArchiveChecker(store).run()

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Export: AsyncParsableCommand {
+struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a snapshot as one JSON file per model, in the format of GET /v1/customizations/{id}.",
@@ -24,7 +24,7 @@ struct Export: AsyncParsableCommand {
     @Option(help: "Only this model (id or name); repeatable.") var model: [String] = []
     @Option(help: "Only this language; repeatable.") var language: [String] = []
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let reader = SnapshotReader(store)

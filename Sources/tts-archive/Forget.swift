@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Forget: AsyncParsableCommand {
+struct Forget: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forget",
         abstract: "Forget snapshots by retention policy and remove the rows no remaining snapshot needs.",
@@ -34,7 +34,7 @@ struct Forget: AsyncParsableCommand {
     @Flag(help: "Also rewrite the archive file (VACUUM) to give freed space back to the file system.") var prune = false
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             var policy = RetentionPolicy()
             policy.last = keepLast; policy.hourly = keepHourly; policy.daily = keepDaily

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Info: AsyncParsableCommand {
+struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show an archive's identity, schema and size.",
@@ -19,7 +19,7 @@ struct Info: AsyncParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let info = try store.info()

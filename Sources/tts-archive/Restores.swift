@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Restores: AsyncParsableCommand {
+struct Restores: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restores",
         abstract: "List restore runs recorded in the archive's journal.",
@@ -21,7 +21,7 @@ struct Restores: AsyncParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @Flag(help: "Print JSON (an array of runs) instead of a table.") var json = false
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let runs = try RestoreRunSummary.all(in: store)

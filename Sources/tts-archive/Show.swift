@@ -2,7 +2,7 @@ import ArchiveCore
 import ArgumentParser
 import TTSAPI
 
-struct Show: AsyncParsableCommand {
+struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one snapshot: its record, its models, and optionally their words.",
@@ -28,7 +28,7 @@ struct Show: AsyncParsableCommand {
         var models: [CustomModel]
     }
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let reader = SnapshotReader(store)

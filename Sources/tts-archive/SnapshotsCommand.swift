@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct SnapshotsCommand: AsyncParsableCommand {
+struct SnapshotsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshots",
         abstract: "List snapshots, newest first, with what changed since the previous one.",
@@ -22,7 +22,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
     @Option(help: "Show only the newest N snapshots.") var last: Int?
     @Flag(help: "Print JSON (an array of snapshot records) instead of a table.") var json = false
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             var all = try SnapshotReader(store).all().reversed().map { $0 }

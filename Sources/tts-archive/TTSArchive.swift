@@ -43,9 +43,10 @@ struct TTSArchive: AsyncParsableCommand {
     )
 
     /// argument-parser's `main`, arranged for start-up time (a diff's budget is 20 ms, the whole process):
-    /// parsing, and a `LocalCommand` that needs no service call, run on the main thread, whose heap grows in
-    /// large steps (a worker thread's heap grows by one system call a page); an `ExitCode` (diff's
-    /// "differences found") exits without argument-parser building a help text it would not print.
+    /// parsing, the commands that only read or write the archive (plain `ParsableCommand`s) and a
+    /// `LocalCommand` that needs no service call run on the main thread, whose heap grows in large steps (a
+    /// worker thread's heap grows by one system call a page), and no worker thread starts; an `ExitCode`
+    /// (diff's "differences found") exits without argument-parser building a help text it would not print.
     @MainActor static func main() async {
         do {
             var command = try parseAsRoot()

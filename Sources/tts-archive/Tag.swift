@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Tag: AsyncParsableCommand {
+struct Tag: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Add or remove tags, or set the note, of a snapshot.",
@@ -27,7 +27,7 @@ struct Tag: AsyncParsableCommand {
         if add.isEmpty, remove.isEmpty, note == nil { throw ValidationError("give --add, --remove or --note") }
     }
 
-    func run() async throws {
+    func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.write)
             let lock = try ArchiveLock(archivePath: store.path, purpose: "tag", wait: .seconds(10))
