@@ -71,8 +71,9 @@ public final class Database {
     /// diff) cost less copied. Such a read touches most pages once, so the page cache shrinks to 256 KiB for
     /// it (the index's inner pages still fit): filling the default 2 MB only grew the heap, a page fault a page.
     public func withoutMemoryMap<T>(_ body: () throws -> T) throws -> T {
+        let cacheSize: Int64 = try scalar("PRAGMA cache_size")
         try execute("PRAGMA mmap_size = 0; PRAGMA cache_size = -256")
-        defer { try? execute("PRAGMA mmap_size = \(Self.memoryMapBytes); PRAGMA cache_size = -2000") }
+        defer { try? execute("PRAGMA mmap_size = \(Self.memoryMapBytes); PRAGMA cache_size = \(cacheSize)") }
         return try body()
     }
 
