@@ -15,17 +15,20 @@ extension Database {
         nonisolated(unsafe) let jobs = jobs
         return try withoutActuallyEscaping(read) { read in
             nonisolated(unsafe) let read = read
-            let slots = Slots<Result<T, any Error>>(count: jobs.count)
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-                slots.set(i, Result { try read(jobs[i], connections[i]) })
-            }
-            return try slots.values().map { try $0.get() }
+            return try concurrentMap(jobs.count) { i in Result { try read(jobs[i], connections[i]) } }.map { try $0.get() }
         }
     }
 }
 
+/// `body(0..<count)` run at once on the cores, the results in index order.
+func concurrentMap<T>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    let slots = Slots<T>(count: count)
+    DispatchQueue.concurrentPerform(iterations: count) { i in slots.set(i, body(i)) }
+    return slots.values()
+}
+
 /// One value per concurrent job: each index is written by exactly one job and read after all have finished.
-final class Slots<Value>: @unchecked Sendable {
+private final class Slots<Value>: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<Value?>
 
     init(count: Int) {

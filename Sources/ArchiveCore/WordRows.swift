@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import SQLiteDB
 import TTSAPI
@@ -63,11 +62,7 @@ enum WordRowMerge {
         let pivot = larger[larger.count / 2].model
         let d = died.rows.firstIndex(atOrAfterModel: pivot), b = born.rows.firstIndex(atOrAfterModel: pivot)
         let halves = [(0..<d, 0..<b), (d..<died.rows.count, b..<born.rows.count)]
-        let slots = Slots<[Int64: [WordChange]]>(count: 2)
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            slots.set(i, changes(died: died, halves[i].0, born: born, halves[i].1))
-        }
-        let results = slots.values()
+        let results = concurrentMap(2) { i in changes(died: died, halves[i].0, born: born, halves[i].1) }
         return results[0].merging(results[1]) { first, _ in first }
     }
 
