@@ -20,7 +20,7 @@ struct Live {
         let url = try await server.start()
         let auth: Authentication = apiKey.map { .iam(apiKey: Secret($0), authURL: url.absoluteString, clientID: nil, clientSecret: nil, scope: nil) } ?? .none
         let client = try TextToSpeechClient(credentials: ServiceCredentials(serviceURL: url.absoluteString, authentication: auth),
-                                            configuration: ClientConfiguration(requestTimeout: .seconds(10), retry: retry))
+                                            configuration: ClientConfiguration(requestTimeout: .seconds(60), retry: retry))
         let dir = try TempDir()
         let live = Live(server: server, url: url, client: client, dir: dir, store: try ArchiveStore(path: dir.path("a.sqlite"), access: .write))
         do {

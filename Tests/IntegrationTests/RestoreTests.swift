@@ -15,7 +15,7 @@ import TTSEmulator
             let target = try TextToSpeechClient(
                 credentials: ServiceCredentials(serviceURL: live.url.absoluteString,
                                                 authentication: .iam(apiKey: Secret(keys[1]), authURL: live.url.absoluteString)),
-                configuration: ClientConfiguration(requestTimeout: .seconds(10),
+                configuration: ClientConfiguration(requestTimeout: .seconds(60),
                                                    retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(5), maxDelay: .milliseconds(50))))
             do {
                 let result = try await body(live, target, live.server.instance(forAPIKey: keys[1])!)

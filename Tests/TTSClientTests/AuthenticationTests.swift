@@ -235,7 +235,8 @@ let fakeAPIKey = "FAKE-KEY-s3cr3t-0123456789"
                     try await group.waitForAll()
                 }
             }
-            #expect(await server.requests.count == 8)
+            let count = await server.requests.count
+            #expect(count == 8, "the stub saw \(count) requests for 8 calls")
         }
         #expect(await gauge.maximum == 2)
     }

@@ -112,13 +112,16 @@ actor SleepLog {
 /// Retry policy for tests: tiny waits (and they are recorded, not slept, when a SleepLog is given).
 let fastRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .seconds(5), jitter: 0)
 
+/// A client for a stub server. The timeouts are generous because the whole suite runs in parallel: on a loaded
+/// CI machine a 150 ms stub answer has taken seconds, and a timed-out attempt is retried while the stub still holds
+/// it, which breaks tests that count requests. Tests about timeouts pass their own.
 func withClient<T: Sendable>(
     _ url: String, authentication: Authentication = .none, retry: RetryPolicy = fastRetry,
-    requestTimeout: Duration = .seconds(5), maxConcurrentRequests: Int = 8, sleeps: SleepLog? = nil,
+    requestTimeout: Duration = .seconds(60), maxConcurrentRequests: Int = 8, sleeps: SleepLog? = nil,
     logger: Logger = Logger(label: "test-client"),
     _ body: (TextToSpeechClient) async throws -> T
 ) async throws -> T {
-    var configuration = ClientConfiguration(requestTimeout: requestTimeout, connectTimeout: .seconds(2),
+    var configuration = ClientConfiguration(requestTimeout: requestTimeout, connectTimeout: .seconds(30),
                                             maxConcurrentRequests: maxConcurrentRequests, retry: retry)
     if let sleeps { configuration.sleep = { await sleeps.add($0) } }
     return try await TextToSpeechClient.withClient(
