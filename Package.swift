@@ -90,6 +90,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
+        // The command-line layer itself (parsing), imported from the executable.
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]

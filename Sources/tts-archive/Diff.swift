@@ -55,37 +55,25 @@ struct Diff: LocalCommand {
     @Flag(name: .customLong("name-only"), help: "Only the changed models: marker, id, name.") var nameOnly = false
     @Flag(help: "Print the documented JSON schema.") var json = false
 
-    func validate() throws {
-        if fromAt != nil, to != nil, from != nil { throw ValidationError("--from-at replaces FROM: give at most TO") }
-        let positional = [from, to].compactMap { $0 }
-        if positional.count + [fromAt, toAt].compactMap({ $0 }).count > 2 {
-            throw ValidationError("too many sides: \(positional.joined(separator: " "))")
-        }
-        if positional == ["live", "live"] { throw ValidationError("compare live with a snapshot, not with itself") }
-        guard ["id", "name"].contains(matchBy) else { throw ValidationError("--match-by takes id or name") }
-        if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
+    /// What was asked, for the code shared with the quick parser.
+    var request: DiffRequest {
+        DiffRequest(archive: archiveOptions.archive, from: from, to: to, fromAt: fromAt, toAt: toAt, matchBy: matchBy,
+                    models: model, languages: language, stat: stat, nameOnly: nameOnly, json: json)
     }
 
-    /// One side of the comparison.
-    enum Side { case snapshot(Int64), live }
-
-    /// The sides resolved against the archive, with what both kinds of comparison need.
-    private struct Plan {
-        var a: Side, b: Side
-        var engine: SnapshotDiff
-        var filter: ModelFilter
-        var match: ContentDiff.MatchBy
-    }
+    func validate() throws { try request.validate() }
 
     /// Two snapshots are compared here, on the main thread; a `live` side is left to `run()`.
     func runLocally() throws -> Bool {
-        try reportingErrors { try compareSnapshots(try plan()) }
+        let request = request
+        return try reportingErrors { try request.compareSnapshots(try request.plan()) }
     }
 
     func run() async throws {
+        let request = request
         try await reportingErrors {
-            let plan = try plan()
-            if try compareSnapshots(plan) { return }
+            let plan = try request.plan()
+            if try request.compareSnapshots(plan) { return }
             let x: Int64
             switch (plan.a, plan.b) {
             case let (.snapshot(s), .live), let (.live, .snapshot(s)): x = s
@@ -96,56 +84,8 @@ struct Diff: LocalCommand {
                  client.serviceURL)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
-            try finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
-                                               filter: plan.filter, matchBy: plan.match))
+            try request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
+                                                       filter: plan.filter, matchBy: plan.match))
         }
-    }
-
-    /// Compares and prints two snapshots; false, having printed nothing, when a side is `live`.
-    private func compareSnapshots(_ plan: Plan) throws -> Bool {
-        guard case let (.snapshot(x), .snapshot(y)) = (plan.a, plan.b) else { return false }
-        try finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match))
-        return true
-    }
-
-    private func plan() throws -> Plan {
-        // Positional sides shift when --from-at/--to-at stand in for them (validate() allows two sides in all).
-        var positional = [from, to].compactMap { $0 }
-        let fromSpec: String? = fromAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
-        let toSpec: String? = toAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
-
-        let store = try archiveOptions.open(.read)
-        let reader = SnapshotReader(store)
-        func resolve(_ spec: String?, at: String?, fallback: SnapshotSelector) throws -> Side {
-            if let at { return .snapshot(try reader.resolve(SnapshotSelector.at(at))) }
-            if spec == "live" { return .live }
-            return .snapshot(try reader.resolve(try spec.map(SnapshotSelector.parse) ?? fallback))
-        }
-        let noSides = from == nil && to == nil && fromAt == nil && toAt == nil
-        return Plan(a: try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0)),
-                    b: try resolve(toSpec, at: toAt, fallback: .latest(back: 0)),
-                    engine: SnapshotDiff(store),
-                    filter: ModelFilter(languages: language, models: model),
-                    match: matchBy == "name" ? .name : .id)
-    }
-
-    /// Prints the result in the chosen format; differences end the process with status 1, as diff(1) does.
-    private func finish(_ result: ArchiveDiff) throws {
-        let format = DiffFormat(colour: Output.isTerminal && Output.environment("NO_COLOR") == nil)
-        if json {
-            Output.lines { result.writeJSON(to: $0) }
-        } else if nameOnly {
-            if !result.models.isEmpty { print(format.nameOnly(result)) }
-        } else if stat {
-            print("diff \(result.from) -> \(result.to) (models matched by \(result.matchBy))")
-            if !result.models.isEmpty {
-                Output.table(["CHANGE", "CUSTOMIZATION ID", "LANGUAGE", "+WORDS", "-WORDS", "~WORDS", "METADATA", "NAME"],
-                             format.stat(result), numeric: [3, 4, 5])
-            }
-            print(format.summary(result.summary))
-        } else {
-            Output.lines { format.writeText(result, to: $0) }
-        }
-        if !result.summary.isEmpty { throw ExitStatus.differences.exitCode }
     }
 }

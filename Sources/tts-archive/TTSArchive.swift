@@ -47,7 +47,19 @@ struct TTSArchive: AsyncParsableCommand {
     /// `LocalCommand` that needs no service call run on the main thread, whose heap grows in large steps (a
     /// worker thread's heap grows by one system call a page), and no worker thread starts; an `ExitCode`
     /// (diff's "differences found") exits without argument-parser building a help text it would not print.
+    /// A diff of two snapshots in its plain form skips argument-parser altogether (see `DiffRequest.quick`).
     @MainActor static func main() async {
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "diff", let request = DiffRequest.quick(arguments.dropFirst()) {
+            do {
+                if try reportingErrors({ try request.compareSnapshots(try request.plan()) }) { return }
+            } catch let code as ExitCode {
+                Foundation.exit(code.rawValue)
+            } catch {
+                // reportingErrors lets only argument-parser's own errors through, which the quick path does not
+                // throw; should one appear, argument-parser reads the line again and reports it. Nothing was printed.
+            }
+        }
         do {
             var command = try parseAsRoot()
             if let local = command as? LocalCommand, try local.runLocally() { return }
