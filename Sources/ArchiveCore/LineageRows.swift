@@ -1,12 +1,14 @@
+import Foundation
 import SQLiteDB
 import TTSAPI
 
 /// The word rows that differ between two snapshots of one lineage: those valid in the older one that ended by
 /// the newer (`died`), and those born after the older one and still valid in the newer (`born`), each sorted
 /// by model and word. SQLite spends most of a long-range diff looking rows up one by one through the index
-/// of ended rows, so a large range is read on three connections at once (born, and the ended rows split in
-/// two halves of about equal size); when a large share of the archive ended in the range, the ended rows are
-/// found by scanning the table in two halves instead.
+/// of ended rows, so a large range is read on several connections at once: the born rows, and the ended rows
+/// split by the snapshot that ended them into pieces that give every core the same work (`endedPieces`);
+/// when a large share of the archive ended in the range, the ended rows are found by scanning the table in
+/// two halves instead.
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -14,9 +16,12 @@ struct LineageRows {
     /// Rows each snapshot of this lineage in (lo, hi] ended (removed and changed words, those of removed models too).
     private let ended: [(id: Int64, rows: Int)]
     private let endedTotal: Int
+    private let largeRows: Int
 
-    init(db: Database, from lo: Int64, to hi: Int64) throws {
+    /// `largeRows` is `parallelRows` but in tests.
+    init(db: Database, from lo: Int64, to hi: Int64, largeRows: Int = Self.parallelRows) throws {
         self.db = db
+        self.largeRows = largeRows
         self.lo = lo
         self.hi = hi
         loEnd = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
@@ -32,27 +37,64 @@ struct LineageRows {
     static let parallelRows = 20_000
 
     /// Enough rows to read them on several connections (and through the memory map).
-    var isLarge: Bool { endedTotal + Int(hiEnd - loEnd) >= Self.parallelRows && ended.count >= 2 }
+    var isLarge: Bool { endedTotal + Int(hiEnd - loEnd) >= largeRows && ended.count >= 2 }
 
     /// Looking a row up through the index of ended rows costs about four times as much as stepping over one in a
     /// scan of the table: when more than this share of the rows written by `hi` ended in the range, scanning is cheaper.
     static let scanShare = 0.25
 
-    func read() throws -> (died: WordRows, born: WordRows) {
+    /// A large range whose ended rows are found by scanning the table.
+    var scansTable: Bool { isLarge && Double(endedTotal) > Self.scanShare * Double(hiEnd) }
+
+    func read(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (died: WordRows, born: WordRows) {
         let jobs: [Job]
         if !isLarge {
             jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
-        } else if Double(endedTotal) > Self.scanShare * Double(hiEnd) {
+        } else if scansTable {
             jobs = [.born(loEnd, hiEnd), .diedScan(0, hiEnd / 2), .diedScan(hiEnd / 2, hiEnd)]
         } else {
-            var sum = 0, mid = ended[0].id
-            for e in ended where sum < endedTotal / 2 { sum += e.rows; mid = e.id }
-            jobs = mid == hi ? [.born(loEnd, hiEnd), .died(lo, hi)] : [.born(loEnd, hiEnd), .died(lo, mid), .died(mid, hi)]
+            jobs = [.born(loEnd, hiEnd)] + endedPieces(cores: cores).map { .died($0.0, $0.1) }
         }
-        let results = try run(jobs, parallel: jobs.count > 2)
-        let born = results[0]
-        let died = results.count == 2 ? results[1] : WordRows.merged(results[1], results[2])
-        return (died, born)
+        var results = try run(jobs, parallel: jobs.count > 2)
+        let born = results.removeFirst()
+        // Pairwise, so that each row is copied about log2(pieces) times.
+        while results.count > 1 {
+            results = stride(from: 0, to: results.count, by: 2).map {
+                $0 + 1 < results.count ? WordRows.merged(results[$0], results[$0 + 1]) : results[$0]
+            }
+        }
+        return (results[0], born)
+    }
+
+    /// Reading a born row (a scan of consecutive ids) costs about half of looking an ended row up in the table.
+    static let bornRowCost = 0.5
+
+    /// The ranges (after, upTo] of snapshots whose ended rows make one job each, so that `cores` threads finish
+    /// together. The jobs run in order, each on the next free thread: the born rows first, then `cores - 1`
+    /// pieces of a core's share, then what remains, which goes to the thread that read the born rows, the
+    /// first to finish. Pieces are whole snapshots, so a short range may give fewer. At most 8 threads: each
+    /// needs a connection of its own, opened one after another.
+    func endedPieces(cores: Int) -> [(Int64, Int64)] {
+        let threads = min(8, max(2, cores))
+        let bornWork = Self.bornRowCost * Double(hiEnd - loEnd)
+        let share = (bornWork + Double(endedTotal)) / Double(threads)
+        // The born rows alone are a share or more: the ended rows go to the other threads equally.
+        let sizes = bornWork >= share
+            ? Array(repeating: Double(endedTotal) / Double(threads - 1), count: threads - 1)
+            : Array(repeating: share, count: threads - 1) + [share - bornWork]
+        var pieces: [(Int64, Int64)] = []
+        var start = lo, sum = 0, goal = 0.0, next = 0
+        for e in ended {
+            sum += e.rows
+            if next < sizes.count - 1, Double(sum) >= goal + sizes[next] {
+                goal += sizes[next]
+                next += 1
+                pieces.append((start, e.id))
+                start = e.id
+            }
+        }
+        if start < hi { pieces.append((start, hi)) }
+        return pieces
     }
 
     enum Job: Sendable {

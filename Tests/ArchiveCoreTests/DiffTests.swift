@@ -124,6 +124,47 @@ import TTSAPI
         #expect(d.summary.wordsAdded == 5_000)
     }
 
+    /// A long range whose ended rows are a small share of the archive is read through the index of ended rows
+    /// in pieces, one per core plus one: any number of cores gives the same rows, and the pieces cover the
+    /// range exactly once.
+    @Test func longRangesAreReadInPiecesForEveryCoreCount() async throws {
+        let source = Fixtures.largeSource(models: 6, words: 1_500)
+        var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
+        // Each night about 3% of the words end: edits, removals (Japanese ones too), parts of speech.
+        for night in 1...8 {
+            let id = { (m: Int) in "cccccccc-0000-0000-0000-00000000000\(m)" }
+            source.edit(id(night % 6 + 1)) { m in for i in m.words!.indices where i % 10 == night % 10 { m.words![i].translation += " (\(night))" } }
+            source.edit(id((night + 2) % 6 + 1)) { m in m.words!.removeFirst(20); m.words! += Fixtures.words(30, prefix: "n\(night)-") }
+            source.edit(id(2)) { m in m.words![night].partOfSpeech = PartOfSpeech.allValues[night] }
+            ids.append(try await Snapshotter.run(store: store, source: source).snapshotID)
+        }
+        let lineage = try LineageRows(db: store.db, from: ids[0], to: ids[8], largeRows: 1_000)
+        #expect(lineage.isLarge && !lineage.scansTable)
+        func rows(_ r: WordRows) -> [String] {
+            r.rows.map { row in
+                let text = { (at: Int, n: Int32) in String(decoding: r.bytes[at..<(at + Int(max(0, n)))], as: UTF8.self) }
+                let t = row.start + Int(row.wordLength)
+                return "\(row.model) \(text(row.start, row.wordLength)) \(text(t, row.translationLength)) \(row.posLength)"
+            }
+        }
+        let one = try lineage.read(cores: 1)
+        #expect(rows(one.died).count > 1_000 && rows(one.born).count > 1_000)
+        for cores in [1, 2, 3, 4, 8, 64] {
+            let pieces = lineage.endedPieces(cores: cores)
+            #expect(pieces.first?.0 == ids[0] && pieces.last?.1 == ids[8], "\(cores) cores")
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.1 == $1.0 } && pieces.allSatisfy { $0.0 < $0.1 }, "\(cores) cores")
+            #expect(pieces.count <= min(8, max(2, cores)), "\(cores) cores")
+            let read = try lineage.read(cores: cores)
+            #expect(rows(read.died) == rows(one.died) && rows(read.born) == rows(one.born), "\(cores) cores")
+        }
+        #expect(lineage.endedPieces(cores: 2).count == 2)
+        #expect(lineage.endedPieces(cores: 8).count >= 4)
+        let reader = SnapshotReader(store)
+        let full = ContentDiff.compare(try reader.models(in: ids[0]), try reader.models(in: ids[8]),
+                                       from: "snapshot \(ids[0])", to: "snapshot \(ids[8])", matchBy: .id)
+        #expect(try SnapshotDiff(store).between(ids[0], ids[8]) == full)
+    }
+
     /// Offset of the first model object in a `diff --json` document (after `"models" : [` and its newline and indent).
     static func firstModel(_ json: [UInt8]) -> Int {
         let marker = Array("\"models\" : [".utf8)
