@@ -84,7 +84,7 @@ struct Diff: LocalCommand {
                  client.serviceURL)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
-            try request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
+            request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
                                                        filter: plan.filter, matchBy: plan.match))
         }
     }
