@@ -30,13 +30,9 @@ public struct ArchiveDiff: Codable, Sendable, Equatable {
             case .removed: s.modelsRemoved += 1
             case .changed: s.modelsChanged += 1
             }
-            for w in m.words {
-                switch w.change {
-                case .added: s.wordsAdded += 1
-                case .removed: s.wordsRemoved += 1
-                case .changed: s.wordsChanged += 1
-                }
-            }
+            s.wordsAdded += m.wordCounts.added
+            s.wordsRemoved += m.wordCounts.removed
+            s.wordsChanged += m.wordCounts.changed
         }
         summary = s
     }
@@ -46,7 +42,7 @@ public enum ChangeKind: String, Codable, Sendable {
     case added, removed, changed
 }
 
-public struct ModelDiff: Codable, Sendable, Equatable {
+public struct ModelDiff: Sendable, Equatable {
     public var change: ChangeKind
     /// The id on the `from` side (nil when added).
     public var fromCustomizationID: String?
@@ -55,11 +51,78 @@ public struct ModelDiff: Codable, Sendable, Equatable {
     public var name: String?
     public var language: String?
     public var metadata: [FieldChange]
-    public var words: [WordChange]
+    /// Every changed word; empty in a diff of counts only (`DiffDetail.counts`).
+    public var words: [WordChange] { didSet { wordCounts = WordCounts(words) } }
     public var prompts: [PromptChange]
+    /// How many words changed, also when they are not listed.
+    public internal(set) var wordCounts: WordCounts
+
+    init(change: ChangeKind, fromCustomizationID: String?, toCustomizationID: String?, name: String?, language: String?,
+         metadata: [FieldChange], words: [WordChange], prompts: [PromptChange], wordCounts: WordCounts? = nil) {
+        self.change = change
+        self.fromCustomizationID = fromCustomizationID
+        self.toCustomizationID = toCustomizationID
+        self.name = name
+        self.language = language
+        self.metadata = metadata
+        self.words = words
+        self.prompts = prompts
+        self.wordCounts = wordCounts ?? WordCounts(words)
+    }
 
     var sortKey: String { (name ?? "") + "\u{0}" + (toCustomizationID ?? fromCustomizationID ?? "") }
 }
+
+/// The stored form (restore reports, rollback plans) has the words only, as before counts existed.
+extension ModelDiff: Codable {
+    enum CodingKeys: String, CodingKey {
+        case change, fromCustomizationID, toCustomizationID, name, language, metadata, words, prompts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(change: try c.decode(ChangeKind.self, forKey: .change),
+                  fromCustomizationID: try c.decodeIfPresent(String.self, forKey: .fromCustomizationID),
+                  toCustomizationID: try c.decodeIfPresent(String.self, forKey: .toCustomizationID),
+                  name: try c.decodeIfPresent(String.self, forKey: .name),
+                  language: try c.decodeIfPresent(String.self, forKey: .language),
+                  metadata: try c.decode([FieldChange].self, forKey: .metadata),
+                  words: try c.decode([WordChange].self, forKey: .words),
+                  prompts: try c.decode([PromptChange].self, forKey: .prompts))
+    }
+}
+
+/// How many words of a model were added, removed and changed.
+public struct WordCounts: Sendable, Equatable {
+    public var added = 0, removed = 0, changed = 0
+
+    public var isEmpty: Bool { added == 0 && removed == 0 && changed == 0 }
+
+    init() {}
+
+    init(_ words: [WordChange]) {
+        for w in words { count(w.change) }
+    }
+
+    mutating func count(_ change: ChangeKind) {
+        switch change {
+        case .added: added += 1
+        case .removed: removed += 1
+        case .changed: changed += 1
+        }
+    }
+
+    /// The counts of the opposite direction.
+    var inverted: WordCounts {
+        var c = self
+        swap(&c.added, &c.removed)
+        return c
+    }
+}
+
+/// What a diff lists of each model's words: every change (text, `--json`), or only their numbers (`--stat`,
+/// `--name-only`), which spares making a String for each changed word.
+public enum DiffDetail: Sendable { case words, counts }
 
 public struct FieldChange: Codable, Sendable, Equatable {
     public var field: String

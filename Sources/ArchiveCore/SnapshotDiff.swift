@@ -12,12 +12,15 @@ public struct SnapshotDiff {
     public init(_ store: ArchiveStore) { reader = SnapshotReader(store) }
     init(db: Database) { reader = SnapshotReader(db: db) }
 
-    public func between(_ a: Int64, _ b: Int64, filter: ModelFilter = .init(), matchBy: ContentDiff.MatchBy = .id) throws -> ArchiveDiff {
+    /// With `detail: .counts` a diff within one lineage lists no words, only their numbers (`wordCounts`); others
+    /// list them anyway.
+    public func between(_ a: Int64, _ b: Int64, filter: ModelFilter = .init(), matchBy: ContentDiff.MatchBy = .id,
+                        detail: DiffDetail = .words) throws -> ArchiveDiff {
         let sources: [Int64] = try [a, b].map { try db.scalar("SELECT source FROM snapshots WHERE id = ?", $0) }
         let label = { (id: Int64) in "snapshot \(id)" }
         if sources[0] == sources[1], matchBy == .id {
             if a == b { return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: []) }
-            let forward = try sameLineage(from: min(a, b), to: max(a, b), filter: filter)
+            let forward = try sameLineage(from: min(a, b), to: max(a, b), filter: filter, detail: detail)
             let models = a < b ? forward : forward.map(Self.inverted)
             return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: models)
         }
@@ -52,14 +55,14 @@ public struct SnapshotDiff {
         return Dictionary(rows, uniquingKeysWith: { $1 })
     }
 
-    private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter) throws -> [ModelDiff] {
+    private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter, detail: DiffDetail) throws -> [ModelDiff] {
         let lineage = try LineageRows(db: db, from: lo, to: hi)
         func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], WordRows, WordRows) {
             let (died, born) = try lineage.read()
             return (try modelsAt(lo), try modelsAt(hi), died, born)
         }
         let (before, after, died, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
-        let words = WordRowMerge.changes(died: died, born: born)
+        let words = WordRowMerge.changes(died: died, born: born, detail: detail)
 
         func matches(_ key: Int64) -> Bool {
             if filter.isEmpty { return true }
@@ -69,12 +72,12 @@ public struct SnapshotDiff {
         }
 
         var out: [ModelDiff] = []
-        for key in Set(before.keys).union(after.keys).union(words.keys) where matches(key) {
+        for key in Set(before.keys).union(after.keys).union(words.counts.keys) where matches(key) {
             let b = before[key], a = after[key]
             guard let base = a ?? b else { continue }
             var d = ModelDiff(change: b == nil ? .added : (a == nil ? .removed : .changed),
                               fromCustomizationID: b?.cid, toCustomizationID: a?.cid, name: base.name, language: base.language,
-                              metadata: [], words: words[key] ?? [], prompts: [])
+                              metadata: [], words: words.words[key] ?? [], prompts: [], wordCounts: words.counts[key] ?? WordCounts())
             if let b, let a {
                 for (field, old, new) in [("name", b.name, a.name), ("description", b.description, a.description), ("language", b.language, a.language)]
                 where !ByteOrder.equal(old, new) {
@@ -84,7 +87,7 @@ public struct SnapshotDiff {
             if b?.promptsHash != a?.promptsHash {
                 d.prompts = ContentDiff.comparePrompts(try prompts(key, at: lo), try prompts(key, at: hi))
             }
-            if d.change == .changed, d.metadata.isEmpty, d.words.isEmpty, d.prompts.isEmpty { continue }
+            if d.change == .changed, d.metadata.isEmpty, d.wordCounts.isEmpty, d.prompts.isEmpty { continue }
             out.append(d)
         }
         return out
@@ -108,6 +111,7 @@ public struct SnapshotDiff {
         // A model is labelled with its name on the `to` side, which is now the older one.
         if let rename = m.metadata.first(where: { $0.field == "name" }) { m.name = rename.new }
         m.words = d.words.map { WordChange(change: flip($0.change), word: $0.word, old: $0.new, new: $0.old) }
+        m.wordCounts = d.wordCounts.inverted
         m.prompts = d.prompts.map { PromptChange(change: flip($0.change), promptID: $0.promptID, old: $0.new, new: $0.old) }
         return m
     }

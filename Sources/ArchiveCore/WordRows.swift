@@ -50,25 +50,33 @@ enum WordRowMerge {
     /// Below this many rows one thread is faster than two.
     static let parallelRows = 20_000
 
+    /// The changed words of each model (none with `.counts`) and their numbers.
+    struct Result {
+        var words: [Int64: [WordChange]] = [:]
+        var counts: [Int64: WordCounts] = [:]
+    }
+
     /// Above `parallelRows`, the two halves of the models (split at a model near the middle of the larger side)
     /// are merged concurrently: making a String per changed word is most of the merge's time.
-    static func changes(died: WordRows, born: WordRows) -> [Int64: [WordChange]] {
+    static func changes(died: WordRows, born: WordRows, detail: DiffDetail = .words) -> Result {
         let total = died.rows.count + born.rows.count
         let larger = died.rows.count >= born.rows.count ? died.rows : born.rows
         guard total >= parallelRows, !larger.isEmpty else {
-            return changes(died: died, died.rows.indices, born: born, born.rows.indices)
+            return changes(died: died, died.rows.indices, born: born, born.rows.indices, detail: detail)
         }
         // Every row of a model falls in the same half on both sides.
         let pivot = larger[larger.count / 2].model
         let d = died.rows.firstIndex(atOrAfterModel: pivot), b = born.rows.firstIndex(atOrAfterModel: pivot)
         let halves = [(0..<d, 0..<b), (d..<died.rows.count, b..<born.rows.count)]
-        let results = concurrentMap(2) { i in changes(died: died, halves[i].0, born: born, halves[i].1) }
-        return results[0].merging(results[1]) { first, _ in first }
+        let results = concurrentMap(2) { i in changes(died: died, halves[i].0, born: born, halves[i].1, detail: detail) }
+        return Result(words: results[0].words.merging(results[1].words) { first, _ in first },
+                      counts: results[0].counts.merging(results[1].counts) { first, _ in first })
     }
 
     /// The changes of the rows `dRange` of `died` and `bRange` of `born`, which hold the same models.
-    static func changes(died: WordRows, _ dRange: Range<Int>, born: WordRows, _ bRange: Range<Int>) -> [Int64: [WordChange]] {
-        var out: [Int64: [WordChange]] = [:]
+    static func changes(died: WordRows, _ dRange: Range<Int>, born: WordRows, _ bRange: Range<Int>, detail: DiffDetail) -> Result {
+        var out = Result()
+        let listed = detail == .words
         died.bytes.withUnsafeBufferPointer { d in
             born.bytes.withUnsafeBufferPointer { b in
                 // An empty side has no buffer; its rows are empty too, so the pointer is never read.
@@ -95,10 +103,13 @@ enum WordRowMerge {
                 var i = x.startIndex, j = y.startIndex
                 var model: Int64 = 0
                 var changes: [WordChange] = []
+                var counts = WordCounts()
                 // Rows come in model order, so each model's changes are one run: moved, never copied.
                 func flush() {
-                    if !changes.isEmpty { out[model] = changes }
+                    if !changes.isEmpty { out.words[model] = changes }
+                    if !counts.isEmpty { out.counts[model] = counts }
                     changes = []
+                    counts = WordCounts()
                 }
                 while i < x.endIndex || j < y.endIndex {
                     let c: Int
@@ -110,15 +121,20 @@ enum WordRowMerge {
                     let rowModel = c <= 0 ? x[i].model : y[j].model
                     if rowModel != model { flush(); model = rowModel }
                     if c < 0 {
-                        changes.append(WordChange(change: .removed, word: word(dBase, x[i]), old: translation(dBase, x[i]), new: nil))
+                        counts.removed += 1
+                        if listed { changes.append(WordChange(change: .removed, word: word(dBase, x[i]), old: translation(dBase, x[i]), new: nil)) }
                         i += 1
                     } else if c > 0 {
-                        changes.append(WordChange(change: .added, word: word(bBase, y[j]), old: nil, new: translation(bBase, y[j])))
+                        counts.added += 1
+                        if listed { changes.append(WordChange(change: .added, word: word(bBase, y[j]), old: nil, new: translation(bBase, y[j]))) }
                         j += 1
                     } else {
                         if !sameContent(x[i], y[j]) {
-                            changes.append(WordChange(change: .changed, word: word(bBase, y[j]),
-                                                      old: translation(dBase, x[i]), new: translation(bBase, y[j])))
+                            counts.changed += 1
+                            if listed {
+                                changes.append(WordChange(change: .changed, word: word(bBase, y[j]),
+                                                          old: translation(dBase, x[i]), new: translation(bBase, y[j])))
+                            }
                         }
                         i += 1; j += 1
                     }

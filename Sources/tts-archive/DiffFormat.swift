@@ -99,16 +99,9 @@ struct DiffFormat {
 
     func stat(_ d: ArchiveDiff) -> [[String]] {
         d.models.map { m in
-            var added = 0, removed = 0, changed = 0
-            for w in m.words {
-                switch w.change {
-                case .added: added += 1
-                case .removed: removed += 1
-                case .changed: changed += 1
-                }
-            }
-            return [m.change.rawValue, m.toCustomizationID ?? m.fromCustomizationID ?? "", m.language ?? "",
-                    String(added), String(removed), String(changed), m.metadata.map(\.field).joined(separator: ","), m.name ?? ""]
+            [m.change.rawValue, m.toCustomizationID ?? m.fromCustomizationID ?? "", m.language ?? "",
+             String(m.wordCounts.added), String(m.wordCounts.removed), String(m.wordCounts.changed),
+             m.metadata.map(\.field).joined(separator: ","), m.name ?? ""]
         }
     }
 

@@ -59,7 +59,7 @@ struct DiffRequest: Equatable {
     /// Compares and prints two snapshots; false, having printed nothing, when a side is `live`.
     func compareSnapshots(_ plan: Plan) throws -> Bool {
         guard case let (.snapshot(x), .snapshot(y)) = (plan.a, plan.b) else { return false }
-        finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match))
+        finish(try plan.engine.between(x, y, filter: plan.filter, matchBy: plan.match, detail: stat || nameOnly ? .counts : .words))
         return true
     }
 

@@ -70,6 +70,7 @@ import TTSAPI
                                                from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
                 #expect(fast == full, "snapshots \(a) -> \(b)")
                 if a == b { #expect(fast.summary.isEmpty) }
+                #expect(try engine.between(a, b, detail: .counts) == Self.countsOnly(full), "snapshots \(a) -> \(b)")
             }
         }
         // The stored change counts agree with the diff against the previous snapshot.
@@ -107,6 +108,7 @@ import TTSAPI
             let full = ContentDiff.compare(try reader.models(in: a), try reader.models(in: b),
                                            from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
             #expect(fast == full, "snapshots \(a) -> \(b)")
+            #expect(try engine.between(a, b, detail: .counts) == Self.countsOnly(full), "snapshots \(a) -> \(b)")
             #expect(fast.summary.total > ModelChunks.parallelWords)
             // Rendered in chunks, a few at a time into reused buffers, the JSON is the JSON of the models one by one.
             let whole = fast.jsonBytes()
@@ -163,6 +165,20 @@ import TTSAPI
         let full = ContentDiff.compare(try reader.models(in: ids[0]), try reader.models(in: ids[8]),
                                        from: "snapshot \(ids[0])", to: "snapshot \(ids[8])", matchBy: .id)
         #expect(try SnapshotDiff(store).between(ids[0], ids[8]) == full)
+        #expect(try SnapshotDiff(store).between(ids[8], ids[0], detail: .counts).summary.wordsAdded == full.summary.wordsRemoved)
+    }
+
+    /// A full diff as a diff of counts only lists it: the same models and numbers, no words.
+    static func countsOnly(_ d: ArchiveDiff) -> ArchiveDiff {
+        var c = d
+        c.models = d.models.map { m in
+            var bare = m
+            bare.words = []
+            bare.wordCounts = m.wordCounts
+            return bare
+        }
+        #expect(c.models.map(\.wordCounts) == d.models.map { WordCounts($0.words) })
+        return c
     }
 
     /// Offset of the first model object in a `diff --json` document (after `"models" : [` and its newline and indent).

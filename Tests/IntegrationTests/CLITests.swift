@@ -185,6 +185,11 @@ struct CLITests {
         let changed = try cli.run(["diff", "1", "2", "--name-only"], env: env)
         #expect(changed.status == 1, "stderr: \(changed.stderr)")
         #expect(changed.stdout.split(separator: "\n").count == 1 && changed.stdout.hasPrefix("+"), "stdout: \(changed.stdout)")
+        // --stat of two snapshots counts words without listing them: the same numbers as for `live`.
+        let stat = try cli.run(["diff", "1", "2", "--stat"], env: env)
+        #expect(stat.status == 1 && stat.stdout.contains("summary: models +1 -0 ~0, words +10 -0 ~0"), "stdout: \(stat.stdout)")
+        let added = stat.stdout.split(separator: "\n").first { $0.hasPrefix("added") }?.split(separator: " ")
+        #expect(added?[3...5].map(String.init) == ["10", "0", "0"], "stdout: \(stat.stdout)")
         let none = try cli.run(["diff", "2", "2", "--json"], env: env)
         #expect(none.status == 0, "stderr: \(none.stderr)")
         #expect(none.stdout.contains("\"words_changed\" : 0"), "stdout: \(none.stdout)")
