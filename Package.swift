@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]

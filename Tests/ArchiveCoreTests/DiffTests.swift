@@ -14,18 +14,6 @@ import TTSAPI
         store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
     }
 
-    /// Deterministic pseudo-random numbers for generated churn.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E3779B97F4A7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A night of random edits: translations, parts of speech, adds, deletes, renames, model adds and deletes.
     func churn(_ source: ScriptedSource, _ rng: inout SplitMix, night: Int) {
         for m in source.current() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TestSupport
 import Testing
 @testable import tts_archive
 
@@ -49,7 +50,7 @@ import Testing
             "日本語", "--", "-h", "--help", "--url", "--statx", "--model=x", "--archive=", "--stat=1", "--match-by=name",
             "--from-at=2026-01-01", "-", "--to-at=", "--language=en-US=x",
         ]
-        var random = SeededRandom(seed: 20261122)
+        var random = SplitMix(state: 20261122)
         var answered = 0
         for _ in 0..<1500 {
             let line = (0..<Int.random(in: 0...6, using: &random)).map { _ in vocabulary.randomElement(using: &random)! }
@@ -58,18 +59,5 @@ import Testing
             #expect(quick == Self.full(line), "\(line)")
         }
         #expect(answered > 300, "only \(answered) lines compared")  // the comparison really ran on many lines
-    }
-}
-
-/// SplitMix64: the same sequence on every run and platform.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
