@@ -7,7 +7,7 @@ extension DiffRequest {
     /// `--name=value`, each single option and flag at most once, at most two sides, neither `live`) and
     /// answers nil for anything else: help, `--`, service options, a value that looks like an option, a
     /// command line that fails validation. argument-parser then reads it and reports any error as always.
-    /// CLIQuickParseTests checks that both parsers agree wherever this one answers.
+    /// DiffQuickParseTests checks that both parsers agree wherever this one answers.
     static func quick<C: Collection<String>>(_ arguments: C) -> DiffRequest? {
         var request = DiffRequest()
         var seen: Set<String> = []
