@@ -121,16 +121,16 @@ enum WordRowMerge {
                     let rowModel = c <= 0 ? x[i].model : y[j].model
                     if rowModel != model { flush(); model = rowModel }
                     if c < 0 {
-                        counts.removed += 1
+                        counts.count(.removed)
                         if listed { changes.append(WordChange(change: .removed, word: word(dBase, x[i]), old: translation(dBase, x[i]), new: nil)) }
                         i += 1
                     } else if c > 0 {
-                        counts.added += 1
+                        counts.count(.added)
                         if listed { changes.append(WordChange(change: .added, word: word(bBase, y[j]), old: nil, new: translation(bBase, y[j]))) }
                         j += 1
                     } else {
                         if !sameContent(x[i], y[j]) {
-                            counts.changed += 1
+                            counts.count(.changed)
                             if listed {
                                 changes.append(WordChange(change: .changed, word: word(bBase, y[j]),
                                                           old: translation(dBase, x[i]), new: translation(bBase, y[j])))

@@ -10,10 +10,6 @@ struct ArchiveOptions: ParsableArguments {
 
     static let defaultPathDescription = "$XDG_DATA_HOME/tts-archive/archive.sqlite (~/.local/share/...)"
 
-    var resolvedPath: String {
-        Self.resolve(flag: archive, environment: Output.environment)
-    }
-
     static func resolve(flag: String?, environment: (String) -> String?) -> String {
         if let flag, !flag.isEmpty { return expand(flag) }
         if let env = environment("TTS_ARCHIVE"), !env.isEmpty { return expand(env) }
@@ -26,6 +22,11 @@ struct ArchiveOptions: ParsableArguments {
 
     /// Opens the archive for a command; writers create a missing one.
     func open(_ access: ArchiveStore.Access) throws -> ArchiveStore {
-        try ArchiveStore(path: resolvedPath, access: access)
+        try Self.open(flag: archive, access)
+    }
+
+    /// The same for a `--archive` value read without argument-parser (`DiffRequest.quick`).
+    static func open(flag: String?, _ access: ArchiveStore.Access) throws -> ArchiveStore {
+        try ArchiveStore(path: resolve(flag: flag, environment: Output.environment), access: access)
     }
 }

@@ -64,10 +64,7 @@ struct Diff: LocalCommand {
     func validate() throws { try request.validate() }
 
     /// Two snapshots are compared here, on the main thread; a `live` side is left to `run()`.
-    func runLocally() throws -> Bool {
-        let request = request
-        return try reportingErrors { try request.compareSnapshots(try request.plan()) }
-    }
+    func runLocally() throws -> Bool { try request.runLocally() }
 
     func run() async throws {
         let request = request

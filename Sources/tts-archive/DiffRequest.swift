@@ -41,7 +41,7 @@ struct DiffRequest: Equatable {
         let fromSpec: String? = fromAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
         let toSpec: String? = toAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
 
-        let store = try ArchiveStore(path: ArchiveOptions.resolve(flag: archive, environment: Output.environment), access: .read)
+        let store = try ArchiveOptions.open(flag: archive, .read)
         let reader = SnapshotReader(store)
         func resolve(_ spec: String?, at: String?, fallback: SnapshotSelector) throws -> Side {
             if let at { return .snapshot(try reader.resolve(SnapshotSelector.at(at))) }
@@ -54,6 +54,11 @@ struct DiffRequest: Equatable {
                     engine: SnapshotDiff(store),
                     filter: ModelFilter(languages: languages, models: models),
                     match: matchBy == "name" ? .name : .id)
+    }
+
+    /// Compares two snapshots on this thread, errors reported; false, having printed nothing, when a side is `live`.
+    func runLocally() throws -> Bool {
+        try reportingErrors { try compareSnapshots(try plan()) }
     }
 
     /// Compares and prints two snapshots; false, having printed nothing, when a side is `live`.

@@ -52,7 +52,7 @@ struct TTSArchive: AsyncParsableCommand {
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.first == "diff", let request = DiffRequest.quick(arguments.dropFirst()) {
             do {
-                if try reportingErrors({ try request.compareSnapshots(try request.plan()) }) { return }
+                if try request.runLocally() { return }
             } catch let code as ExitCode {
                 Foundation.exit(code.rawValue)
             } catch {
