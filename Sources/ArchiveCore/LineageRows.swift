@@ -106,8 +106,25 @@ struct LineageRows {
         case diedScan(Int64, Int64)
     }
 
+    /// Bytes of text per row to reserve room for: most rows take less (a short word and translation); a row that
+    /// takes more only makes the buffer grow.
+    static let reservedRowBytes = 48
+
+    /// At most how many rows `job` reads, from the snapshots' counts.
+    private func rowBound(_ job: Job) -> Int {
+        switch job {
+        case let .born(start, end): Int(end - start)
+        case let .died(after, upTo): ended.reduce(0) { $0 + ($1.id > after && $1.id <= upTo ? $1.rows : 0) }
+        case .diedScan: endedTotal
+        }
+    }
+
     private func rows(_ job: Job, on db: Database) throws -> WordRows {
         var rows = WordRows()
+        // Room for every row up front: growing by doubling copied the buffers and faulted in their pages again.
+        let bound = rowBound(job)
+        rows.rows.reserveCapacity(bound)
+        rows.bytes.reserveCapacity(bound * Self.reservedRowBytes)
         switch job {
         case let .born(start, end):
             try rows.read(try db.prepare("""
