@@ -157,36 +157,66 @@ struct PrettyJSON {
     }
 
     /// The elements of a `words` array. Every element has the same shape, so it is written from fragments made
-    /// once for this depth instead of key by key: hundreds of thousands of them in a long-range diff.
-    mutating func words(_ list: [WordChange]) {
+    /// once for this depth, through a pointer into a scratch buffer that is appended to the output when full:
+    /// hundreds of thousands of elements in a long-range diff, where an append per key and value cost more than
+    /// the rest of the diff's output.
+    mutating func words(_ list: WordChanges) {
         guard !list.isEmpty else { return }
         let f = WordFragments(depth: empty.count)
-        for (i, w) in list.enumerated() {
-            out.raw(i == 0 ? f.firstOpen : f.nextOpen)
-            switch w.change {
-            case .added: out.raw(f.added)
-            case .removed: out.raw(f.removed)
-            case .changed: out.raw(f.changed)
+        var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { scratch.deallocate() }
+        var used = 0
+        func flush() {
+            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<used]))
+            used = 0
+        }
+        f.text.withUnsafeBufferPointer { text in
+            var first = true
+            list.forEachBytes { w in
+                func quotedBound(_ t: TranslationBytes?) -> Int {
+                    t.map { JSONBytes.quotedBound($0.translation.count) + JSONBytes.quotedBound($0.partOfSpeech?.count ?? 0) } ?? 0
+                }
+                let bound = f.longest + JSONBytes.quotedBound(w.word.count) + quotedBound(w.old) + quotedBound(w.new)
+                if used + bound > scratch.count {
+                    flush()
+                    if bound > scratch.count {
+                        scratch.deallocate()
+                        scratch = .allocate(capacity: bound)
+                    }
+                }
+                let p = scratch.baseAddress!
+                func put(_ r: Range<Int>) {
+                    (p + used).update(from: text.baseAddress! + r.lowerBound, count: r.count)
+                    used += r.count
+                }
+                func quoted(_ t: UnsafeBufferPointer<UInt8>) { used += JSONBytes.writeQuoted(t, to: p + used) }
+                func translation(_ t: TranslationBytes) {
+                    if let pos = t.partOfSpeech {
+                        put(f.partOfSpeech)
+                        quoted(pos)
+                        put(f.translationAfterPOS)
+                    } else {
+                        put(f.translationFirst)
+                    }
+                    quoted(t.translation)
+                    put(f.translationClose)
+                }
+                put(first ? f.firstOpen : f.nextOpen)
+                first = false
+                switch w.change {
+                case .added: put(f.added)
+                case .removed: put(f.removed)
+                case .changed: put(f.changed)
+                }
+                if let new = w.new { put(f.new); translation(new) }
+                if let old = w.old { put(f.old); translation(old) }
+                put(f.word)
+                quoted(w.word)
+                put(f.close)
             }
-            if let new = w.new { out.raw(f.new); translation(new, f) }
-            if let old = w.old { out.raw(f.old); translation(old, f) }
-            out.raw(f.word)
-            out.string(w.word)
-            out.raw(f.close)
         }
+        flush()
         empty[empty.count - 1] = false
-    }
-
-    private mutating func translation(_ t: Translation, _ f: WordFragments) {
-        if let pos = t.partOfSpeech {
-            out.raw(f.partOfSpeech)
-            out.string(pos)
-            out.raw(f.translationAfterPOS)
-        } else {
-            out.raw(f.translationFirst)
-        }
-        out.string(t.translation)
-        out.raw(f.translationClose)
     }
 
     mutating func prompt(_ p: Prompt) {
@@ -201,28 +231,38 @@ struct PrettyJSON {
 }
 
 /// The fixed text around the values of a word change at a given depth, in `JSONEncoder`'s pretty layout
-/// (keys sorted: change, new, old, word; part_of_speech before translation).
+/// (keys sorted: change, new, old, word; part_of_speech before translation): ranges of one buffer, `text`.
 struct WordFragments {
-    let firstOpen, nextOpen, added, removed, changed, new, old, word, close: [UInt8]
-    let partOfSpeech, translationAfterPOS, translationFirst, translationClose: [UInt8]
+    private(set) var text: [UInt8] = []
+    private(set) var firstOpen = 0..<0, nextOpen = 0..<0, added = 0..<0, removed = 0..<0, changed = 0..<0
+    private(set) var new = 0..<0, old = 0..<0, word = 0..<0, close = 0..<0
+    private(set) var partOfSpeech = 0..<0, translationAfterPOS = 0..<0, translationFirst = 0..<0, translationClose = 0..<0
+    /// The most fixed text one element takes (opening, change, both translations with part of speech, word).
+    private(set) var longest = 0
 
     /// `depth`: containers open around the array's elements (the array included).
     init(depth: Int) {
         func line(_ d: Int) -> String { "\n" + String(repeating: "  ", count: d) }
-        func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+        func add(_ s: String) -> Range<Int> {
+            let start = text.count
+            text += s.utf8
+            return start..<text.count
+        }
         let element = depth, field = depth + 1, inner = depth + 2
-        firstOpen = bytes(line(element) + "{")
-        nextOpen = bytes("," + line(element) + "{")
-        added = bytes(line(field) + "\"change\" : \"added\"")
-        removed = bytes(line(field) + "\"change\" : \"removed\"")
-        changed = bytes(line(field) + "\"change\" : \"changed\"")
-        new = bytes("," + line(field) + "\"new\" : {")
-        old = bytes("," + line(field) + "\"old\" : {")
-        word = bytes("," + line(field) + "\"word\" : ")
-        close = bytes(line(element) + "}")
-        partOfSpeech = bytes(line(inner) + "\"part_of_speech\" : ")
-        translationAfterPOS = bytes("," + line(inner) + "\"translation\" : ")
-        translationFirst = bytes(line(inner) + "\"translation\" : ")
-        translationClose = bytes(line(field) + "}")
+        firstOpen = add(line(element) + "{")
+        nextOpen = add("," + line(element) + "{")
+        added = add(line(field) + "\"change\" : \"added\"")
+        removed = add(line(field) + "\"change\" : \"removed\"")
+        changed = add(line(field) + "\"change\" : \"changed\"")
+        new = add("," + line(field) + "\"new\" : {")
+        old = add("," + line(field) + "\"old\" : {")
+        word = add("," + line(field) + "\"word\" : ")
+        close = add(line(element) + "}")
+        partOfSpeech = add(line(inner) + "\"part_of_speech\" : ")
+        translationAfterPOS = add("," + line(inner) + "\"translation\" : ")
+        translationFirst = add(line(inner) + "\"translation\" : ")
+        translationClose = add(line(field) + "}")
+        let translation = partOfSpeech.count + translationAfterPOS.count + translationClose.count
+        longest = nextOpen.count + removed.count + new.count + old.count + 2 * translation + word.count + close.count
     }
 }

@@ -52,13 +52,13 @@ public struct ModelDiff: Sendable, Equatable {
     public var language: String?
     public var metadata: [FieldChange]
     /// Every changed word; empty in a diff of counts only (`DiffDetail.counts`).
-    public var words: [WordChange] { didSet { wordCounts = WordCounts(words) } }
+    public var words: WordChanges { didSet { wordCounts = words.counts } }
     public var prompts: [PromptChange]
     /// How many words changed, also when they are not listed.
     public internal(set) var wordCounts: WordCounts
 
     init(change: ChangeKind, fromCustomizationID: String?, toCustomizationID: String?, name: String?, language: String?,
-         metadata: [FieldChange], words: [WordChange], prompts: [PromptChange], wordCounts: WordCounts? = nil) {
+         metadata: [FieldChange], words: WordChanges, prompts: [PromptChange], wordCounts: WordCounts? = nil) {
         self.change = change
         self.fromCustomizationID = fromCustomizationID
         self.toCustomizationID = toCustomizationID
@@ -67,7 +67,7 @@ public struct ModelDiff: Sendable, Equatable {
         self.metadata = metadata
         self.words = words
         self.prompts = prompts
-        self.wordCounts = wordCounts ?? WordCounts(words)
+        self.wordCounts = wordCounts ?? words.counts
     }
 
     var sortKey: String { (name ?? "") + "\u{0}" + (toCustomizationID ?? fromCustomizationID ?? "") }
@@ -87,7 +87,7 @@ extension ModelDiff: Codable {
                   name: try c.decodeIfPresent(String.self, forKey: .name),
                   language: try c.decodeIfPresent(String.self, forKey: .language),
                   metadata: try c.decode([FieldChange].self, forKey: .metadata),
-                  words: try c.decode([WordChange].self, forKey: .words),
+                  words: try c.decode(WordChanges.self, forKey: .words),
                   prompts: try c.decode([PromptChange].self, forKey: .prompts))
     }
 }
@@ -100,7 +100,7 @@ public struct WordCounts: Sendable, Equatable {
 
     init() {}
 
-    init(_ words: [WordChange]) {
+    init<S: Sequence>(_ words: S) where S.Element == WordChange {
         for w in words { count(w.change) }
     }
 
@@ -179,7 +179,7 @@ public enum ContentDiff {
                 d.metadata.append(FieldChange(field: field, old: old, new: new))
             }
         }
-        d.words = compareWords(a?.words ?? [], b?.words ?? [])
+        d.words = WordChanges(compareWords(a?.words ?? [], b?.words ?? []))
         d.prompts = comparePrompts(a?.prompts ?? [], b?.prompts ?? [])
         if d.change == .changed, d.metadata.isEmpty, d.words.isEmpty, d.prompts.isEmpty { return nil }
         return d

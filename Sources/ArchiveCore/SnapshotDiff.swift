@@ -110,7 +110,7 @@ public struct SnapshotDiff {
         m.metadata = d.metadata.map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
         // A model is labelled with its name on the `to` side, which is now the older one.
         if let rename = m.metadata.first(where: { $0.field == "name" }) { m.name = rename.new }
-        m.words = d.words.map { WordChange(change: flip($0.change), word: $0.word, old: $0.new, new: $0.old) }
+        m.words = d.words.inverted
         m.wordCounts = d.wordCounts.inverted
         m.prompts = d.prompts.map { PromptChange(change: flip($0.change), promptID: $0.promptID, old: $0.new, new: $0.old) }
         return m

@@ -11,6 +11,7 @@ struct WordRows: Sendable {
         /// Offset of the word in `bytes`; the translation and then the part of speech follow it.
         var start: Int
         var wordLength: Int32
+        /// -1 in a row that holds only a word (see ``WordChanges/init(_:)``).
         var translationLength: Int32
         /// -1 when the entry has no part of speech.
         var posLength: Int32
@@ -19,8 +20,10 @@ struct WordRows: Sendable {
     var bytes: [UInt8] = []
     var rows: [Row] = []
 
-    /// Appends every row of `statement`, whose columns are model, word, translation, part_of_speech.
+    /// Appends every row of `statement`, whose columns are model, word, translation, part_of_speech. Text is
+    /// checked here, once, so that writers can copy it out as valid UTF-8.
     mutating func read(_ statement: Statement) throws {
+        let first = rows.count, firstByte = bytes.count
         try statement.forEachRow { r in
             let start = bytes.count
             let word = r.appendBytes(1, to: &bytes) ?? 0
@@ -29,6 +32,34 @@ struct WordRows: Sendable {
             rows.append(Row(model: r.int64(0), start: start, wordLength: Int32(word),
                             translationLength: Int32(translation), posLength: Int32(pos)))
         }
+        repairUTF8(rows: first..., bytes: firstByte...)
+    }
+
+    /// Checks the text of `rows` (which fill `bytes`) and repairs invalid UTF-8 as `String(decoding:)` would.
+    /// An archive holds what Strings wrote; only a damaged one has invalid text. A row of ASCII, as most are,
+    /// is checked eight bytes at a time.
+    private mutating func repairUTF8(rows range: PartialRangeFrom<Int>, bytes byteRange: PartialRangeFrom<Int>) {
+        let valid = withRows { r in
+            rows[range].indices.allSatisfy { i in
+                let t = r.texts(i), row = rows[i]
+                let all = UnsafeBufferPointer(start: t.word.baseAddress, count: Int(row.wordLength + row.translationLength + max(0, row.posLength)))
+                guard UTF8Check.hasNonASCII(all) else { return true }
+                return UTF8Check.isValid(t.word) && UTF8Check.isValid(t.translation!.translation)
+                    && t.translation!.partOfSpeech.map(UTF8Check.isValid) ?? true
+            }
+        }
+        guard !valid else { return }
+        var repaired = WordRows()
+        for i in rows[range].indices {
+            let t = texts(i)
+            _ = repaired.append(word: t.word, t.translation)
+            repaired.rows[repaired.rows.count - 1].model = rows[i].model
+        }
+        bytes.removeSubrange(byteRange)
+        rows.removeSubrange(range)
+        let shift = bytes.count
+        bytes += repaired.bytes
+        rows += repaired.rows.map { var r = $0; r.start += shift; return r }
     }
 
     /// Sorts by model, then word in byte order (the service's order).
@@ -45,115 +76,124 @@ struct WordRows: Sendable {
 }
 
 /// The word differences of one lineage between two snapshots, from the rows that ended (`died`, valid in the
-/// older) and started (`born`, valid in the newer): a merge of two sorted lists.
+/// older) and started (`born`, valid in the newer): a merge of two sorted lists, whose changes point into them.
 enum WordRowMerge {
-    /// Below this many rows one thread is faster than two.
-    static let parallelRows = 20_000
-
     /// The changed words of each model (none with `.counts`) and their numbers.
     struct Result {
-        var words: [Int64: [WordChange]] = [:]
+        var words: [Int64: WordChanges] = [:]
         var counts: [Int64: WordCounts] = [:]
     }
 
-    /// Above `parallelRows`, the two halves of the models (split at a model near the middle of the larger side)
-    /// are merged concurrently: making a String per changed word is most of the merge's time.
     static func changes(died: WordRows, born: WordRows, detail: DiffDetail = .words) -> Result {
-        let total = died.rows.count + born.rows.count
-        let larger = died.rows.count >= born.rows.count ? died.rows : born.rows
-        guard total >= parallelRows, !larger.isEmpty else {
-            return changes(died: died, died.rows.indices, born: born, born.rows.indices, detail: detail)
-        }
-        // Every row of a model falls in the same half on both sides.
-        let pivot = larger[larger.count / 2].model
-        let d = died.rows.firstIndex(atOrAfterModel: pivot), b = born.rows.firstIndex(atOrAfterModel: pivot)
-        let halves = [(0..<d, 0..<b), (d..<died.rows.count, b..<born.rows.count)]
-        let results = concurrentMap(2) { i in changes(died: died, halves[i].0, born: born, halves[i].1, detail: detail) }
-        return Result(words: results[0].words.merging(results[1].words) { first, _ in first },
-                      counts: results[0].counts.merging(results[1].counts) { first, _ in first })
-    }
-
-    /// The changes of the rows `dRange` of `died` and `bRange` of `born`, which hold the same models.
-    static func changes(died: WordRows, _ dRange: Range<Int>, born: WordRows, _ bRange: Range<Int>, detail: DiffDetail) -> Result {
         var out = Result()
         let listed = detail == .words
-        died.bytes.withUnsafeBufferPointer { d in
-            born.bytes.withUnsafeBufferPointer { b in
-                // An empty side has no buffer; its rows are empty too, so the pointer is never read.
-                let dBase = d.baseAddress ?? UnsafePointer(bitPattern: 1)!
-                let bBase = b.baseAddress ?? UnsafePointer(bitPattern: 1)!
-                func text(_ base: UnsafePointer<UInt8>, _ offset: Int, _ length: Int32) -> String {
-                    String(decoding: UnsafeBufferPointer(start: base + offset, count: Int(length)), as: UTF8.self)
-                }
-                func word(_ base: UnsafePointer<UInt8>, _ r: WordRows.Row) -> String { text(base, r.start, r.wordLength) }
-                func translation(_ base: UnsafePointer<UInt8>, _ r: WordRows.Row) -> Translation {
-                    let t = r.start + Int(r.wordLength)
-                    return Translation(translation: text(base, t, r.translationLength),
-                                       partOfSpeech: r.posLength < 0 ? nil : text(base, t + Int(r.translationLength), r.posLength))
-                }
-                /// Same translation and part of speech, byte for byte (nil and "" differ).
-                func sameContent(_ x: WordRows.Row, _ y: WordRows.Row) -> Bool {
-                    guard x.translationLength == y.translationLength, x.posLength == y.posLength else { return false }
-                    let n = Int(x.translationLength) + Int(max(0, x.posLength))
-                    let xs = x.start + Int(x.wordLength), ys = y.start + Int(y.wordLength)
-                    return n == 0 || memcmp(dBase + xs, bBase + ys, n) == 0
-                }
-
-                let x = died.rows[dRange], y = born.rows[bRange]
-                var i = x.startIndex, j = y.startIndex
-                var model: Int64 = 0
-                var changes: [WordChange] = []
+        let sides = WordChanges.Sides(old: died, new: born)
+        // One array for every model's records; each model's changes are a slice of it.
+        var records: [WordChanges.Record] = []
+        var runs: [(model: Int64, start: Int, counts: WordCounts)] = []
+        died.withRows { x in
+            born.withRows { y in
+                var i = 0, j = 0
+                var model: Int64 = 0, start = 0
                 var counts = WordCounts()
-                // Rows come in model order, so each model's changes are one run: moved, never copied.
                 func flush() {
-                    if !changes.isEmpty { out.words[model] = changes }
-                    if !counts.isEmpty { out.counts[model] = counts }
-                    changes = []
+                    if !counts.isEmpty { runs.append((model, start, counts)) }
+                    start = records.count
                     counts = WordCounts()
                 }
-                while i < x.endIndex || j < y.endIndex {
-                    let c: Int
-                    if i == x.endIndex { c = 1 } else if j == y.endIndex { c = -1 } else if x[i].model != y[j].model {
-                        c = x[i].model < y[j].model ? -1 : 1
-                    } else {
-                        c = ByteOrder.compare(dBase + x[i].start, Int(x[i].wordLength), bBase + y[j].start, Int(y[j].wordLength))
-                    }
-                    let rowModel = c <= 0 ? x[i].model : y[j].model
+                func record(_ change: ChangeKind, _ old: Int, _ new: Int) {
+                    counts.count(change)
+                    if listed { records.append(WordChanges.Record(change: change, old: Int32(old), new: Int32(new))) }
+                }
+                while i < x.count || j < y.count {
+                    let c = i == x.count ? 1 : (j == y.count ? -1 : x.compare(i, y, j))
+                    let rowModel = c <= 0 ? x.model(i) : y.model(j)
                     if rowModel != model { flush(); model = rowModel }
                     if c < 0 {
-                        counts.count(.removed)
-                        if listed { changes.append(WordChange(change: .removed, word: word(dBase, x[i]), old: translation(dBase, x[i]), new: nil)) }
-                        i += 1
+                        record(.removed, i, -1); i += 1
                     } else if c > 0 {
-                        counts.count(.added)
-                        if listed { changes.append(WordChange(change: .added, word: word(bBase, y[j]), old: nil, new: translation(bBase, y[j]))) }
-                        j += 1
+                        record(.added, -1, j); j += 1
                     } else {
-                        if !sameContent(x[i], y[j]) {
-                            counts.count(.changed)
-                            if listed {
-                                changes.append(WordChange(change: .changed, word: word(bBase, y[j]),
-                                                          old: translation(dBase, x[i]), new: translation(bBase, y[j])))
-                            }
-                        }
+                        if !x.sameContent(i, y, j) { record(.changed, i, j) }
                         i += 1; j += 1
                     }
                 }
                 flush()
             }
         }
+        for (n, run) in runs.enumerated() {
+            out.counts[run.model] = run.counts
+            if listed {
+                let end = n + 1 < runs.count ? runs[n + 1].start : records.count
+                out.words[run.model] = WordChanges(sides: sides, records: records[run.start..<end])
+            }
+        }
         return out
     }
 }
 
-extension Array where Element == WordRows.Row {
-    /// In rows sorted by model: the index of the first row of `model` or a later one (binary search).
-    func firstIndex(atOrAfterModel model: Int64) -> Int {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if self[mid].model < model { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+/// Rows and their bytes, borrowed for the length of one call (see ``WordRows/withRows(_:)``).
+struct RowBytes {
+    let rows: UnsafeBufferPointer<WordRows.Row>
+    /// Never dereferenced when there are no rows.
+    let base: UnsafePointer<UInt8>
+
+    var count: Int { rows.count }
+    func model(_ i: Int) -> Int64 { rows[i].model }
+
+    /// The word, and its translation and part of speech (nil in a row that holds only a word).
+    func texts(_ i: Int) -> (word: UnsafeBufferPointer<UInt8>, translation: TranslationBytes?) {
+        let r = rows[i]
+        let word = UnsafeBufferPointer(start: base + r.start, count: Int(r.wordLength))
+        guard r.translationLength >= 0 else { return (word, nil) }
+        let t = r.start + Int(r.wordLength), p = t + Int(r.translationLength)
+        return (word, TranslationBytes(translation: UnsafeBufferPointer(start: base + t, count: Int(r.translationLength)),
+                                       partOfSpeech: r.posLength < 0 ? nil : UnsafeBufferPointer(start: base + p, count: Int(r.posLength))))
+    }
+
+    /// Row `i` here against row `j` of `other`: by model, then word in byte order.
+    func compare(_ i: Int, _ other: RowBytes, _ j: Int) -> Int {
+        let x = rows[i], y = other.rows[j]
+        if x.model != y.model { return x.model < y.model ? -1 : 1 }
+        return ByteOrder.compare(base + x.start, Int(x.wordLength), other.base + y.start, Int(y.wordLength))
+    }
+
+    /// Same translation and part of speech, byte for byte (nil and "" differ).
+    func sameContent(_ i: Int, _ other: RowBytes, _ j: Int) -> Bool {
+        let x = rows[i], y = other.rows[j]
+        guard x.translationLength == y.translationLength, x.posLength == y.posLength else { return false }
+        let n = Int(x.translationLength) + Int(max(0, x.posLength))
+        return n == 0 || memcmp(base + x.start + Int(x.wordLength), other.base + y.start + Int(y.wordLength), n) == 0
     }
 }
+
+extension WordRows {
+    func withRows<R>(_ body: (RowBytes) -> R) -> R {
+        rows.withUnsafeBufferPointer { r in
+            bytes.withUnsafeBufferPointer { b in
+                body(RowBytes(rows: r, base: b.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+        }
+    }
+
+    /// Row `i`'s text as Strings (invalid UTF-8 repaired).
+    func texts(_ i: Int) -> (word: String, translation: Translation?) {
+        func string(_ b: UnsafeBufferPointer<UInt8>) -> String { String(decoding: b, as: UTF8.self) }
+        return withRows { r in
+            let t = r.texts(i)
+            return (string(t.word), t.translation.map { Translation(translation: string($0.translation), partOfSpeech: $0.partOfSpeech.map(string)) })
+        }
+    }
+
+    /// Appends a row of model 0, with no translation when `t` is nil, and returns its index.
+    mutating func append(word: String, _ t: Translation?) -> Int32 {
+        let start = bytes.count
+        bytes.append(contentsOf: word.utf8)
+        bytes.append(contentsOf: (t?.translation ?? "").utf8)
+        bytes.append(contentsOf: (t?.partOfSpeech ?? "").utf8)
+        rows.append(Row(model: 0, start: start, wordLength: Int32(word.utf8.count), translationLength: t.map { Int32($0.translation.utf8.count) } ?? -1,
+                        posLength: t?.partOfSpeech.map { Int32($0.utf8.count) } ?? -1))
+        return Int32(rows.count - 1)
+    }
+}
+

@@ -24,43 +24,13 @@ public struct JSONWriter: Sendable {
         s.withUTF8 { string(utf8: $0) }
     }
 
-    /// A string value from UTF-8 bytes the caller has already checked.
+    /// A string value from UTF-8 bytes the caller has already checked: escaped in a temporary (on the stack for
+    /// the usual short string) and appended in one piece.
     @inlinable
     public mutating func string(utf8 buf: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
-        var start = 0, i = 0
-        let n = buf.count
-        while i < n {
-            if i + 8 <= n, !JSONBytes.hasSpecial(JSONBytes.load(buf.baseAddress!, i)) {
-                i += 8
-                continue
-            }
-            let b = buf[i]
-            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-                escape(b)
-                start = i + 1
-            }
-            i += 1
-        }
-        if start < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    @usableFromInline
-    mutating func escape(_ b: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
-        switch b {
-        case UInt8(ascii: "\""): bytes.append(b)
-        case UInt8(ascii: "\\"): bytes.append(b)
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: JSONBytes.quotedBound(buf.count)) { t in
+            let n = JSONBytes.writeQuoted(buf, to: t.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: t[..<n]))
         }
     }
 

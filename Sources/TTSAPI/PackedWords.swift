@@ -64,14 +64,7 @@ public struct PackedWords: Sendable {
     }
 
     private mutating func put(_ raw: UnsafeRawBufferPointer) -> Int32 {
-        let text = raw.assumingMemoryBound(to: UInt8.self)
-        if UTF8Check.isValid(text) {
-            bytes.append(contentsOf: text)
-            return Int32(text.count)
-        }
-        let repaired = String(decoding: text, as: UTF8.self).utf8
-        bytes.append(contentsOf: repaired)
-        return Int32(repaired.count)
+        Int32(UTF8Check.append(raw, to: &bytes))
     }
 
     // MARK: Reading
@@ -168,8 +161,33 @@ extension JSONWriter {
 
 /// UTF-8 validation with the rules of `String(validating:)` (no overlong forms, no surrogates, nothing past
 /// U+10FFFF), without making a String.
-enum UTF8Check {
-    static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+public enum UTF8Check {
+    /// Appends `raw` to `bytes`, invalid sequences repaired to U+FFFD as `String(decoding:)` would; returns the
+    /// number of bytes appended.
+    public static func append(_ raw: UnsafeRawBufferPointer, to bytes: inout [UInt8]) -> Int {
+        let text = raw.assumingMemoryBound(to: UInt8.self)
+        if isValid(text) {
+            bytes.append(contentsOf: text)
+            return text.count
+        }
+        let repaired = String(decoding: text, as: UTF8.self).utf8
+        bytes.append(contentsOf: repaired)
+        return repaired.count
+    }
+
+    /// Whether any byte is 0x80 or above.
+    public static func hasNonASCII(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = p.count
+        var i = 0, high: UInt64 = 0
+        while i + 8 <= n {
+            high |= UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        while i < n { high |= UInt64(p[i]); i += 1 }
+        return high & 0x8080_8080_8080_8080 != 0
+    }
+
+    public static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = p.count
         var i = 0
         while i < n {

@@ -51,15 +51,17 @@ struct DiffFormat {
         for f in m.metadata {
             line("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
         }
-        let width = min(30, m.words.map { Self.characters($0.word) }.max() ?? 0)
+        var width = 0
+        m.words.forEachBytes { width = max(width, Self.characters($0.word)) }
+        width = min(30, width)
         let markers = [ChangeKind.added, .removed, .changed].map { Array("    \(marker($0)) ".utf8) }
-        for w in m.words {
+        m.words.forEachBytes { w in
             switch w.change {
             case .added: out.append(contentsOf: markers[0])
             case .removed: out.append(contentsOf: markers[1])
             case .changed: out.append(contentsOf: markers[2])
             }
-            out.append(contentsOf: w.word.utf8)
+            out.append(contentsOf: w.word)
             let n = Self.characters(w.word)
             if n < width { out.append(contentsOf: repeatElement(0x20, count: width - n)) }
             out.append(contentsOf: [0x20, 0x20])
@@ -78,19 +80,19 @@ struct DiffFormat {
         }
     }
 
-    private static func describe(_ t: Translation?, into out: inout [UInt8]) {
+    private static func describe(_ t: TranslationBytes?, into out: inout [UInt8]) {
         guard let t else { return }
-        out.append(contentsOf: t.translation.utf8)
+        out.append(contentsOf: t.translation)
         if let pos = t.partOfSpeech {
             out.append(contentsOf: " [".utf8)
-            out.append(contentsOf: pos.utf8)
+            out.append(contentsOf: pos)
             out.append(UInt8(ascii: "]"))
         }
     }
 
     /// Characters (for alignment): the byte count for ASCII, which most words are, without walking graphemes.
-    private static func characters(_ s: String) -> Int {
-        s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.count : s.count
+    private static func characters(_ word: UnsafeBufferPointer<UInt8>) -> Int {
+        word.allSatisfy { $0 < 0x80 } ? word.count : String(decoding: word, as: UTF8.self).count
     }
 
     func summary(_ s: ArchiveDiff.Summary) -> String {

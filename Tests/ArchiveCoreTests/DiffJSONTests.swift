@@ -29,9 +29,9 @@ import TTSAPI
         let list = (0..<models).map { _ in
             ModelDiff(change: change(), fromCustomizationID: maybe(), toCustomizationID: maybe(), name: maybe(), language: maybe(),
                       metadata: (0..<Int.random(in: 0...2, using: &rng)).map { _ in FieldChange(field: text(), old: maybe(), new: maybe()) },
-                      words: (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+                      words: WordChanges((0..<Int.random(in: 0...4, using: &rng)).map { _ in
                           WordChange(change: change(), word: text(), old: translation(), new: translation())
-                      },
+                      }),
                       prompts: (0..<Int.random(in: 0...1, using: &rng)).map { _ in
                           PromptChange(change: change(), promptID: text(), old: prompt(), new: prompt())
                       })

@@ -241,6 +241,30 @@ import TTSAPI
         #expect(try SnapshotDiff(store).between(a, b, filter: ModelFilter(models: ["Renamed"])).models.count == 1)
     }
 
+    /// Text is copied into `--json` and the text output as bytes: bytes that are not UTF-8 (only a damaged
+    /// archive has them) must come out repaired, as a String would show them, not make the JSON invalid.
+    @Test func damagedTextIsRepairedInTheListedChanges() async throws {
+        let source = Fixtures.standardSource()
+        let a = try await Snapshotter.run(store: store, source: source).snapshotID
+        source.edit("aaaaaaaa-0000-0000-0000-000000000001") { m in
+            m.words!.append(WordEntry(word: "damaged", translation: "will be damaged"))
+            m.words!.append(WordEntry(word: "fine ü", translation: "non-ASCII, valid"))
+        }
+        let b = try await Snapshotter.run(store: store, source: source).snapshotID
+        try store.db.execute("""
+            UPDATE words SET word = CAST(x'64616dc3' AS TEXT), translation = CAST(x'41ff42' AS TEXT),
+                part_of_speech = CAST(x'80' AS TEXT) WHERE word = 'damaged'
+            """)
+        let d = try SnapshotDiff(store).between(a, b)
+        let words = try #require(d.models.first).words
+        #expect(words.map(\.word).sorted() == ["dam\u{FFFD}", "fine ü"])
+        #expect(words.compactMap(\.new).map(\.translation).sorted() == ["A\u{FFFD}B", "non-ASCII, valid"])
+        #expect(words.compactMap(\.new?.partOfSpeech) == ["\u{FFFD}"])
+        let json = d.jsonBytes()
+        #expect(String(validating: json, as: UTF8.self) != nil)
+        #expect(json == (try DiffJSONTests.encoderBytes(d)))
+    }
+
     @Test func recreatedModelIsRemovedPlusAddedByIdButChangedByName() async throws {
         let source = Fixtures.standardSource()
         let a = try await Snapshotter.run(store: store, source: source).snapshotID
