@@ -20,7 +20,7 @@ extension ArchiveDiff {
         j.key("models")
         j.open("[")
         sink(j.out.bytes)
-        ModelChunks.stream(models, Self.jsonModels, to: sink)
+        ModelChunks.stream(models, bytesPerWord: 400, Self.jsonModels, to: sink)
         // The rest goes on inside the root object and the models array (empty only without models).
         j = PrettyJSON(inside: [false, models.isEmpty], capacity: 256)
         j.close("]")
@@ -43,7 +43,6 @@ extension ArchiveDiff {
     @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>, into buffer: inout [UInt8]) {
         var j = PrettyJSON(inside: [false, models.startIndex == 0], capacity: 0)
         swap(&j.out.bytes, &buffer)
-        j.out.bytes.reserveCapacity(j.out.bytes.count + models.reduce(256) { $0 + 400 * $1.words.count })
         for m in models {
             j.element()
             j.model(m)

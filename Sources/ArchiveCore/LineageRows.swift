@@ -57,11 +57,16 @@ struct LineageRows {
         }
         var results = try run(jobs, parallel: jobs.count > 2)
         let born = results.removeFirst()
-        // Pairwise, so that each row is copied about log2(pieces) times.
+        // Pairwise, so that each row is copied about log2(pieces) times. Each piece is moved out of `results`,
+        // so that its buffers are uniquely held and grow in place.
         while results.count > 1 {
-            results = stride(from: 0, to: results.count, by: 2).map {
-                $0 + 1 < results.count ? WordRows.merged(results[$0], results[$0 + 1]) : results[$0]
+            var next: [WordRows] = []
+            for i in stride(from: 0, to: results.count, by: 2) {
+                var a = WordRows()
+                swap(&a, &results[i])
+                next.append(i + 1 < results.count ? WordRows.merged(consume a, results[i + 1]) : a)
             }
+            results = next
         }
         return (results[0], born)
     }
@@ -122,7 +127,8 @@ struct LineageRows {
     private func rows(_ job: Job, on db: Database) throws -> WordRows {
         var rows = WordRows()
         // Room for every row up front: growing by doubling copied the buffers and faulted in their pages again.
-        let bound = rowBound(job)
+        // The first piece of ended rows gets room for all of them: the others' bytes join it (`merged`).
+        let bound = if case .died(lo, _) = job { endedTotal } else { rowBound(job) }
         rows.rows.reserveCapacity(bound)
         rows.bytes.reserveCapacity(bound * Self.reservedRowBytes)
         switch job {
@@ -152,27 +158,29 @@ struct LineageRows {
 }
 
 extension WordRows {
-    /// Two sorted row sets as one (a linear merge; bytes of `b` follow those of `a`).
-    static func merged(_ a: WordRows, _ b: WordRows) -> WordRows {
+    /// Two sorted row sets as one (a linear merge; bytes of `b` follow those of `a`, in the room `a` reserved,
+    /// which usually holds both: `a`'s bytes are not copied).
+    static func merged(_ a: consuming WordRows, _ b: WordRows) -> WordRows {
         var out = WordRows()
-        out.bytes = a.bytes + b.bytes
+        swap(&out.bytes, &a.bytes)
+        let shift = out.bytes.count
+        out.bytes.append(contentsOf: b.bytes)
         out.rows.reserveCapacity(a.rows.count + b.rows.count)
-        let shift = a.bytes.count
+        let x = a.rows, y = b.rows
         out.bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             var i = 0, j = 0
-            while i < a.rows.count || j < b.rows.count {
-                var takeA = j == b.rows.count
-                if !takeA, i < a.rows.count {
-                    let x = a.rows[i], y = b.rows[j]
-                    takeA = x.model != y.model ? x.model < y.model
-                        : ByteOrder.compare(base + x.start, Int(x.wordLength), base + shift + y.start, Int(y.wordLength)) <= 0
+            while i < x.count || j < y.count {
+                var takeX = j == y.count
+                if !takeX, i < x.count {
+                    takeX = x[i].model != y[j].model ? x[i].model < y[j].model
+                        : ByteOrder.compare(base + x[i].start, Int(x[i].wordLength), base + shift + y[j].start, Int(y[j].wordLength)) <= 0
                 }
-                if takeA {
-                    out.rows.append(a.rows[i]); i += 1
+                if takeX {
+                    out.rows.append(x[i]); i += 1
                 } else {
-                    var y = b.rows[j]; y.start += shift
-                    out.rows.append(y); j += 1
+                    var r = y[j]; r.start += shift
+                    out.rows.append(r); j += 1
                 }
             }
         }

@@ -12,12 +12,15 @@ public enum ModelChunks {
     static let chunkWords = 2_000
 
     /// Calls `body` for each chunk with an emptied buffer to append to, then `sink` with the buffer, in model order.
-    public static func stream(_ models: [ModelDiff], _ body: @Sendable (ArraySlice<ModelDiff>, inout [UInt8]) -> Void,
+    /// Each buffer is given room for the largest chunk at once (`bytesPerWord` per word change, 1 KB per model,
+    /// at least): growing it chunk after chunk reallocated it and faulted its pages in again.
+    public static func stream(_ models: [ModelDiff], bytesPerWord: Int, _ body: @Sendable (ArraySlice<ModelDiff>, inout [UInt8]) -> Void,
                               to sink: ([UInt8]) -> Void) {
         let ranges = chunks(models)
         let words = models.reduce(0) { $0 + $1.words.count }
         let width = words >= parallelWords ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, ranges.count)) : 1
-        let buffers = Buffers(count: width)
+        let largest = ranges.map { r in models[r].reduce(0) { $0 + 1024 + bytesPerWord * $1.words.count } }.max() ?? 0
+        let buffers = Buffers(count: width, capacity: largest)
         var next = 0
         while next < ranges.count {
             let wave = min(width, ranges.count - next), first = next
@@ -50,9 +53,10 @@ public enum ModelChunks {
 final class Buffers: @unchecked Sendable {
     private let storage: UnsafeMutableBufferPointer<[UInt8]>
 
-    init(count: Int) {
+    init(count: Int, capacity: Int) {
         storage = .allocate(capacity: count)
         storage.initialize(repeating: [])
+        for i in 0..<count { storage[i].reserveCapacity(capacity) }
     }
 
     deinit {

@@ -30,8 +30,7 @@ struct DiffFormat {
     /// thousands of lines.
     func writeText(_ d: ArchiveDiff, to sink: ([UInt8]) -> Void) {
         sink(Array("diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))\n".utf8))
-        ModelChunks.stream(d.models, { chunk, out in
-            out.reserveCapacity(chunk.reduce(0) { $0 + 100 + 80 * $1.words.count })
+        ModelChunks.stream(d.models, bytesPerWord: 120, { chunk, out in
             for m in chunk { render(m, into: &out) }
         }, to: sink)
         sink(Array(summary(d.summary).utf8))
