@@ -57,18 +57,7 @@ struct LineageRows {
         }
         var results = try run(jobs, parallel: jobs.count > 2)
         let born = results.removeFirst()
-        // Pairwise, so that each row is copied about log2(pieces) times. Each piece is moved out of `results`,
-        // so that its buffers are uniquely held and grow in place.
-        while results.count > 1 {
-            var next: [WordRows] = []
-            for i in stride(from: 0, to: results.count, by: 2) {
-                var a = WordRows()
-                swap(&a, &results[i])
-                next.append(i + 1 < results.count ? WordRows.merged(consume a, results[i + 1]) : a)
-            }
-            results = next
-        }
-        return (results[0], born)
+        return (WordRows.joined(results), born)
     }
 
     /// Reading a born row (a scan of consecutive ids) costs about half of looking an ended row up in the table.
@@ -127,7 +116,7 @@ struct LineageRows {
     private func rows(_ job: Job, on db: Database) throws -> WordRows {
         var rows = WordRows()
         // Room for every row up front: growing by doubling copied the buffers and faulted in their pages again.
-        // The first piece of ended rows gets room for all of them: the others' bytes join it (`merged`).
+        // The first piece of ended rows gets room for all of them: the others' bytes join it (`joined`).
         let bound = if case .died(lo, _) = job { endedTotal } else { rowBound(job) }
         rows.rows.reserveCapacity(bound)
         rows.bytes.reserveCapacity(bound * Self.reservedRowBytes)
@@ -158,31 +147,18 @@ struct LineageRows {
 }
 
 extension WordRows {
-    /// Two sorted row sets as one (a linear merge; bytes of `b` follow those of `a`, in the room `a` reserved,
-    /// which usually holds both: `a`'s bytes are not copied).
-    static func merged(_ a: consuming WordRows, _ b: WordRows) -> WordRows {
+    /// `pieces` one after another, each a sorted run: the bytes in the room the first one reserved, which
+    /// usually holds them all.
+    static func joined(_ pieces: consuming [WordRows]) -> WordRows {
+        guard !pieces.isEmpty else { return WordRows() }
         var out = WordRows()
-        swap(&out.bytes, &a.bytes)
-        let shift = out.bytes.count
-        out.bytes.append(contentsOf: b.bytes)
-        out.rows.reserveCapacity(a.rows.count + b.rows.count)
-        let x = a.rows, y = b.rows
-        out.bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var i = 0, j = 0
-            while i < x.count || j < y.count {
-                var takeX = j == y.count
-                if !takeX, i < x.count {
-                    takeX = x[i].model != y[j].model ? x[i].model < y[j].model
-                        : ByteOrder.compare(base + x[i].start, Int(x[i].wordLength), base + shift + y[j].start, Int(y[j].wordLength)) <= 0
-                }
-                if takeX {
-                    out.rows.append(x[i]); i += 1
-                } else {
-                    var r = y[j]; r.start += shift
-                    out.rows.append(r); j += 1
-                }
-            }
+        swap(&out, &pieces[0])
+        out.runStarts = [0]
+        for p in pieces.dropFirst() {
+            let shift = out.bytes.count
+            out.runStarts.append(out.rows.count)
+            out.bytes.append(contentsOf: p.bytes)
+            out.rows.append(contentsOf: p.rows.lazy.map { var r = $0; r.start += shift; return r })
         }
         return out
     }

@@ -19,6 +19,14 @@ struct WordRows: Sendable {
 
     var bytes: [UInt8] = []
     var rows: [Row] = []
+    /// Where each sorted run of `rows` starts: rows read in pieces are joined without merging them (the
+    /// comparison merges them as it goes).
+    var runStarts: [Int] = [0]
+
+    /// The sorted runs of `rows`, in order.
+    var sortedRuns: [Range<Int>] {
+        zip(runStarts, runStarts.dropFirst() + [rows.count]).map { $0..<$1 }
+    }
 
     /// Appends every row of `statement`, whose columns are model, word, translation, part_of_speech. Text is
     /// checked here, once, so that writers can copy it out as valid UTF-8.
@@ -40,12 +48,13 @@ struct WordRows: Sendable {
     /// is checked eight bytes at a time.
     private mutating func repairUTF8(rows range: PartialRangeFrom<Int>, bytes byteRange: PartialRangeFrom<Int>) {
         let valid = withRows { r in
-            rows[range].indices.allSatisfy { i in
-                let t = r.texts(i), row = rows[i]
-                let all = UnsafeBufferPointer(start: t.word.baseAddress, count: Int(row.wordLength + row.translationLength + max(0, row.posLength)))
+            rows[range].allSatisfy { row in
+                let t = row.start + Int(row.wordLength), p = t + Int(row.translationLength)
+                let all = UnsafeBufferPointer(start: r.base + row.start, count: p + Int(max(0, row.posLength)) - row.start)
                 guard UTF8Check.hasNonASCII(all) else { return true }
-                return UTF8Check.isValid(t.word) && UTF8Check.isValid(t.translation!.translation)
-                    && t.translation!.partOfSpeech.map(UTF8Check.isValid) ?? true
+                // Valid as a whole and no field starting inside a character: then each field is valid on its own.
+                func startsCharacter(_ at: Int, _ length: Int32) -> Bool { length <= 0 || r.base[at] & 0xC0 != 0x80 }
+                return UTF8Check.isValid(all) && startsCharacter(t, row.translationLength) && startsCharacter(p, row.posLength)
             }
         }
         guard !valid else { return }
@@ -76,7 +85,8 @@ struct WordRows: Sendable {
 }
 
 /// The word differences of one lineage between two snapshots, from the rows that ended (`died`, valid in the
-/// older) and started (`born`, valid in the newer): a merge of two sorted lists, whose changes point into them.
+/// older) and started (`born`, valid in the newer): a merge of sorted lists (`died` may be several sorted runs,
+/// one per piece read), whose changes point into them.
 enum WordRowMerge {
     /// The changed words of each model (none with `.counts`) and their numbers.
     struct Result {
@@ -84,20 +94,72 @@ enum WordRowMerge {
         var counts: [Int64: WordCounts] = [:]
     }
 
+    /// Above this many rows the two halves of the models are merged on two threads.
+    static let parallelRows = 20_000
+
     static func changes(died: WordRows, born: WordRows, detail: DiffDetail = .words) -> Result {
-        var out = Result()
         let listed = detail == .words
+        let whole = [Half(died: died.sortedRuns, born: 0..<born.rows.count)]
+        let halves = died.rows.count + born.rows.count >= parallelRows ? split(whole[0], died, born) : whole
+        let parts = halves.count == 1
+            ? [merge(died, halves[0].died, born, halves[0].born, listed: listed)]
+            : concurrentMap(2) { merge(died, halves[$0].died, born, halves[$0].born, listed: listed) }
+        var out = Result()
         let sides = WordChanges.Sides(old: died, new: born)
-        // One array for every model's records; each model's changes are a slice of it.
+        for part in parts {
+            for (n, run) in part.models.enumerated() {
+                out.counts[run.model] = run.counts
+                if listed {
+                    let end = n + 1 < part.models.count ? part.models[n + 1].start : part.records.count
+                    out.words[run.model] = WordChanges(sides: sides, records: part.records[run.start..<end])
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows of some models: ranges of each died run and of the born rows.
+    struct Half: Sendable {
+        var died: [Range<Int>]
+        var born: Range<Int>
+    }
+
+    /// Two halves of `all`, split at a model near the middle of its longest list (every row of a model falls in
+    /// the same half).
+    static func split(_ all: Half, _ died: WordRows, _ born: WordRows) -> [Half] {
+        let lists = all.died.map { (died.rows, $0) } + [(born.rows, all.born)]
+        let (rows, longest) = lists.max { $0.1.count < $1.1.count }!
+        guard !longest.isEmpty else { return [all] }
+        let pivot = rows[longest.lowerBound + longest.count / 2].model
+        let d = all.died.map { died.rows.firstIndex(atOrAfterModel: pivot, in: $0) }
+        let b = born.rows.firstIndex(atOrAfterModel: pivot, in: all.born)
+        return [Half(died: zip(all.died, d).map { $0.lowerBound..<$1 }, born: all.born.lowerBound..<b),
+                Half(died: zip(all.died, d).map { $1..<$0.upperBound }, born: b..<all.born.upperBound)]
+    }
+
+    /// The changes of models whose rows are `diedRuns` (each sorted) and `bornRange`: one array of records for
+    /// every model, each model's changes a contiguous run of it.
+    private static func merge(_ died: WordRows, _ diedRuns: [Range<Int>], _ born: WordRows, _ bornRange: Range<Int>, listed: Bool)
+        -> (records: [WordChanges.Record], models: [(model: Int64, start: Int, counts: WordCounts)]) {
         var records: [WordChanges.Record] = []
-        var runs: [(model: Int64, start: Int, counts: WordCounts)] = []
+        var models: [(model: Int64, start: Int, counts: WordCounts)] = []
         died.withRows { x in
             born.withRows { y in
-                var i = 0, j = 0
+                // The next row of each died run; the least of them is the next died row.
+                var heads = diedRuns.map(\.lowerBound)
+                let ends = diedRuns.map(\.upperBound)
+                func nextDied() -> Int? {
+                    var best: Int?
+                    for k in heads.indices where heads[k] < ends[k] {
+                        if best == nil || x.compare(heads[k], x, heads[best!]) < 0 { best = k }
+                    }
+                    return best
+                }
+                var j = bornRange.lowerBound
                 var model: Int64 = 0, start = 0
                 var counts = WordCounts()
                 func flush() {
-                    if !counts.isEmpty { runs.append((model, start, counts)) }
+                    if !counts.isEmpty { models.append((model, start, counts)) }
                     start = records.count
                     counts = WordCounts()
                 }
@@ -105,30 +167,41 @@ enum WordRowMerge {
                     counts.count(change)
                     if listed { records.append(WordChanges.Record(change: change, old: Int32(old), new: Int32(new))) }
                 }
-                while i < x.count || j < y.count {
-                    let c = i == x.count ? 1 : (j == y.count ? -1 : x.compare(i, y, j))
+                var k = nextDied()
+                while k != nil || j < bornRange.upperBound {
+                    let i = k.map { heads[$0] } ?? -1
+                    let c = k == nil ? 1 : (j == bornRange.upperBound ? -1 : x.compare(i, y, j))
                     let rowModel = c <= 0 ? x.model(i) : y.model(j)
                     if rowModel != model { flush(); model = rowModel }
-                    if c < 0 {
-                        record(.removed, i, -1); i += 1
-                    } else if c > 0 {
+                    if c > 0 {
                         record(.added, -1, j); j += 1
+                        continue
+                    }
+                    if c < 0 {
+                        record(.removed, i, -1)
                     } else {
                         if !x.sameContent(i, y, j) { record(.changed, i, j) }
-                        i += 1; j += 1
+                        j += 1
                     }
+                    heads[k!] += 1
+                    k = nextDied()
                 }
                 flush()
             }
         }
-        for (n, run) in runs.enumerated() {
-            out.counts[run.model] = run.counts
-            if listed {
-                let end = n + 1 < runs.count ? runs[n + 1].start : records.count
-                out.words[run.model] = WordChanges(sides: sides, records: records[run.start..<end])
-            }
+        return (records, models)
+    }
+}
+
+extension Array where Element == WordRows.Row {
+    /// In `range`, sorted by model: the index of the first row of `model` or a later one (binary search).
+    func firstIndex(atOrAfterModel model: Int64, in range: Range<Int>) -> Int {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].model < model { lo = mid + 1 } else { hi = mid }
         }
-        return out
+        return lo
     }
 }
 

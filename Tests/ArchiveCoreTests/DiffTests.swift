@@ -139,13 +139,22 @@ import TTSAPI
         }
         let one = try lineage.read(cores: 1)
         #expect(rows(one.died).count > 1_000 && rows(one.born).count > 1_000)
+        let expected = WordRowMerge.changes(died: one.died, born: one.born)
         for cores in [1, 2, 3, 4, 8, 64] {
             let pieces = lineage.endedPieces(cores: cores)
             #expect(pieces.first?.0 == ids[0] && pieces.last?.1 == ids[8], "\(cores) cores")
             #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.1 == $1.0 } && pieces.allSatisfy { $0.0 < $0.1 }, "\(cores) cores")
             #expect(pieces.count <= min(8, max(2, cores)), "\(cores) cores")
             let read = try lineage.read(cores: cores)
-            #expect(rows(read.died) == rows(one.died) && rows(read.born) == rows(one.born), "\(cores) cores")
+            // Pieces are joined as sorted runs, one after another: the same rows, each run in order.
+            #expect(rows(read.died).sorted() == rows(one.died).sorted() && rows(read.born) == rows(one.born), "\(cores) cores")
+            #expect(read.died.sortedRuns.count == pieces.count, "\(cores) cores")
+            #expect(read.died.withRows { x in
+                read.died.sortedRuns.allSatisfy { run in zip(run, run.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
+            }, "\(cores) cores")
+            // However many runs, the comparison merges them into the same changes.
+            let merged = WordRowMerge.changes(died: read.died, born: read.born)
+            #expect(merged.words == expected.words && merged.counts == expected.counts, "\(cores) cores")
         }
         #expect(lineage.endedPieces(cores: 2).count == 2)
         #expect(lineage.endedPieces(cores: 8).count >= 4)
@@ -249,16 +258,19 @@ import TTSAPI
         source.edit("aaaaaaaa-0000-0000-0000-000000000001") { m in
             m.words!.append(WordEntry(word: "damaged", translation: "will be damaged"))
             m.words!.append(WordEntry(word: "fine ü", translation: "non-ASCII, valid"))
+            m.words!.append(WordEntry(word: "split", translation: "will be split"))
         }
         let b = try await Snapshotter.run(store: store, source: source).snapshotID
         try store.db.execute("""
             UPDATE words SET word = CAST(x'64616dc3' AS TEXT), translation = CAST(x'41ff42' AS TEXT),
-                part_of_speech = CAST(x'80' AS TEXT) WHERE word = 'damaged'
+                part_of_speech = CAST(x'80' AS TEXT) WHERE word = 'damaged';
+            -- "é" as a whole, but split between the word and its translation: each is invalid on its own.
+            UPDATE words SET word = CAST(x'78c3' AS TEXT), translation = CAST(x'a979' AS TEXT) WHERE word = 'split'
             """)
         let d = try SnapshotDiff(store).between(a, b)
         let words = try #require(d.models.first).words
-        #expect(words.map(\.word).sorted() == ["dam\u{FFFD}", "fine ü"])
-        #expect(words.compactMap(\.new).map(\.translation).sorted() == ["A\u{FFFD}B", "non-ASCII, valid"])
+        #expect(words.map(\.word).sorted() == ["dam\u{FFFD}", "fine ü", "x\u{FFFD}"])
+        #expect(words.compactMap(\.new).map(\.translation).sorted() == ["A\u{FFFD}B", "non-ASCII, valid", "\u{FFFD}y"])
         #expect(words.compactMap(\.new?.partOfSpeech) == ["\u{FFFD}"])
         let json = d.jsonBytes()
         #expect(String(validating: json, as: UTF8.self) != nil)
