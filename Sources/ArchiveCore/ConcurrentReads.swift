@@ -12,8 +12,7 @@ extension Database {
         let width = min(jobs.count, max(1, cores))
         // Another connection to ":memory:" would open another, empty, database. A connection per thread, not per
         // job: each one opened reads the schema and maps the pages it touches again.
-        let others: [Database]? = parallel && width > 1 && path != ":memory:"
-            ? try? (1..<width).map { _ in try Database(path: path, mode: .readOnly) } : nil
+        let others: [Database]? = parallel && width > 1 && path != ":memory:" ? try? readers(width - 1) : nil
         guard let others else { return try jobs.map { try read($0, self) } }
         nonisolated(unsafe) let connections = [self] + others
         nonisolated(unsafe) let jobs = jobs

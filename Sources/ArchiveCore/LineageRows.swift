@@ -13,9 +13,11 @@ struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
     private let loEnd: Int64, hiEnd: Int64
-    /// Rows each snapshot of this lineage in (lo, hi] ended (removed and changed words, those of removed models too).
-    private let ended: [(id: Int64, rows: Int)]
+    /// Rows each snapshot of this lineage in (lo, hi] ended (removed and changed words, those of removed models
+    /// too), and what reading them costs, in lookups of a scattered row (see `removedModelRowCost`).
+    private let ended: [(id: Int64, rows: Int, cost: Double)]
     private let endedTotal: Int
+    private let endedCost: Double
     private let largeRows: Int
 
     /// `largeRows` is `parallelRows` but in tests.
@@ -26,11 +28,20 @@ struct LineageRows {
         self.hi = hi
         loEnd = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", lo)
         hiEnd = try db.scalar("SELECT word_id_end FROM snapshots WHERE id = ?", hi)
-        ended = try db.query("""
-            SELECT id, words_removed + words_changed FROM snapshots
+        let counts = try db.query("""
+            SELECT id, words_removed, words_changed, models_removed FROM snapshots
             WHERE id > ?1 AND id <= ?2 AND source = (SELECT source FROM snapshots WHERE id = ?1) ORDER BY id
-            """, lo, hi) { (id: $0.int64(0), rows: $0.int(1)) }
+            """, lo, hi) { (id: $0.int64(0), removed: $0.int(1), changed: $0.int(2), modelsRemoved: $0.int(3)) }
+        // A snapshot that removed models also removed their words, all at once; its other removals are taken to
+        // be as many as on a usual night of the range (the median of the nights that removed no model).
+        let usual = counts.filter { $0.modelsRemoved == 0 }.map(\.removed).sorted()
+        let singles = usual.isEmpty ? 0 : usual[usual.count / 2]
+        ended = counts.map { c in
+            let ofModels = c.modelsRemoved > 0 ? max(0, c.removed - singles) : 0
+            return (c.id, c.removed + c.changed, Double(c.removed + c.changed - ofModels) + Self.removedModelRowCost * Double(ofModels))
+        }
         endedTotal = ended.reduce(0) { $0 + $1.rows }
+        endedCost = ended.reduce(0) { $0 + $1.cost }
     }
 
     /// Below this many changed rows (estimated from the snapshots' counts) threads cost more than they save.
@@ -60,8 +71,12 @@ struct LineageRows {
         return (WordRows.joined(results), born)
     }
 
-    /// Reading a born row (a scan of consecutive ids) costs about half of looking an ended row up in the table.
-    static let bornRowCost = 0.5
+    /// What reading a row costs against looking up a scattered ended row (a changed or removed word): traced
+    /// after 30 nights of the medium archive, ~2.6 us a scattered row with our copy and sort, ~0.7 us a born row
+    /// (a step of a scan of consecutive ids), and in the `sqlite3` shell a tenth to a seventh of a scattered row
+    /// for a row of a removed model (written together, their lookups fall on consecutive ids).
+    static let bornRowCost = 0.25
+    static let removedModelRowCost = 0.1
 
     /// The ranges (after, upTo] of snapshots whose ended rows make one job each, so that `cores` threads finish
     /// together. The jobs run in order, each on the next free thread: the born rows first, then `cores - 1`
@@ -71,16 +86,16 @@ struct LineageRows {
     func endedPieces(cores: Int) -> [(Int64, Int64)] {
         let threads = min(8, max(2, cores))
         let bornWork = Self.bornRowCost * Double(hiEnd - loEnd)
-        let share = (bornWork + Double(endedTotal)) / Double(threads)
+        let share = (bornWork + endedCost) / Double(threads)
         // The born rows alone are a share or more: the ended rows go to the other threads equally.
         let sizes = bornWork >= share
-            ? Array(repeating: Double(endedTotal) / Double(threads - 1), count: threads - 1)
+            ? Array(repeating: endedCost / Double(threads - 1), count: threads - 1)
             : Array(repeating: share, count: threads - 1) + [share - bornWork]
         var pieces: [(Int64, Int64)] = []
-        var start = lo, sum = 0, goal = 0.0, next = 0
+        var start = lo, sum = 0.0, goal = 0.0, next = 0
         for e in ended {
-            sum += e.rows
-            if next < sizes.count - 1, Double(sum) >= goal + sizes[next] {
+            sum += e.cost
+            if next < sizes.count - 1, sum >= goal + sizes[next] {
                 goal += sizes[next]
                 next += 1
                 pieces.append((start, e.id))

@@ -64,6 +64,17 @@ public final class Database {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// Read-only connections to the same database for other threads, kept with this one (``readers(_:)``).
+    private var companions: [Database] = []
+
+    /// `count` read-only connections to this database for other threads, opened on first use and then kept as
+    /// long as this one. Closing a connection unmaps the pages it mapped, and the other threads of the process
+    /// wait for that: a few milliseconds that a diff, which exits without closing anything, need not spend.
+    public func readers(_ count: Int) throws -> [Database] {
+        while companions.count < count { companions.append(try Database(path: path, mode: .readOnly)) }
+        return Array(companions.prefix(count))
+    }
+
     static let memoryMapBytes = 1 << 30
 
     /// Runs `body` reading through read() copies instead of the memory map. The map wins when many pages are
