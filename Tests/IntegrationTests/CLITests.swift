@@ -192,7 +192,7 @@ struct CLITests {
         #expect(added?[3...5].map(String.init) == ["10", "0", "0"], "stdout: \(stat.stdout)")
         let none = try cli.run(["diff", "2", "2", "--json"], env: env)
         #expect(none.status == 0, "stderr: \(none.stderr)")
-        #expect(none.stdout.contains("\"words_changed\" : 0"), "stdout: \(none.stdout)")
+        #expect(none.stdout.contains("\"words_changed\":0"), "stdout: \(none.stdout)")
         expectOneLineError(try cli.run(["diff", "1", "9"], env: env), status: 2, containing: "snapshots are 1…2")
     }
 
