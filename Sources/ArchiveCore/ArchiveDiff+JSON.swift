@@ -23,7 +23,8 @@ extension ArchiveDiff {
         w.string(matchBy)
         w.raw(",\"models\":[")
         sink(w.bytes)
-        ModelChunks.stream(models, bytesPerWord: 240, Self.jsonModels, to: sink)
+        let models = models
+        ModelChunks.stream(models, bytesPerWord: 240, { piece, buffer in Self.json(models, piece, into: &buffer) }, to: sink)
         w = JSONWriter(capacity: 256)
         if !models.isEmpty { w.raw("\n") }
         w.raw("],\"summary\":{\"models_added\":")
@@ -44,15 +45,18 @@ extension ArchiveDiff {
         sink(w.bytes)
     }
 
-    /// Appends models as elements of the `models` array, each on a new line after its separator (none before the
-    /// very first model, the slice starting at index 0).
-    @Sendable static func jsonModels(_ models: ArraySlice<ModelDiff>, into buffer: inout [UInt8]) {
+    /// Appends a piece of an element of the `models` array: its opening (on a new line after its separator, none
+    /// before the first model), a run of its word changes, its closing.
+    static func json(_ models: [ModelDiff], _ piece: ModelPiece, into buffer: inout [UInt8]) {
         var w = JSONWriter(capacity: 0)
         swap(&w.bytes, &buffer)
-        for i in models.indices {
-            w.raw(i == 0 ? "\n" : ",\n")
-            w.model(models[i])
+        let m = models[piece.model]
+        if piece.opens {
+            w.raw(piece.model == 0 ? "\n" : ",\n")
+            w.modelOpening(m)
         }
+        w.words(m.words, piece.words)
+        if piece.closes(m) { w.raw(m.words.isEmpty ? "]}" : "\n]}") }
         swap(&w.bytes, &buffer)
     }
 }
@@ -77,7 +81,8 @@ private struct Members {
 }
 
 private extension JSONWriter {
-    mutating func model(_ m: ModelDiff) {
+    /// A model's object up to its `words` array, which comes last (keys are sorted), opened.
+    mutating func modelOpening(_ m: ModelDiff) {
         var o = Members()
         raw("{")
         o.field("change", m.change.rawValue, &self)
@@ -106,8 +111,6 @@ private extension JSONWriter {
         o.field("to_customization_id", m.toCustomizationID, &self)
         o.key("words", &self)
         raw("[")
-        words(m.words)
-        raw(m.words.isEmpty ? "]}" : "\n]}")
     }
 
     mutating func prompt(_ p: Prompt) {
@@ -125,8 +128,9 @@ private extension JSONWriter {
     /// written from fixed fragments, through a pointer into a scratch buffer that is appended when full:
     /// hundreds of thousands of elements in a long-range diff, where an append per key and value cost more
     /// than the rest of the diff's output.
-    mutating func words(_ list: WordChanges) {
-        guard !list.isEmpty else { return }
+    mutating func words(_ all: WordChanges, _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let list = all.slice(range)
         let f = WordFragments.shared
         var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
         defer { scratch.deallocate() }
@@ -136,7 +140,7 @@ private extension JSONWriter {
             used = 0
         }
         f.text.withUnsafeBufferPointer { text in
-            var first = true
+            var first = range.lowerBound == 0
             list.forEachBytes { w in
                 func quotedBound(_ t: TranslationBytes?) -> Int {
                     t.map { JSONBytes.quotedBound($0.translation.count) + JSONBytes.quotedBound($0.partOfSpeech?.count ?? 0) } ?? 0

@@ -49,6 +49,12 @@ public struct WordChanges: Sendable {
         return WordChanges(sides: Sides(old: sides.new, new: sides.old), records: flipped[...])
     }
 
+    /// The changes at `range` (positions in this list).
+    public func slice(_ range: Range<Int>) -> WordChanges {
+        let base = records.startIndex
+        return WordChanges(sides: sides, records: records[(base + range.lowerBound)..<(base + range.upperBound)])
+    }
+
     var counts: WordCounts {
         var c = WordCounts()
         for r in records { c.count(r.change) }

@@ -25,13 +25,19 @@ struct DiffFormat {
         return "\(marker(m.change)) model \((m.name ?? "").debugDescription) (\(m.language ?? "?")) \(idText)"
     }
 
-    /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): models are rendered
-    /// a few chunks at a time, concurrently, straight into bytes, because a long-range diff runs to hundreds of
-    /// thousands of lines.
+    /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): chunks of word changes
+    /// are rendered concurrently, straight into bytes, because a long-range diff runs to hundreds of thousands
+    /// of lines. A model's words are aligned to its longest (up to 30 characters), found first.
     func writeText(_ d: ArchiveDiff, to sink: ([UInt8]) -> Void) {
         sink(Array("diff \(d.from) -> \(d.to) (models matched by \(d.matchBy))\n".utf8))
-        ModelChunks.stream(d.models, bytesPerWord: 120, { chunk, out in
-            for m in chunk { render(m, into: &out) }
+        let models = d.models
+        let widths = models.map { m in
+            var width = 0
+            m.words.forEachBytes { width = max(width, Self.characters($0.word)) }
+            return min(30, width)
+        }
+        ModelChunks.stream(models, bytesPerWord: 120, { piece, out in
+            render(models[piece.model], piece, width: widths[piece.model], into: &out)
         }, to: sink)
         sink(Array(summary(d.summary).utf8))
     }
@@ -42,19 +48,18 @@ struct DiffFormat {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func render(_ m: ModelDiff, into out: inout [UInt8]) {
+    private func render(_ m: ModelDiff, _ piece: ModelPiece, width: Int, into out: inout [UInt8]) {
         func line(_ text: String) { out.append(contentsOf: text.utf8); out.append(0x0A) }
-        var title = modelTitle(m)
-        if m.change != .changed { title += " (\(m.words.count) words)" }
-        line(title)
-        for f in m.metadata {
-            line("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
+        if piece.opens {
+            var title = modelTitle(m)
+            if m.change != .changed { title += " (\(m.words.count) words)" }
+            line(title)
+            for f in m.metadata {
+                line("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
+            }
         }
-        var width = 0
-        m.words.forEachBytes { width = max(width, Self.characters($0.word)) }
-        width = min(30, width)
         let markers = [ChangeKind.added, .removed, .changed].map { Array("    \(marker($0)) ".utf8) }
-        m.words.forEachBytes { w in
+        m.words.slice(piece.words).forEachBytes { w in
             switch w.change {
             case .added: out.append(contentsOf: markers[0])
             case .removed: out.append(contentsOf: markers[1])
@@ -74,7 +79,7 @@ struct DiffFormat {
             }
             out.append(0x0A)
         }
-        for p in m.prompts {
+        for p in m.prompts where piece.closes(m) {
             line("    \(marker(p.change)) prompt \(p.promptID): \((p.old?.prompt ?? "").debugDescription) -> \((p.new?.prompt ?? "").debugDescription) (metadata only)")
         }
     }
