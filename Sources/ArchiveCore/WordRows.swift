@@ -142,6 +142,8 @@ enum WordRowMerge {
     private static func merge(_ died: WordRows, _ diedRuns: [Range<Int>], _ born: WordRows, _ bornRange: Range<Int>, listed: Bool)
         -> (records: [WordChanges.Record], models: [(model: Int64, start: Int, counts: WordCounts)]) {
         var records: [WordChanges.Record] = []
+        // Room for the most changes there can be: growing by doubling copied the records and faulted in pages.
+        if listed { records.reserveCapacity(diedRuns.reduce(bornRange.count) { $0 + $1.count }) }
         var models: [(model: Int64, start: Int, counts: WordCounts)] = []
         died.withRows { x in
             born.withRows { y in

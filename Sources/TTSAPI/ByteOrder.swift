@@ -17,15 +17,28 @@ public enum ByteOrder {
     }
 
     /// The same order over raw UTF-8 spans (`n` bytes at `a`, `m` at `b`), for callers that keep many words in one
-    /// byte buffer.
+    /// byte buffer (sorting and merging hundreds of thousands of rows). The first eight bytes are compared as one
+    /// number first: most words differ there, and it spares a call to memcmp.
     @inlinable @inline(__always)
     public static func compare(_ a: UnsafePointer<UInt8>, _ n: Int, _ b: UnsafePointer<UInt8>, _ m: Int) -> Int {
+        let x = prefix(a, n), y = prefix(b, m)
+        if x != y { return x < y ? -1 : 1 }
         let common = min(n, m)
         if common > 0 {
             let c = Int(memcmp(a, b, common))
             if c != 0 { return c }
         }
         return n - m
+    }
+
+    /// The first eight bytes at `p` (fewer when `n` is less, zeros after them) as a big-endian number: numbers
+    /// that differ are in the bytes' order; equal ones say nothing when a span is shorter than eight bytes.
+    @inlinable @inline(__always) @usableFromInline
+    static func prefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        if n >= 8 { return UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)) }
+        var v: UInt64 = 0
+        for k in 0..<n { v |= UInt64(p[k]) << (56 - 8 * k) }
+        return v
     }
 
     @inlinable @inline(__always)

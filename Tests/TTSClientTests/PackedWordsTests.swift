@@ -56,6 +56,27 @@ import Testing
         }
     }
 
+    /// The pointer comparison takes a shortcut through the first eight bytes: it must order exactly as comparing
+    /// the bytes one by one does, for every length around eight and with zero bytes (which pad short prefixes).
+    @Test func byteOrderOfSpansIsLexicographicOrder() {
+        var state: UInt64 = 7
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let alphabet: [UInt8] = [0, 1, 0x61, 0x62, 0x7F, 0x80, 0xC3, 0xFF]
+        let spans = (0..<600).map { _ in (0..<Int(next() % 12)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] } }
+        for a in spans {
+            for b in spans.prefix(150) {
+                let expected = a.lexicographicallyPrecedes(b) ? -1 : (a == b ? 0 : 1)
+                let got = a.withUnsafeBufferPointer { x in
+                    b.withUnsafeBufferPointer { y in
+                        ByteOrder.compare(x.baseAddress ?? UnsafePointer(bitPattern: 1)!, x.count, y.baseAddress ?? UnsafePointer(bitPattern: 1)!, y.count)
+                    }
+                }
+                #expect(got.signum() == expected, "\(a) vs \(b)")
+                if got.signum() != expected { return }
+            }
+        }
+    }
+
     @Test func sortingOrdersByWordBytesAndEqualityIsByteExact() {
         let words = ["b", "B", "a", "é", "e\u{301}", "", "ab", "a\u{0}"].map { WordEntry(word: $0, translation: "t-\($0)") }
         var packed = PackedWords(words)
