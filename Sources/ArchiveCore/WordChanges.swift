@@ -100,8 +100,8 @@ public struct TranslationBytes {
 }
 
 extension WordChanges {
-    /// Calls `body` with each change's bytes, in order, without making Strings. Text from the archive is the
-    /// UTF-8 SQLite stored; writers that need valid UTF-8 check it (see ``JSONWriter/string(repairing:)``).
+    /// Calls `body` with each change's bytes, in order, without making Strings. The bytes are valid UTF-8:
+    /// rows read from the archive were checked (and repaired) when read, see ``WordRows/read(_:)``.
     public func forEachBytes(_ body: (WordChangeBytes) -> Void) {
         sides.old.withRows { old in
             sides.new.withRows { new in
