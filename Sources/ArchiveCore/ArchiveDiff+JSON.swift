@@ -27,18 +27,16 @@ extension ArchiveDiff {
         ModelChunks.stream(models, bytesPerWord: 240, { piece, buffer in Self.json(models, piece, into: &buffer) }, to: sink)
         w = JSONWriter(capacity: 256)
         if !models.isEmpty { w.raw("\n") }
-        w.raw("],\"summary\":{\"models_added\":")
-        w.number(summary.modelsAdded)
-        w.raw(",\"models_changed\":")
-        w.number(summary.modelsChanged)
-        w.raw(",\"models_removed\":")
-        w.number(summary.modelsRemoved)
-        w.raw(",\"words_added\":")
-        w.number(summary.wordsAdded)
-        w.raw(",\"words_changed\":")
-        w.number(summary.wordsChanged)
-        w.raw(",\"words_removed\":")
-        w.number(summary.wordsRemoved)
+        w.raw("],\"summary\":")
+        var o = Members()
+        w.raw("{")
+        let counts: [(StaticString, Int)] = [("models_added", summary.modelsAdded), ("models_changed", summary.modelsChanged),
+                                             ("models_removed", summary.modelsRemoved), ("words_added", summary.wordsAdded),
+                                             ("words_changed", summary.wordsChanged), ("words_removed", summary.wordsRemoved)]
+        for (key, n) in counts {
+            o.key(key, &w)
+            w.number(n)
+        }
         w.raw("},\"to\":")
         w.string(to)
         w.raw("}")
