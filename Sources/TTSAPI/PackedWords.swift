@@ -64,7 +64,14 @@ public struct PackedWords: Sendable {
     }
 
     private mutating func put(_ raw: UnsafeRawBufferPointer) -> Int32 {
-        Int32(UTF8Check.append(raw, to: &bytes))
+        let text = raw.assumingMemoryBound(to: UInt8.self)
+        if UTF8Check.isValid(text) {
+            bytes.append(contentsOf: text)
+            return Int32(text.count)
+        }
+        let repaired = String(decoding: text, as: UTF8.self).utf8
+        bytes.append(contentsOf: repaired)
+        return Int32(repaired.count)
     }
 
     // MARK: Reading
@@ -162,19 +169,6 @@ extension JSONWriter {
 /// UTF-8 validation with the rules of `String(validating:)` (no overlong forms, no surrogates, nothing past
 /// U+10FFFF), without making a String.
 public enum UTF8Check {
-    /// Appends `raw` to `bytes`, invalid sequences repaired to U+FFFD as `String(decoding:)` would; returns the
-    /// number of bytes appended.
-    public static func append(_ raw: UnsafeRawBufferPointer, to bytes: inout [UInt8]) -> Int {
-        let text = raw.assumingMemoryBound(to: UInt8.self)
-        if isValid(text) {
-            bytes.append(contentsOf: text)
-            return text.count
-        }
-        let repaired = String(decoding: text, as: UTF8.self).utf8
-        bytes.append(contentsOf: repaired)
-        return repaired.count
-    }
-
     /// Whether any byte is 0x80 or above.
     public static func hasNonASCII(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = p.count

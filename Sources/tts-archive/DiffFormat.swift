@@ -96,7 +96,7 @@ struct DiffFormat {
 
     /// Characters (for alignment): the byte count for ASCII, which most words are, without walking graphemes.
     private static func characters(_ word: UnsafeBufferPointer<UInt8>) -> Int {
-        word.allSatisfy { $0 < 0x80 } ? word.count : String(decoding: word, as: UTF8.self).count
+        UTF8Check.hasNonASCII(word) ? String(decoding: word, as: UTF8.self).count : word.count
     }
 
     func summary(_ s: ArchiveDiff.Summary) -> String {
