@@ -100,10 +100,6 @@ public struct WordCounts: Sendable, Equatable {
 
     init() {}
 
-    init<S: Sequence>(_ words: S) where S.Element == WordChange {
-        for w in words { count(w.change) }
-    }
-
     mutating func count(_ change: ChangeKind) {
         switch change {
         case .added: added += 1

@@ -178,7 +178,12 @@ import TTSAPI
             bare.wordCounts = m.wordCounts
             return bare
         }
-        #expect(c.models.map(\.wordCounts) == d.models.map { WordCounts($0.words) })
+        // Counted again from the listed words, one by one.
+        #expect(c.models.map(\.wordCounts) == d.models.map { m in
+            var counts = WordCounts()
+            for w in m.words { counts.count(w.change) }
+            return counts
+        })
         return c
     }
 
