@@ -27,16 +27,32 @@ public struct ArchiveMaintenance {
     }
 
     /// The keep/forget decision for every snapshot, lineage by lineage.
-    public func plan(_ policy: RetentionPolicy) throws -> [RetentionPolicy.Decision] {
+    ///
+    /// Refuses a plan a typo could have made: a `tags` rule naming a tag no snapshot has (a keep rule that keeps
+    /// nothing), and, unless `allowEmpty`, a plan that forgets every snapshot of a lineage.
+    public func plan(_ policy: RetentionPolicy, allowEmpty: Bool = false) throws -> [RetentionPolicy.Decision] {
         guard !policy.isEmpty else { throw RetentionError.noPolicy }
         let rows = try db.query("""
             SELECT s.id, s.source, s.finished_at,
                    (SELECT group_concat(tag, char(10)) FROM snapshot_tags t WHERE t.snapshot = s.id)
             FROM snapshots s ORDER BY s.id
             """) { (id: $0.int64(0), source: $0.int64(1), finishedAt: $0.text(2) ?? "", tags: ($0.text(3) ?? "").split(separator: "\n").map(String.init)) }
-        return Dictionary(grouping: rows, by: \.source).keys.sorted().flatMap { source in
-            policy.decide(rows.filter { $0.source == source }.map { ($0.id, $0.finishedAt, $0.tags) })
+        let existingTags = Set(rows.flatMap(\.tags))
+        if let unknown = policy.tags.first(where: { !existingTags.contains($0) }) {
+            throw RetentionError.unknownTag(unknown, existing: existingTags.sorted())
         }
+        let sources = Dictionary(grouping: rows, by: \.source).keys.sorted()
+        var decisions: [RetentionPolicy.Decision] = []
+        for source in sources {
+            let lineage = policy.decide(rows.filter { $0.source == source }.map { ($0.id, $0.finishedAt, $0.tags) })
+            if !allowEmpty, !lineage.isEmpty, !lineage.contains(where: \.keep) {
+                let url: String = try db.scalar("SELECT url FROM sources WHERE id = ?", source)
+                let scope: String = try db.scalar("SELECT scope FROM sources WHERE id = ?", source)
+                throw RetentionError.wouldForgetLineage(source: scope.isEmpty ? url : "\(url) (\(scope))", snapshots: lineage.count)
+            }
+            decisions += lineage
+        }
+        return decisions
     }
 
     public struct ForgetResult: Sendable, Equatable, Codable {

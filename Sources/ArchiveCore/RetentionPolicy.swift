@@ -88,13 +88,29 @@ public struct RetentionPolicy: Sendable, Equatable {
 }
 
 public enum RetentionError: Error, Equatable, CustomStringConvertible {
+    /// The first few of `items`, and how many there are in all.
+    static func list(_ items: [String], first: Int = 8) -> String {
+        let shown = items.prefix(first).joined(separator: ", ")
+        return items.count > first ? "\(shown), ... (\(items.count) in all)" : shown
+    }
+
     case badDuration(String)
     case noPolicy
+    /// A keep-tag rule names a tag no snapshot has: most likely a typo, and a rule that keeps nothing.
+    case unknownTag(String, existing: [String])
+    /// The rules keep no snapshot of this lineage (identified by its source URL or folder).
+    case wouldForgetLineage(source: String, snapshots: Int)
 
     public var description: String {
         switch self {
         case .badDuration(let t): "cannot read duration '\(t)' (use e.g. 7d, 2w, 36h, 1y6m)"
         case .noPolicy: "no --keep-* option given; refusing to forget every snapshot"
+        case .unknownTag(let tag, let existing):
+            "no snapshot has the tag \(tag.debugDescription) (a keep rule that keeps nothing); "
+                + (existing.isEmpty ? "no snapshot has any tag" : "tags in the archive: " + Self.list(existing))
+                + "; nothing was changed"
+        case .wouldForgetLineage(let source, let n):
+            "the rules keep none of the \(n) snapshot\(n == 1 ? "" : "s") of \(source); nothing was changed"
         }
     }
 }

@@ -13,6 +13,10 @@ struct Forget: ParsableCommand {
         Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots); \
         --prune also rewrites the file to hand the space back to the file system.
 
+        Safer than restic against a typo: a --keep-tag that no snapshot has is refused (the tags that exist are \
+        listed), and so is a policy that would forget every snapshot of a source, unless --allow-empty is given. \
+        Either refusal changes nothing, --dry-run included.
+
         EXAMPLES
           tts-archive forget --keep-daily 14 --keep-weekly 8 --keep-monthly 24 --dry-run
           tts-archive forget --keep-within 90d --keep-tag before-migration --prune
@@ -30,6 +34,7 @@ struct Forget: ParsableCommand {
     @Option(name: .customLong("keep-yearly"), help: "... of each of the last N years.") var keepYearly = 0
     @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep all snapshots within this duration of the newest (e.g. 30d, 2w, 1y6m, 36h).", valueName: "duration")) var keepWithin: String?
     @Option(name: .customLong("keep-tag"), help: "Keep snapshots with this tag; repeatable.") var keepTag: [String] = []
+    @Flag(help: "Allow a policy that forgets every snapshot of a source.") var allowEmpty = false
     @Flag(help: "Show what would be kept and forgotten, and why; change nothing.") var dryRun = false
     @Flag(help: "Also rewrite the archive file (VACUUM) to give freed space back to the file system.") var prune = false
     @Flag(help: "Print JSON.") var json = false
@@ -45,7 +50,12 @@ struct Forget: ParsableCommand {
             let lock = dryRun ? nil : try ArchiveLock(archivePath: store.path, purpose: "forget", wait: .seconds(10))
             defer { withExtendedLifetime(lock) {} }
             let maintenance = ArchiveMaintenance(store)
-            let plan = try maintenance.plan(policy)
+            let plan: [RetentionPolicy.Decision]
+            do {
+                plan = try maintenance.plan(policy, allowEmpty: allowEmpty)
+            } catch let refusal as RetentionError {
+                throw ForgetRefusal(reason: refusal)
+            }
             let doomed = plan.filter { !$0.keep }.map(\.snapshot)
             var result: ArchiveMaintenance.ForgetResult?
             if !dryRun, !doomed.isEmpty || prune { result = try maintenance.forget(doomed, vacuum: prune) }
@@ -64,5 +74,14 @@ struct Forget: ParsableCommand {
                 print("\nnothing to forget")
             }
         }
+    }
+}
+
+/// The core's refusal of a plan, with the flag that overrides it where there is one.
+struct ForgetRefusal: Error, CustomStringConvertible {
+    let reason: RetentionError
+    var description: String {
+        if case .wouldForgetLineage = reason { return "\(reason) (--allow-empty forgets them all)" }
+        return reason.description
     }
 }

@@ -116,6 +116,37 @@ import TTSAPI
         #expect(try ArchiveChecker(store).run().problems.isEmpty)
     }
 
+    @Test func aKeepTagNoSnapshotHasIsRefusedListingTheTags() async throws {
+        _ = try await threeNights()
+        var policy = RetentionPolicy()
+        policy.tags = ["frist"]
+        let maintenance = ArchiveMaintenance(store)
+        #expect(throws: RetentionError.unknownTag("frist", existing: ["first", "third"])) { try maintenance.plan(policy) }
+        // Even with --allow-empty: a keep rule that keeps nothing is a typo, not a wish.
+        #expect(throws: RetentionError.unknownTag("frist", existing: ["first", "third"])) {
+            try maintenance.plan(policy, allowEmpty: true)
+        }
+        policy.tags = ["first", "third"]
+        #expect(try maintenance.plan(policy).filter(\.keep).map(\.snapshot) == [3, 1])
+    }
+
+    @Test func aPolicyThatForgetsAWholeLineageIsRefusedUnlessAllowed() async throws {
+        let s = try await threeNights()
+        // A second lineage (the Japanese models only) that has no tagged snapshot: --keep-tag first keeps none of it.
+        _ = try await Snapshotter.run(store: store, source: source, options: .init(filter: ModelFilter(languages: ["ja-JP"])))
+        var policy = RetentionPolicy()
+        policy.tags = ["first"]
+        let maintenance = ArchiveMaintenance(store)
+        let lineage = source.sourceDescription.url + " (language=ja-JP)"
+        #expect(throws: RetentionError.wouldForgetLineage(source: lineage, snapshots: 1)) { try maintenance.plan(policy) }
+        let allowed = try maintenance.plan(policy, allowEmpty: true)
+        #expect(allowed.filter(\.keep).map(\.snapshot) == [s[0].snapshotID])
+        #expect(allowed.count == 4)
+        // A rule that keeps something of every lineage passes without the flag.
+        policy.last = 1
+        #expect(try maintenance.plan(policy).filter(\.keep).count == 3)
+    }
+
     @Test func retentionBuckets() throws {
         var p = RetentionPolicy()
         p.daily = 2

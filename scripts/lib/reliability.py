@@ -423,7 +423,28 @@ def bad_input(ctx):
     expect_error("unreachable URL (closed port)",
                  ["snapshot", "--archive", archive, *noauth(f"http://127.0.0.1:{closed_port()}")], status=2)
     keyed.stop()
+    bad_input_forget(ctx, base, archive, expect_error)
     base.stop()
+
+
+def bad_input_forget(ctx, base, archive, expect_error):
+    """Retention rules a typo could have made: refused, nothing forgotten (restic would forget everything)."""
+    expect_error("forget: --keep-tag no snapshot has", ["forget", "--keep-tag", "nightyl", "--archive", archive],
+                 status=2, pattern="nightly")
+    expect_error("forget: --keep-tag no snapshot has (dry run)",
+                 ["forget", "--keep-tag", "nightyl", "--dry-run", "--archive", archive], status=2, pattern="nightly")
+    # A second lineage (an imported folder, untagged): --keep-tag nightly keeps none of it.
+    two = os.path.join(ctx.work, "two-lineages.sqlite")
+    shutil.copy(archive, two)
+    folder = os.path.join(ctx.work, "two-lineages-export")
+    ctx.run(["export", "latest", "--to", folder, "--archive", two])
+    ctx.run(["import", folder, "--archive", two])
+    expect_error("forget: a policy that keeps none of a lineage",
+                 ["forget", "--keep-tag", "nightly", "--archive", two], two, 2, pattern="allow-empty")
+    r = ctx.run(["forget", "--keep-tag", "nightly", "--allow-empty", "--archive", two, "--json"])
+    kept = sorted(d["snapshot"] for d in json.loads(r.out)["decisions"] if d["keep"]) if r.rc == 0 else None
+    ctx.record("bad input", "forget: the same with --allow-empty", "exit 0, the two nightly snapshots kept",
+               f"exit {r.rc}, kept {kept}", r.rc == 0 and kept == [1, 2])
 
 
 def mount(ctx, *args):
