@@ -7,6 +7,9 @@ actor AsyncSemaphore {
 
     init(permits: Int) { self.permits = permits }
 
+    /// Tasks waiting for a permit now (tests read it to see callers held back without timing them).
+    var waiting: Int { waiters.count }
+
     func acquire() async throws {
         if permits > 0 {
             permits -= 1

@@ -18,7 +18,7 @@ public final class TextToSpeechClient: Sendable {
 
     private let baseURL: String
     private let httpClient: HTTPClient
-    private let transport: Transport
+    let transport: Transport  // internal: tests read its semaphore
     private let authorizer: Authorizer
 
     public init(credentials: ServiceCredentials, configuration: ClientConfiguration = .init(),

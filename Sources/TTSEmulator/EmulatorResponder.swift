@@ -59,6 +59,9 @@ struct EmulatorResponder: HTTPResponder {
                     reply = method == "POST" ? cp4dAuthorize(body: Array(buffer: body)) : Self.methodNotAllowed(.cp4dAuthorize, method)
                 case .route(let route, let apiPath):
                     isAPI = true
+                    let held = faults.holdFor(method: method, path: String(apiPath))
+                    if let held { await held.hold() }
+                    defer { held?.finish() }
                     let decision = faults.decide(method: method, path: String(apiPath))
                     if decision.latencyMilliseconds > 0 {
                         try await Task.sleep(for: .milliseconds(decision.latencyMilliseconds))

@@ -155,6 +155,7 @@ public final class FaultInjector: @unchecked Sendable {
     private var plan: FaultPlan
     private var rules: [FaultRule] = []
     private var pinned: [Int: Fault] = [:]
+    private var holds: [RequestHold] = []
     private var counter = 0
 
     public init(plan: FaultPlan = .none) { self.plan = plan }
@@ -178,6 +179,18 @@ public final class FaultInjector: @unchecked Sendable {
     }
 
     public func addRule(_ rule: FaultRule) { lock.withLock { rules.append(rule) } }
+
+    func addHold(_ hold: RequestHold) { lock.withLock { holds.append(hold) } }
+
+    /// The hold that claims this request, if any (see ``hold(_:_:skip:)``).
+    func holdFor(method: String, path: String) -> RequestHold? {
+        let candidates = lock.withLock { holds }
+        for h in candidates where h.claims(method: method, path: path) {
+            lock.withLock { holds.removeAll { $0 === h } }
+            return h
+        }
+        return nil
+    }
 
     /// Clears targeted faults and the plan; restarts request numbering.
     public func reset() {

@@ -13,9 +13,59 @@ let cliBinary: String? = {
     return ProcessInfo.processInfo.environment["TTS_ARCHIVE_BIN"]
 }()
 
+/// Starts the CLI and SIGKILLs it while it waits on the request `hold` holds: a named point of the run, not a
+/// moment in time. Returns false (and lets the run end) when the process exited before reaching that point.
+func killWhileHeld(_ arguments: [String], at hold: RequestHold) async throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: cliBinary!)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    let first = FirstOutcome()
+    process.terminationHandler = { _ in first.resolve(false) }
+    try process.run()
+    Task { await hold.reached(); first.resolve(true) }
+    let reached = await first.value
+    if reached { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    await hold.release()  // the service handles the request the killed client sent, as a real one would
+    return reached && process.terminationReason == .uncaughtSignal
+}
+
+/// The first of two outcomes (the hold reached, or the process gone), whichever comes first.
+final class FirstOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Bool?
+    private var waiter: CheckedContinuation<Bool, Never>?
+
+    func resolve(_ value: Bool) {
+        let w = lock.withLock { () -> CheckedContinuation<Bool, Never>? in
+            guard result == nil else { return nil }
+            result = value
+            defer { waiter = nil }
+            return waiter
+        }
+        w?.resume(returning: value)
+    }
+
+    var value: Bool {
+        get async {
+            await withCheckedContinuation { c in
+                let now = lock.withLock { () -> Bool? in
+                    if let result { return result }
+                    waiter = c
+                    return nil
+                }
+                if let now { c.resume(returning: now) }
+            }
+        }
+    }
+}
+
 @Suite struct KillTests {
-    /// SIGKILL a snapshot run part-way (at several points): the archive keeps exactly its earlier snapshots,
-    /// `check` passes, no partial snapshot is listed, and the next run works.
+    /// SIGKILL a snapshot run at named points (waiting on the first list, mid-fetch with models written into
+    /// its transaction, and on the re-list after every model is written): the archive keeps exactly its earlier
+    /// snapshots, `check` passes, no partial snapshot is listed, and the next run works.
     @Test(.enabled(if: cliBinary != nil, "needs the built tts-archive binary"))
     func killedSnapshotLeavesTheArchiveAsItWas() async throws {
         try await Live.with { live in
@@ -23,27 +73,22 @@ let cliBinary: String? = {
             let first = try await live.snapshot()
             let digest = first.digest
             let archivePath = live.store.path
-            // Slow the service down so a run takes a second or more, and change it so the run has work to write.
-            _ = live.server.applyNight(seed: 1)
-            live.server.faults.currentPlan = FaultPlan(latencyMilliseconds: 40, seed: 1)
-            for delay in [150, 400, 700] {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: cliBinary!)
-                process.arguments = ["snapshot", "--archive", archivePath, "--url", live.url.absoluteString,
-                                     "--auth-type", "noAuth", "--concurrency", "2"]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                try await Task.sleep(for: .milliseconds(delay))
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                #expect(process.terminationReason == .uncaughtSignal, "the run finished before the kill at \(delay) ms")
-
+            _ = live.server.applyNight(seed: 1)  // the run has work to write
+            let arguments = ["snapshot", "--archive", archivePath, "--url", live.url.absoluteString,
+                             "--auth-type", "noAuth", "--concurrency", "2"]
+            let faults = live.server.faults
+            // A hold counts matching requests from its creation: each is made just before its run.
+            let points: [(String, () -> RequestHold)] = [
+                ("the first list", { faults.hold("GET", .exact("/v1/customizations")) }),
+                ("the 11th get-model", { faults.hold("GET", .prefix("/v1/customizations/"), skip: 10) }),
+                ("the re-list after every model", { faults.hold("GET", .exact("/v1/customizations"), skip: 1) }),
+            ]
+            for (point, hold) in points {
+                #expect(try await killWhileHeld(arguments, at: hold()), "the run ended before \(point)")
                 let reopened = try ArchiveStore(path: archivePath, access: .read)
-                #expect(try SnapshotReader(reopened).all().map(\.digest) == [digest])
-                #expect(try ArchiveChecker(reopened).run().problems.isEmpty)
+                #expect(try SnapshotReader(reopened).all().map(\.digest) == [digest], "killed at \(point)")
+                #expect(try ArchiveChecker(reopened).run().problems.isEmpty, "killed at \(point)")
             }
-            live.server.faults.reset()
             // The lock died with the killed process: the next run goes through at once.
             let next = try await live.snapshot()
             #expect(try SnapshotReader(live.store).models(in: next.snapshotID) == (try await live.current()))
@@ -52,34 +97,35 @@ let cliBinary: String? = {
 }
 
 @Suite struct RestoreKillTests {
-    /// SIGKILL `restore` part-way (at several points), then run the same command again: it resumes the journaled
-    /// run, the target ends with exactly the snapshot's models (none created twice) and verify finds nothing.
+    /// SIGKILL `restore` at named points (waiting on a create, on an add-words batch, on a later create), then
+    /// run the same command again: it resumes the journaled run, the target ends with exactly the snapshot's
+    /// models (none created twice, though each held request was carried out after its client died) and verify
+    /// finds nothing.
     @Test(.enabled(if: cliBinary != nil, "needs the built tts-archive binary"))
     func killedRestoreResumesWithoutDuplicates() async throws {
         try await Live.with { live in
             _ = try live.server.generate(GeneratorSpec(models: 12, words: 2_400, seed: 31))
             _ = try await live.snapshot()
-            let target = EmulatorServer(configuration: EmulatorConfiguration(faults: FaultPlan(latencyMilliseconds: 50, seed: 2)))
+            let target = EmulatorServer(configuration: EmulatorConfiguration())
             let targetURL = try await target.start()
-            func restore() throws -> Process {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: cliBinary!)
-                process.arguments = ["restore", "latest", "--archive", live.store.path, "--to-url", targetURL.absoluteString,
-                                     "--auth-type", "noAuth", "--concurrency", "2", "--batch-size", "40"]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                return process
+            let arguments = ["restore", "latest", "--archive", live.store.path, "--to-url", targetURL.absoluteString,
+                             "--auth-type", "noAuth", "--concurrency", "2", "--batch-size", "40"]
+            let faults = target.faults
+            // A hold counts matching requests from its creation: each is made just before its run.
+            let points: [(String, () -> RequestHold)] = [
+                ("the 2nd create", { faults.hold("POST", .exact("/v1/customizations"), skip: 1) }),
+                ("the 9th add-words", { faults.hold("POST", .suffix("/words"), skip: 8) }),
+                ("a 3rd create of the resumed run", { faults.hold("POST", .exact("/v1/customizations"), skip: 2) }),
+            ]
+            for (point, hold) in points {
+                #expect(try await killWhileHeld(arguments, at: hold()), "the run ended before \(point)")
             }
-            for delay in [250, 400, 550] {
-                let process = try restore()
-                try await Task.sleep(for: .milliseconds(delay))
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                #expect(process.terminationReason == .uncaughtSignal, "the run finished before the kill at \(delay) ms")
-            }
-            target.faults.reset()
-            let last = try restore()
+            let last = Process()
+            last.executableURL = URL(fileURLWithPath: cliBinary!)
+            last.arguments = arguments
+            last.standardOutput = FileHandle.nullDevice
+            last.standardError = FileHandle.nullDevice
+            try last.run()
             last.waitUntilExit()
             #expect(last.terminationStatus == 0)
             #expect(target.defaultInstance.counts.models == 12)

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import TTSAPI
-import TTSClient
+@testable import TTSClient
 import Testing
 
 /// Issues JWTs from a script of (iat offset, exp offset) pairs relative to now; the last one repeats.
@@ -219,17 +219,24 @@ let fakeAPIKey = "FAKE-KEY-s3cr3t-0123456789"
         }
     }
 
-    @Test func concurrencyIsLimited() async throws {
+    /// Eight calls through a client limited to two: the stub holds every request until the test opens it, so
+    /// the test sees two requests held at the stub while the other six wait in the client, with no timing.
+    @Test(.timeLimit(.minutes(1))) func concurrencyIsLimited() async throws {
         let gauge = Gauge()
+        let gate = Gate()
         try await withStubServer { _ in
             await gauge.enter()
-            try? await Task.sleep(for: .milliseconds(150))
+            await gate.wait()
             await gauge.leave()
             return emptyModelList
         } _: { server in
             try await withClient(server.url, maxConcurrentRequests: 2) { client in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<8 { group.addTask { _ = try await client.listModels() } }
+                    await gauge.waitUntil(current: 2)
+                    while await client.transport.semaphore.waiting < 6 { await Task.yield() }
+                    #expect(await gauge.current == 2)
+                    await gate.open()
                     try await group.waitForAll()
                 }
             }
@@ -240,13 +247,37 @@ let fakeAPIKey = "FAKE-KEY-s3cr3t-0123456789"
     }
 }
 
+/// A one-way gate: waiters block until it is opened, then everyone passes.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func open() {
+        isOpen = true
+        for w in waiters { w.resume() }
+        waiters = []
+    }
+}
+
 /// Highest number of requests the stub was handling at once.
 actor Gauge {
-    private var current = 0
+    private(set) var current = 0
     private(set) var maximum = 0
+    private var watchers: [(Int, CheckedContinuation<Void, Never>)] = []
     func enter() {
         current += 1
         maximum = max(maximum, current)
+        let ready = watchers.filter { $0.0 <= current }
+        watchers.removeAll { $0.0 <= current }
+        for (_, w) in ready { w.resume() }
     }
     func leave() { current -= 1 }
+    /// Returns once `current` has reached `n`.
+    func waitUntil(current n: Int) async {
+        if current >= n { return }
+        await withCheckedContinuation { watchers.append((n, $0)) }
+    }
 }

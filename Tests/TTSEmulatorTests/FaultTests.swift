@@ -70,6 +70,21 @@ import TTSAPI
         }
     }
 
+    @Test func aHeldRequestWaitsForItsRelease() async throws {
+        try await Harness.with { (h) async throws in
+            let hold = h.server.faults.hold("POST", .exact("/v1/customizations"), skip: 1)
+            #expect(try await h.send(.GET, "/v1/customizations").status == 200)  // another method: not counted
+            #expect(try await h.send(.POST, "/v1/customizations", json: #"{"name":"one"}"#).status == 201)  // skipped
+            async let held = h.send(.POST, "/v1/customizations", json: #"{"name":"two"}"#)
+            await hold.reached()
+            #expect(h.server.defaultInstance.counts.models == 1, "held before it is handled")
+            await hold.release()
+            #expect(h.server.defaultInstance.counts.models == 2, "handled by the time release returns")
+            #expect(try await held.status == 201)
+            #expect(try await h.send(.POST, "/v1/customizations", json: #"{"name":"three"}"#).status == 201)  // once only
+        }
+    }
+
     @Test func latencyIsAdded() async throws {
         try await Harness.with(EmulatorConfiguration(faults: FaultPlan(latencyMilliseconds: 150))) { (h) async throws in
             let start = ContinuousClock.now
