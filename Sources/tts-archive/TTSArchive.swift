@@ -26,6 +26,7 @@ struct TTSArchive: AsyncParsableCommand {
             SnapshotsCommand.self,
             Show.self,
             Diff.self,
+            Log.self,
             Restore.self,
             Restores.self,
             Rollback.self,

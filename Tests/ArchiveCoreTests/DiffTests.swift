@@ -208,7 +208,8 @@ import TTSAPI
         let models = try ids.map { try SnapshotReader(store).models(in: $0) }
         try store.db.execute("""
             DROP INDEX model_states_history; DROP INDEX model_versions_history;
-            DELETE FROM schema_migrations WHERE name = '0004_history_indexes'
+            DROP INDEX words_by_word; DROP INDEX words_by_model;
+            DELETE FROM schema_migrations WHERE name IN ('0004_history_indexes', '0005_word_history_indexes')
             """)
         let path = store.path
         let readOnly = try ArchiveStore.open(path: path, mode: .readOnly)
@@ -222,7 +223,7 @@ import TTSAPI
 
     @Test func onlyIndexMigrationsMayBeSkippedOnReadOnlyArchives() {
         let schema = ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) }
-        #expect(schema.map(\.onlyCreatesIndexes) == schema.map { $0.name == "0004_history_indexes" })
+        #expect(schema.map(\.onlyCreatesIndexes) == schema.map { ["0004_history_indexes", "0005_word_history_indexes"].contains($0.name) })
         #expect(!Migration(name: "x", sql: "CREATE INDEX a ON t (c);\nDROP TABLE t;").onlyCreatesIndexes)
         #expect(!Migration(name: "x", sql: "-- only a comment\n").onlyCreatesIndexes)
         #expect(Migration(name: "x", sql: "-- why\ncreate index a on t (c);\n\n  CREATE INDEX b ON t (d);\n").onlyCreatesIndexes)
