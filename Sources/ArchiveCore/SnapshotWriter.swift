@@ -278,6 +278,13 @@ final class SnapshotWriter {
     /// Refused like any malformed answer, so the archive stays as it was and the run exits non-zero.
     static func checkLimits(_ model: CustomModel) throws {
         let id = model.customizationID
+        try checkID(id)
+        if let name = model.name, ServiceLimits.exceeds(name, ServiceLimits.maxNameLength) {
+            throw SnapshotError.overLimit(model: id, what: "a \(name.unicodeScalars.count)-character name (limit \(ServiceLimits.maxNameLength))")
+        }
+        if let description = model.description, ServiceLimits.exceeds(description, ServiceLimits.maxDescriptionLength) {
+            throw SnapshotError.overLimit(model: id, what: "a \(description.unicodeScalars.count)-character description (limit \(ServiceLimits.maxDescriptionLength))")
+        }
         let words = model.words ?? []
         if words.count > ServiceLimits.maxWordsPerModel {
             throw SnapshotError.overLimit(model: id, what: "\(words.count) entries (limit \(ServiceLimits.maxWordsPerModel))")
@@ -290,6 +297,22 @@ final class SnapshotWriter {
                 throw SnapshotError.overLimit(model: id, what: "a \(entry.translation.unicodeScalars.count)-character translation of \(entry.word.debugDescription) (limit \(ServiceLimits.maxTranslationLength))")
             }
         }
+    }
+
+    /// Every customization id the service issues is a GUID (reference §4.1). Anything else (empty, a path, a
+    /// name) cannot be a model of the service, and recording it would make it a key of the archive.
+    static func checkID(_ id: String) throws {
+        if !ServiceLimits.isCustomizationID(id) { throw SnapshotError.notACustomizationID(id) }
+    }
+
+    /// A get-model answer is well-formed only when it is for the id asked for and carries a `words` array (an
+    /// empty model has `[]`). Checked for every source, whatever its client already checked: an answer for another
+    /// id would leave the asked-for model unwritten (recorded as deleted), one without words would record it empty.
+    static func checkAnswer(_ model: CustomModel, askedFor id: String) throws {
+        if !ByteOrder.equal(model.customizationID, id) {
+            throw SnapshotError.malformedAnswer(model: id, what: "is for customization id \(model.customizationID.debugDescription)")
+        }
+        if model.words == nil { throw SnapshotError.malformedAnswer(model: id, what: "has no words array") }
     }
 
     /// The service lists words in byte order; sort defensively and refuse duplicates, which would make the
@@ -335,10 +358,18 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case authFailed(String)
     case modelVanishedButListed(id: String)
     case overLimit(model: String, what: String)
+    /// A get-model answer (or an imported model) that is not for the id asked for, or has no words array.
+    case malformedAnswer(model: String, what: String)
+    /// A listed model whose id is not a GUID.
+    case notACustomizationID(String)
 
     public var description: String {
         switch self {
-        case .duplicateWord(let m, let w): "the service returned the word \(w.debugDescription) twice for model \(m); nothing was recorded"
+        case .duplicateWord(let m, let w): "the answer for model \(m) lists the word \(w.debugDescription) twice; nothing was recorded"
+        case .malformedAnswer(let m, let what):
+            "the answer for model \(m) \(what): not a usable get-model answer; nothing was recorded"
+        case .notACustomizationID(let id):
+            "model id \(id.debugDescription) is not a customization id (a GUID such as 64f4807f-a5f1-5867-924f-7bba1a84fe97); nothing was recorded"
         case .authFailed(let m): "the service refused the credentials: \(m)"
         case .overLimit(let m, let what): "model \(m) has \(what), beyond what the service can hold or restore; nothing was recorded"
         case .modelVanishedButListed(let id): "the service lists model \(id) but refuses to return it (401): check that the credentials belong to this instance"

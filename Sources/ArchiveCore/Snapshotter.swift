@@ -93,6 +93,7 @@ public enum Snapshotter {
             var total = toFetch.count
 
             for round in 0...options.consistencyRounds {
+                for id in toFetch { try SnapshotWriter.checkID(id) }  // before any request: a listed id that is no GUID
                 if !toFetch.isEmpty {
                     try await fetchAll(toFetch, from: source, concurrency: options.concurrency, prepare: SnapshotWriter.Prepared.init) { result in
                         requests += 1
@@ -170,7 +171,9 @@ public enum Snapshotter {
     ) async throws {
         try await forEachConcurrently(ids, limit: concurrency, { id -> FetchResult<Fetched> in
             do {
-                return .model(try prepare(try await source.getModel(id: id)))
+                let model = try await source.getModel(id: id)
+                try SnapshotWriter.checkAnswer(model, askedFor: id)
+                return .model(try prepare(model))
             } catch ModelSourceError.modelGone {
                 return .gone(id)
             }

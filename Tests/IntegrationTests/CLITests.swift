@@ -242,8 +242,8 @@ struct CLITests {
     static func importedFolder(_ dir: TempDir) async throws -> DirectorySource {
         let folder = dir.path("import")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(#"{"customization_id":"a1","name":"A","language":"en-US","words":[{"word":"IEEE","translation":"I triple E"}],"prompts":[]}"#.utf8)
-            .write(to: URL(fileURLWithPath: folder + "/a1.json"))
+        try Data(#"{"customization_id":"a1a1a1a1-0000-4000-8000-000000000001","name":"A","language":"en-US","words":[{"word":"IEEE","translation":"I triple E"}],"prompts":[]}"#.utf8)
+            .write(to: URL(fileURLWithPath: folder + "/a1a1a1a1-0000-4000-8000-000000000001.json"))
         return try DirectorySource(directory: folder)
     }
 }
