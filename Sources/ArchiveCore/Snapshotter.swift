@@ -56,6 +56,16 @@ public struct SnapshotSummary: Codable, Sendable, Equatable {
     /// Models fetched again because they changed while the run was going.
     public var refetched: [String]
     public var requests: Int
+    /// Models whose rows in the archive no longer matched their recorded hash (altered since they were written):
+    /// rewritten from the service's answer in this snapshot. Older snapshots keep the damage (`check` reports it).
+    public var healed: [HealedModel]
+
+    public struct HealedModel: Codable, Sendable, Equatable {
+        public var customizationID: String
+        public var name: String?
+        /// Damaged rows replaced (words and prompt rows).
+        public var rows: Int
+    }
 
     public var snapshotID: Int64 { snapshot.id }
     public subscript<T>(dynamicMember keyPath: KeyPath<SnapshotRecord, T>) -> T { snapshot[keyPath: keyPath] }
@@ -147,7 +157,11 @@ public enum Snapshotter {
                 throw SQLiteError(code: 1, message: "snapshot \(writer.snapshotID) vanished before commit")
             }
             try db.execute("COMMIT")
-            return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(), requests: requests)
+            let healed = writer.stats.filter { $0.value.rowsHealed > 0 }.keys.sorted().map { id in
+                SnapshotSummary.HealedModel(customizationID: id, name: writer.names[id] ?? nil, rows: writer.stats[id]!.rowsHealed)
+            }
+            return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(),
+                                   requests: requests, healed: healed)
         } catch {
             if db.isInTransaction { try? db.execute("ROLLBACK") }
             // A full disk is the archive's condition, not a SQL detail: name the file and say nothing changed.

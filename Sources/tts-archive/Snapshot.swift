@@ -84,6 +84,14 @@ struct Snapshot: AsyncParsableCommand {
             if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
             if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
         }
+        // Said even off a terminal (cron mails it): the archive was damaged, and older snapshots still are.
+        if !json {
+            for h in summary.healed {
+                print("healed: model \(h.customizationID)\(h.name.map { " (\($0.debugDescription))" } ?? ""): \(h.rows) damaged "
+                      + "row\(h.rows == 1 ? "" : "s") in the archive rewritten from the service's answer; older snapshots keep "
+                      + "the damage (see `tts-archive check`)")
+            }
+        }
         guard let drillResult else { return .success }
         // Quiet off a terminal as the snapshot is (cron mails any output): a drill that passed says nothing.
         if interactive || verbose || drillResult.status != "passed" { DrillRun.print(drillResult) }

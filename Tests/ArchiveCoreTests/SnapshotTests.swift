@@ -296,4 +296,34 @@ import TTSAPI
         #expect(ok.models == 5)
         #expect(try SnapshotReader(store).models(in: ok.snapshotID).contains { $0.name == #"A/B: a\b = c & d?"# })
     }
+
+    /// A translation altered in the archive (the model's recorded hash still equals the service's) is rewritten
+    /// from the answer, counted as healed and not as a change; older snapshots keep the damage and `check` says so.
+    @Test func damagedRowsAreHealedNotCarriedForward() async throws {
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        let general = "aaaaaaaa-0000-0000-0000-000000000001", japanese = "aaaaaaaa-0000-0000-0000-000000000002"
+        try store.db.execute("UPDATE words SET translation = 'tampered' WHERE word = 'w7'")
+        try store.db.execute("UPDATE words SET word = 'w8x' WHERE word = 'w8'")
+        try store.db.execute("DELETE FROM words WHERE word = 'w9'")
+        try store.db.execute("UPDATE words SET part_of_speech = NULL WHERE word = 'ＮＹ'")
+        try store.db.execute("UPDATE prompts SET prompt = 'Goodbye'")
+        #expect(try ArchiveChecker(store).run().problems.contains { $0.snapshot == first.snapshotID })
+
+        let second = try await Snapshotter.run(store: store, source: source)
+        #expect(second.healed == [
+            .init(customizationID: general, name: "General", rows: 3),
+            .init(customizationID: japanese, name: "日本語", rows: 2),
+        ])
+        #expect(second.modelsChanged == 0 && second.wordsAdded + second.wordsRemoved + second.wordsChanged == 0)
+        #expect(second.digest == first.digest)
+        #expect(try SnapshotReader(store).models(in: second.snapshotID) == source.current())
+        let problems = try ArchiveChecker(store).run().problems
+        #expect(!problems.isEmpty && problems.allSatisfy { $0.snapshot != second.snapshotID })
+
+        // Healed once: the next run finds nothing.
+        let third = try await Snapshotter.run(store: store, source: source)
+        #expect(third.healed.isEmpty)
+        #expect(try SnapshotReader(store).models(in: third.snapshotID) == source.current())
+    }
 }
