@@ -78,6 +78,8 @@ enum DrillRun {
 
     static func print(_ r: RestoreDrill.Result) {
         let seconds = String(format: "%.1f s", r.seconds)
+        // The emulator accepts such names; the real service may not.
+        for line in RestoreText.nameWarnings(r.report.models) { Swift.print(line) }
         switch r.status {
         case "passed":
             Swift.print("drill passed: snapshot \(r.snapshotID) restored into an in-process emulator and verified: "

@@ -72,6 +72,9 @@ struct Rollback: AsyncParsableCommand {
               + (plan.snapshotModelID == plan.customizationID ? "" : " model \(plan.snapshotModelID)"))
         if plan.isEmpty { return print("nothing to do: the live model equals the snapshot's") }
         for m in plan.metadata { print("  set \(m.field): \(m.old.map { "\"\($0)\"" } ?? "-") -> \(m.new.map { "\"\($0)\"" } ?? "-")") }
+        for m in plan.metadata where m.field == "name" {
+            if let warning = RestorePlan.nameWarning(m.new, step: "rename the model") { print("warning: \(warning)") }
+        }
         for w in plan.addWords { print("  + \(w.word) = \(w.translation)\(w.partOfSpeech.map { " (\($0))" } ?? "")") }
         for w in plan.deleteWords { print("  - \(w)") }
         print("\(plan.addWords.count) entries to add or overwrite, \(plan.deleteWords.count) to delete, "
