@@ -11,7 +11,9 @@ struct Restore: AsyncParsableCommand {
         old id -> new id) and adds its words in service order, in batches of --batch-size (POST .../words) or \
         one PUT per word (--mode single). A batch the service refuses (400) is split until the refused entries \
         are isolated; they are reported with the service's message and the rest is restored. Prompts are listed \
-        as not restorable (the service never returns their audio).
+        as not restorable (the service never returns their audio). A model whose name holds a character the \
+        service's documentation forbids in names (\\ / : = & ?) gets a warning line in the plan and in the \
+        report (on stderr with --json): the service may refuse to create it.
 
         The target must hold no models unless --existing says what to do with them: skip (leave same-name \
         models alone), update (add the words into the existing same-name model, set its description) or \
