@@ -57,7 +57,7 @@ public struct RestorePlan: Codable, Sendable, Equatable {
         public var replaces: [String]
         /// Requests that change the target: deletes, create or metadata update, word batches.
         public var requests: Int
-        /// Set when the model is created and the service may refuse it (see ``RestorePlan/nameWarning(_:)``).
+        /// Set when the model is created and the service may refuse it (see ``RestorePlan/nameWarning(_:step:)``).
         public var warning: String?
     }
 
