@@ -57,6 +57,8 @@ public struct RestorePlan: Codable, Sendable, Equatable {
         public var replaces: [String]
         /// Requests that change the target: deletes, create or metadata update, word batches.
         public var requests: Int
+        /// Set when the model is created and the service may refuse it (see ``RestorePlan/nameWarning(_:step:)``).
+        public var warning: String?
     }
 
     /// A target model with the same name and language as one in the snapshot.
@@ -140,6 +142,7 @@ public struct RestorePlan: Codable, Sendable, Equatable {
                     item.requests += fresh.count
                 }
             }
+            if item.action == .create || item.action == .replace { item.warning = Self.nameWarning(m.name) }
             items.append(item)
         }
         let prompts = selected.flatMap { m in
@@ -147,6 +150,20 @@ public struct RestorePlan: Codable, Sendable, Equatable {
         }
         return RestorePlan(snapshotID: snapshotID, target: target, options: options, items: items, conflicts: conflicts,
                            promptsNotRestorable: prompts, targetModels: foreign.count)
+    }
+}
+
+extension RestorePlan {
+    /// Names holding a character the documentation forbids (`\ / : = & ?`, reference §5.2) are archived as the
+    /// service returned them: older models may have them, and whether the service enforces the rule is not
+    /// documented. Creating such a model may be refused; this says so, for a warning before and after a restore.
+    /// Nil for a name without them. `step` is what the service may refuse (a rollback renames).
+    public static func nameWarning(_ name: String?, step: String = "create the model") -> String? {
+        let found = ServiceLimits.forbiddenCharacters(inName: name)
+        guard let name, !found.isEmpty else { return nil }
+        let shown = found.map { "\"\($0)\"" }.joined(separator: ", ")
+        return "the name \(name.debugDescription) holds \(shown), which the service's documentation forbids in model names; "
+            + "the service may refuse to \(step)"
     }
 }
 

@@ -14,6 +14,7 @@ final class SnapshotWriter {
     let sourceID: Int64
     private(set) var digests: [String: ContentHasher.ModelDigestInput] = [:]
     private(set) var stats: [String: ModelChange] = [:]
+    private(set) var names: [String: String?] = [:]
 
     /// What writing one model changed, relative to the source's previous snapshot.
     struct ModelChange: Sendable, Equatable {
@@ -25,6 +26,9 @@ final class SnapshotWriter {
         var wordsChanged = 0
         var wordCount = 0
         var promptCount = 0
+        /// Open rows that no longer held what their model's recorded hash says (altered in the archive) and were
+        /// replaced by the service's answer. Not counted as changes: the service did not change.
+        var rowsHealed = 0
         var changed: Bool { !added && (metadataChanged || contentChanged || wordsAdded + wordsRemoved + wordsChanged > 0) }
     }
 
@@ -76,12 +80,13 @@ final class SnapshotWriter {
 
         let wordsHash = prepared.wordsHash, promptsHash = prepared.promptsHash
         let state = try openState(key)
-        if state?.wordsHash != wordsHash {
-            try mergeWords(words, key: key, change: &change)
-        }
-        if state?.promptsHash != promptsHash {
-            try mergePrompts(prompts, key: key)
-        }
+        // The open rows are compared with the answer even when the recorded hash says the model is unchanged: a
+        // row altered in the archive since (bit rot, a hand edit) must not be carried forward as "unchanged". Such
+        // rows are closed and written anew from the answer, so the new snapshot is right (older ones keep the
+        // damage, which `check` reports). An unchanged model costs one read of its open rows and no writes.
+        let wordsDamage = try mergeWords(words, key: key, change: &change, unchanged: state?.wordsHash == wordsHash)
+        let promptsDamage = try mergePrompts(prompts, key: key, unchanged: state?.promptsHash == promptsHash)
+        change.rowsHealed = wordsDamage + promptsDamage
         if state == nil || state!.wordsHash != wordsHash || state!.promptsHash != promptsHash
             || !ByteOrder.equal(state!.lastModified, model.lastModified) || state!.wordCount != words.count {
             if let state { try s.closeState.run(snapshotID, state.id) }
@@ -89,6 +94,7 @@ final class SnapshotWriter {
             change.contentChanged = state != nil
         }
         stats[id] = change
+        names[id] = model.name
         digests[id] = ContentHasher.ModelDigestInput(
             customizationID: id, name: model.name, language: model.language, description: model.description,
             owner: model.owner, created: model.created, lastModified: model.lastModified,
@@ -104,6 +110,7 @@ final class SnapshotWriter {
             try db.run("UPDATE \(table) SET valid_to = \(Self.open) WHERE model = ? AND valid_to = ?", key, snapshotID)
         }
         stats[id] = nil
+        names[id] = nil
         digests[id] = nil
     }
 
@@ -207,33 +214,38 @@ final class SnapshotWriter {
                          wordsHash: st.blob(3) ?? [], promptsHash: st.blob(4) ?? [])
     }
 
-    /// Merge-join of the fetched words (service order) with the open rows (index order = byte order).
-    /// Changes are applied after the scan: writing through the index being scanned would let the cursor
-    /// revisit a row just inserted.
-    private func mergeWords(_ words: [WordEntry], key: Int64, change: inout ModelChange) throws {
+    /// Merge-join of the fetched words (service order) with the open rows (index order = byte order), comparing
+    /// bytes in place (no String per row). Changes are applied after the scan: writing through the index being
+    /// scanned would let the cursor revisit a row just inserted.
+    ///
+    /// `unchanged`: the model's recorded words hash equals the answer's, so the open rows should equal the answer;
+    /// any difference is damage in the archive, repaired the same way but counted apart from the service's
+    /// changes. Returns how many rows were damaged (0 unless `unchanged`).
+    private func mergeWords(_ words: [WordEntry], key: Int64, change: inout ModelChange, unchanged: Bool) throws -> Int {
         var close: [Int64] = []
         var insert: [WordEntry] = []
+        var added = 0, removed = 0, changed = 0
         let open = s.openWords
         try open.bind(key)
         var hasRow = try open.step()
         var i = 0
         while hasRow || i < words.count {
             let cmp: Int
-            if !hasRow { cmp = 1 } else if i == words.count { cmp = -1 } else { cmp = ByteOrder.compare(open.text(1) ?? "", words[i].word) }
+            if !hasRow { cmp = 1 } else if i == words.count { cmp = -1 } else { cmp = Self.compare(open, 1, words[i].word) }
             if cmp < 0 {  // only in the archive: removed
                 close.append(open.int64(0))
-                change.wordsRemoved += 1
+                removed += 1
                 hasRow = try open.step()
             } else if cmp > 0 {  // only on the service: added
                 insert.append(words[i])
-                change.wordsAdded += 1
+                added += 1
                 i += 1
             } else {
                 let w = words[i]
-                if !ByteOrder.equal(open.text(2) ?? "", w.translation) || !ByteOrder.equal(open.text(3), w.partOfSpeech) {
+                if Self.compare(open, 2, w.translation) != 0 || !Self.equal(open, 3, w.partOfSpeech) {
                     close.append(open.int64(0))
                     insert.append(w)
-                    change.wordsChanged += 1
+                    changed += 1
                 }
                 i += 1
                 hasRow = try open.step()
@@ -242,9 +254,39 @@ final class SnapshotWriter {
         open.reset()
         for id in close { try s.closeWord.run(snapshotID, id) }
         for w in insert { try s.insertWord.run(key, w.word, w.translation, w.partOfSpeech, snapshotID) }
+        if unchanged {
+            // A damaged row counts once, whether its word, its translation or its presence was altered.
+            return max(close.count, insert.count)
+        }
+        change.wordsAdded += added
+        change.wordsRemoved += removed
+        change.wordsChanged += changed
+        return 0
     }
 
-    private func mergePrompts(_ prompts: [Prompt], key: Int64) throws {
+    /// Byte order of a text column of the current row against `text`, without making a String of the column.
+    @inline(__always)
+    private static func compare(_ row: Statement, _ column: Int, _ text: String) -> Int {
+        row.withBytes(column) { raw -> Int in
+            let n = raw?.count ?? 0
+            var text = text
+            return text.withUTF8 { t -> Int in
+                guard let a = raw?.baseAddress, n > 0 else { return 0 - t.count }
+                guard let b = t.baseAddress, t.count > 0 else { return n }
+                return ByteOrder.compare(a.assumingMemoryBound(to: UInt8.self), n, b, t.count)
+            }
+        }
+    }
+
+    /// Whether an optional text column of the current row holds exactly `text` (NULL for nil).
+    @inline(__always)
+    private static func equal(_ row: Statement, _ column: Int, _ text: String?) -> Bool {
+        guard let text else { return row.isNull(column) }
+        return !row.isNull(column) && compare(row, column, text) == 0
+    }
+
+    /// Returns how many prompt rows were damaged (0 unless `unchanged`: see ``mergeWords``).
+    private func mergePrompts(_ prompts: [Prompt], key: Int64, unchanged: Bool) throws -> Int {
         let existing = try db.query("""
             SELECT id, prompt_id, prompt, status, error, speaker_id FROM prompts
             WHERE model = ? AND valid_to = \(Self.open)
@@ -253,11 +295,13 @@ final class SnapshotWriter {
                                              error: r.text(4), speakerID: r.text(5)))
         }
         var unmatched = prompts
+        var closed = 0
         for row in existing {
             if let i = unmatched.firstIndex(where: { Self.samePrompt($0, row.prompt) }) {
                 unmatched.remove(at: i)
             } else {
                 try db.run("UPDATE prompts SET valid_to = ? WHERE id = ?", snapshotID, row.id)
+                closed += 1
             }
         }
         for p in unmatched {
@@ -266,6 +310,7 @@ final class SnapshotWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, key, p.promptID, p.prompt, p.status, p.error, p.speakerID, snapshotID)
         }
+        return unchanged ? max(closed, unmatched.count) : 0
     }
 
     private static func samePrompt(_ a: Prompt, _ b: Prompt) -> Bool {
@@ -278,6 +323,13 @@ final class SnapshotWriter {
     /// Refused like any malformed answer, so the archive stays as it was and the run exits non-zero.
     static func checkLimits(_ model: CustomModel) throws {
         let id = model.customizationID
+        try checkID(id)
+        if let name = model.name, ServiceLimits.exceeds(name, ServiceLimits.maxNameLength) {
+            throw SnapshotError.overLimit(model: id, what: "a \(name.unicodeScalars.count)-character name (limit \(ServiceLimits.maxNameLength))")
+        }
+        if let description = model.description, ServiceLimits.exceeds(description, ServiceLimits.maxDescriptionLength) {
+            throw SnapshotError.overLimit(model: id, what: "a \(description.unicodeScalars.count)-character description (limit \(ServiceLimits.maxDescriptionLength))")
+        }
         let words = model.words ?? []
         if words.count > ServiceLimits.maxWordsPerModel {
             throw SnapshotError.overLimit(model: id, what: "\(words.count) entries (limit \(ServiceLimits.maxWordsPerModel))")
@@ -290,6 +342,22 @@ final class SnapshotWriter {
                 throw SnapshotError.overLimit(model: id, what: "a \(entry.translation.unicodeScalars.count)-character translation of \(entry.word.debugDescription) (limit \(ServiceLimits.maxTranslationLength))")
             }
         }
+    }
+
+    /// Every customization id the service issues is a GUID (reference §4.1). Anything else (empty, a path, a
+    /// name) cannot be a model of the service, and recording it would make it a key of the archive.
+    static func checkID(_ id: String) throws {
+        if !ServiceLimits.isCustomizationID(id) { throw SnapshotError.notACustomizationID(id) }
+    }
+
+    /// A get-model answer is well-formed only when it is for the id asked for and carries a `words` array (an
+    /// empty model has `[]`). Checked for every source, whatever its client already checked: an answer for another
+    /// id would leave the asked-for model unwritten (recorded as deleted), one without words would record it empty.
+    static func checkAnswer(_ model: CustomModel, askedFor id: String) throws {
+        if !ByteOrder.equal(model.customizationID, id) {
+            throw SnapshotError.malformedAnswer(model: id, what: "is for customization id \(model.customizationID.debugDescription)")
+        }
+        if model.words == nil { throw SnapshotError.malformedAnswer(model: id, what: "has no words array") }
     }
 
     /// The service lists words in byte order; sort defensively and refuse duplicates, which would make the
@@ -335,10 +403,18 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case authFailed(String)
     case modelVanishedButListed(id: String)
     case overLimit(model: String, what: String)
+    /// A get-model answer (or an imported model) that is not for the id asked for, or has no words array.
+    case malformedAnswer(model: String, what: String)
+    /// A listed model whose id is not a GUID.
+    case notACustomizationID(String)
 
     public var description: String {
         switch self {
-        case .duplicateWord(let m, let w): "the service returned the word \(w.debugDescription) twice for model \(m); nothing was recorded"
+        case .duplicateWord(let m, let w): "the answer for model \(m) lists the word \(w.debugDescription) twice; nothing was recorded"
+        case .malformedAnswer(let m, let what):
+            "the answer for model \(m) \(what): not a usable get-model answer; nothing was recorded"
+        case .notACustomizationID(let id):
+            "model id \(id.debugDescription) is not a customization id (a GUID such as 64f4807f-a5f1-5867-924f-7bba1a84fe97); nothing was recorded"
         case .authFailed(let m): "the service refused the credentials: \(m)"
         case .overLimit(let m, let what): "model \(m) has \(what), beyond what the service can hold or restore; nothing was recorded"
         case .modelVanishedButListed(let id): "the service lists model \(id) but refuses to return it (401): check that the credentials belong to this instance"

@@ -56,6 +56,16 @@ public struct SnapshotSummary: Codable, Sendable, Equatable {
     /// Models fetched again because they changed while the run was going.
     public var refetched: [String]
     public var requests: Int
+    /// Models whose rows in the archive no longer matched their recorded hash (altered since they were written):
+    /// rewritten from the service's answer in this snapshot. Older snapshots keep the damage (`check` reports it).
+    public var healed: [HealedModel]
+
+    public struct HealedModel: Codable, Sendable, Equatable {
+        public var customizationID: String
+        public var name: String?
+        /// Damaged rows replaced (words and prompt rows).
+        public var rows: Int
+    }
 
     public var snapshotID: Int64 { snapshot.id }
     public subscript<T>(dynamicMember keyPath: KeyPath<SnapshotRecord, T>) -> T { snapshot[keyPath: keyPath] }
@@ -93,6 +103,7 @@ public enum Snapshotter {
             var total = toFetch.count
 
             for round in 0...options.consistencyRounds {
+                for id in toFetch { try SnapshotWriter.checkID(id) }  // before any request: a listed id that is no GUID
                 if !toFetch.isEmpty {
                     try await fetchAll(toFetch, from: source, concurrency: options.concurrency, prepare: SnapshotWriter.Prepared.init) { result in
                         requests += 1
@@ -146,7 +157,11 @@ public enum Snapshotter {
                 throw SQLiteError(code: 1, message: "snapshot \(writer.snapshotID) vanished before commit")
             }
             try db.execute("COMMIT")
-            return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(), requests: requests)
+            let healed = writer.stats.filter { $0.value.rowsHealed > 0 }.keys.sorted().map { id in
+                SnapshotSummary.HealedModel(customizationID: id, name: writer.names[id] ?? nil, rows: writer.stats[id]!.rowsHealed)
+            }
+            return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(),
+                                   requests: requests, healed: healed)
         } catch {
             if db.isInTransaction { try? db.execute("ROLLBACK") }
             // A full disk is the archive's condition, not a SQL detail: name the file and say nothing changed.
@@ -170,7 +185,9 @@ public enum Snapshotter {
     ) async throws {
         try await forEachConcurrently(ids, limit: concurrency, { id -> FetchResult<Fetched> in
             do {
-                return .model(try prepare(try await source.getModel(id: id)))
+                let model = try await source.getModel(id: id)
+                try SnapshotWriter.checkAnswer(model, askedFor: id)
+                return .model(try prepare(model))
             } catch ModelSourceError.modelGone {
                 return .gone(id)
             }

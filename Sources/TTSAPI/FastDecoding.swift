@@ -40,13 +40,15 @@ extension WordList {
 
 extension CustomModel {
     /// Decodes a get-model answer like ``decodeFast(_:)-([UInt8])`` but keeps its words as bytes: the model's `words`
-    /// stays nil and the entries (none for a missing or null list) come back packed, in the answer's order.
-    public static func decodeFastPackingWords(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> (CustomModel, PackedWords) {
+    /// stays nil and the entries come back packed, in the answer's order; nil for a missing or null list (as
+    /// `words` is nil then), so a caller can tell an answer without words from an empty model.
+    public static func decodeFastPackingWords(_ bytes: UnsafeRawBufferPointer) throws(JSONScanError) -> (CustomModel, PackedWords?) {
         try JSONScanner.scan(bytes) { (s: inout JSONScanner) throws(JSONScanError) in
             var words = PackedWords()
-            let model = try s.customModel(packing: true, into: &words)
+            var hasWords = false
+            let model = try s.customModel(packing: true, into: &words, hasWords: &hasWords)
             try s.end()
-            return (model, words)
+            return (model, hasWords ? words : nil)
         }
     }
 }
@@ -100,11 +102,13 @@ extension UpdateModelRequest {
 extension JSONScanner {
     mutating func customModel() throws(JSONScanError) -> CustomModel {
         var unused = PackedWords()
-        return try customModel(packing: false, into: &unused)
+        var unusedFlag = false
+        return try customModel(packing: false, into: &unused, hasWords: &unusedFlag)
     }
 
-    /// With `packing`, the words go to `packed` as bytes instead of to `words` (which then stays nil).
-    mutating func customModel(packing: Bool, into packed: inout PackedWords) throws(JSONScanError) -> CustomModel {
+    /// With `packing`, the words go to `packed` as bytes instead of to `words` (which then stays nil), and
+    /// `hasWords` says whether the answer had a words array (not missing, not null).
+    mutating func customModel(packing: Bool, into packed: inout PackedWords, hasWords: inout Bool) throws(JSONScanError) -> CustomModel {
         var id: String?
         var m = CustomModel(customizationID: "")
         var seen: UInt16 = 0
@@ -120,6 +124,7 @@ extension JSONScanner {
             case "words" where once(&seen, 7):
                 if packing {
                     if s.literal("null") { break }
+                    hasWords = true
                     var scratch = EntryScratch()
                     _ = try s.array(key) { (s: inout JSONScanner) throws(JSONScanError) in
                         if !s.compactPackedWordEntry(into: &packed, &scratch) { try s.packedWordEntry(into: &packed, &scratch) }

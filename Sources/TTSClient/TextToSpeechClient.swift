@@ -102,15 +102,33 @@ public final class TextToSpeechClient: Sendable {
         return try await decode(CreatedModel.self, call)
     }
 
-    /// `GET /v1/customizations/{id}`: metadata, words and prompts.
+    /// `GET /v1/customizations/{id}`: metadata, words and prompts. The answer must be for the model asked for and
+    /// carry a `words` array (empty for an empty model): the service always sends both, and taking an answer for
+    /// another id, or one without words, for this model would record it wrongly (as deleted, or as emptied).
+    /// Either is a ``ServiceError/Kind/malformedResponse``.
     public func getModel(id: String) async throws -> CustomModel {
-        try await get(["v1", "customizations", id], fast: CustomModel.decodeFast)
+        try await get(["v1", "customizations", id], fast: CustomModel.decodeFast) { model in
+            Self.getModelProblem(asked: id, answered: model.customizationID, hasWords: model.words != nil)
+        }
     }
 
     /// `GET /v1/customizations/{id}` with the words kept as bytes (the model's `words` stays nil): a restore's
-    /// verification reads back every entry it sent.
+    /// verification reads back every entry it sent. Checked as ``getModel(id:)`` is.
     public func getModelPackingWords(id: String) async throws -> (model: CustomModel, words: PackedWords) {
-        try await get(["v1", "customizations", id], fast: CustomModel.decodeFastPackingWords)
+        let (model, words) = try await get(["v1", "customizations", id], fast: CustomModel.decodeFastPackingWords) { answer in
+            Self.getModelProblem(asked: id, answered: answer.0.customizationID, hasWords: answer.1 != nil)
+        }
+        return (model, words ?? PackedWords())
+    }
+
+    /// What makes a get-model answer unusable, or nil when it is well-formed (reference §4.1: `words` is always
+    /// there, `[]` when there are none; every other key but `customization_id` is optional).
+    static func getModelProblem(asked: String, answered: String, hasWords: Bool) -> String? {
+        if !ByteOrder.equal(asked, answered) {
+            return "it is for customization_id \(answered.debugDescription), not the model asked for"
+        }
+        if !hasWords { return "no words array (an empty model has \"words\": [])" }
+        return nil
     }
 
     /// `POST /v1/customizations/{id}` (200): name, description and/or words (added or overwritten).
@@ -199,10 +217,14 @@ public final class TextToSpeechClient: Sendable {
 
     /// For the lexicon-sized answers: one of TTSAPI's hand-written decoders instead of JSONDecoder, which
     /// took a third of a snapshot's CPU time.
-    private func get<T>(_ segments: [String], fast: (UnsafeRawBufferPointer) throws(JSONScanError) -> T) async throws -> T {
+    /// `problem` says what makes a decoded answer unusable (nil when it is fine): a malformed answer too.
+    private func get<T>(_ segments: [String], fast: (UnsafeRawBufferPointer) throws(JSONScanError) -> T,
+                        problem: (T) -> String? = { _ in nil }) async throws -> T {
         let call = makeCall(.GET, segments)
         let answer = try await transport.send(call, authorizer: authorizer)
-        return try transport.decode(call, answer, fast)
+        let value = try transport.decode(call, answer, fast)
+        if let reason = problem(value) { throw transport.malformed(call, answer, MalformedAnswer(reason)) }
+        return value
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ call: Call) async throws -> T {

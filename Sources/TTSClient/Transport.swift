@@ -172,7 +172,7 @@ struct Transport: Sendable {
         }
     }
 
-    private func malformed(_ call: Call, _ answer: Answer, _ problem: MalformedAnswer) -> ServiceError {
+    func malformed(_ call: Call, _ answer: Answer, _ problem: MalformedAnswer) -> ServiceError {
         ServiceError(kind: .malformedResponse, method: call.method.rawValue, path: call.path, status: answer.status,
                      message: "malformed answer: \(problem.reason)",
                      transactionID: answer.headers.first(name: "x-global-transaction-id"))

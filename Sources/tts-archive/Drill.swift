@@ -18,7 +18,8 @@ struct Drill: AsyncParsableCommand {
         A drill catches what a restore would meet: entries the service would refuse, models that cannot be \
         re-created, an archive that cannot be read back. The emulator applies the service's documented rules \
         (reference limits, phoneme and part-of-speech checks); the real service may still refuse what the \
-        emulator accepts.
+        emulator accepts: a model whose name holds a character the documentation forbids (\\ / : = & ?) is \
+        restored by the emulator but gets a warning line.
 
         EXAMPLES
           tts-archive drill
@@ -78,6 +79,8 @@ enum DrillRun {
 
     static func print(_ r: RestoreDrill.Result) {
         let seconds = String(format: "%.1f s", r.seconds)
+        // The emulator accepts such names; the real service may not.
+        for line in RestoreText.nameWarnings(r.report.models) { Swift.print(line) }
         switch r.status {
         case "passed":
             Swift.print("drill passed: snapshot \(r.snapshotID) restored into an in-process emulator and verified: "

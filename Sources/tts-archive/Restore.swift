@@ -11,7 +11,9 @@ struct Restore: AsyncParsableCommand {
         old id -> new id) and adds its words in service order, in batches of --batch-size (POST .../words) or \
         one PUT per word (--mode single). A batch the service refuses (400) is split until the refused entries \
         are isolated; they are reported with the service's message and the rest is restored. Prompts are listed \
-        as not restorable (the service never returns their audio).
+        as not restorable (the service never returns their audio). A model whose name holds a character the \
+        service's documentation forbids in names (\\ / : = & ?) gets a warning line in the plan and in the \
+        report (on stderr with --json): the service may refuse to create it.
 
         The target must hold no models unless --existing says what to do with them: skip (leave same-name \
         models alone), update (add the words into the existing same-name model, set its description) or \
@@ -93,7 +95,13 @@ struct Restore: AsyncParsableCommand {
         }
         let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: progress)
         if interactive { Output.progressDone() }
-        if json { try Output.json(report) } else { RestoreText.report(report) }
+        if json {
+            try Output.json(report)
+            // The report's JSON has no place for them: the same warnings as the text output, on stderr.
+            for line in RestoreText.nameWarnings(report.models) { Output.stderr("tts-archive: \(line)") }
+        } else {
+            RestoreText.report(report)
+        }
         if report.status != "complete" { return .failure }
         if let v = report.verification, !v.differences.summary.isEmpty { return .differences }
         return .success
@@ -108,6 +116,9 @@ enum RestoreText {
         Output.table(["ACTION", "SOURCE ID", "LANGUAGE", "WORDS", "REQUESTS", "NAME"],
                      plan.items.map { [$0.action.rawValue, $0.sourceID, $0.language ?? "", String($0.words), String($0.requests), $0.name ?? ""] },
                      numeric: [3, 4])
+        for item in plan.items {
+            if let warning = item.warning { print("warning: model \(item.sourceID): \(warning)") }
+        }
         for c in plan.conflicts {
             print("conflict: \"\(c.name ?? "")\" (\(c.language ?? "")) exists in the target as \(c.targetIDs.joined(separator: ", "))")
         }
@@ -118,10 +129,20 @@ enum RestoreText {
         }
     }
 
+    /// One line per model the run created (or was to create) whose name the service may refuse.
+    static func nameWarnings(_ models: [RestoreReport.Model]) -> [String] {
+        models.compactMap { m in
+            guard m.action == RestorePlan.Action.create.rawValue || m.action == RestorePlan.Action.replace.rawValue,
+                  let warning = RestorePlan.nameWarning(m.name) else { return nil }
+            return "warning: model \(m.sourceID): \(warning)"
+        }
+    }
+
     static func report(_ report: RestoreReport) {
         Output.table(["OLD ID", "NEW ID", "WORDS", "STATUS", "NAME"],
                      report.models.map { [$0.sourceID, $0.targetID ?? "-", String($0.words), $0.status, $0.name ?? ""] },
                      numeric: [2])
+        for line in nameWarnings(report.models) { print(line) }
         for m in report.models {
             for r in m.rejections { print("rejected: \(m.name ?? m.sourceID): \"\(r.word)\": \(r.message)") }
             if let message = m.message, m.status == "failed" { print("failed: \(m.name ?? m.sourceID): \(message)") }

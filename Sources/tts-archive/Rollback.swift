@@ -13,7 +13,8 @@ struct Rollback: AsyncParsableCommand {
         add-words for missing or changed entries (in batches), one delete per entry the snapshot does not have, \
         and a metadata update when the name or description differ. The customization id stays the same. The \
         model is then read back and compared with the snapshot. A model's language cannot change; to bring back \
-        a deleted model use `restore --model`. --dry-run prints the changes and sends nothing that writes.
+        a deleted model use `restore --model`. --dry-run prints the changes and sends nothing that writes. A \
+        rename to a name holding a character the service's documentation forbids (\\ / : = & ?) is warned of.
 
         EXAMPLES
           tts-archive rollback "Medical terms" --to before-migration --dry-run
@@ -72,6 +73,9 @@ struct Rollback: AsyncParsableCommand {
               + (plan.snapshotModelID == plan.customizationID ? "" : " model \(plan.snapshotModelID)"))
         if plan.isEmpty { return print("nothing to do: the live model equals the snapshot's") }
         for m in plan.metadata { print("  set \(m.field): \(m.old.map { "\"\($0)\"" } ?? "-") -> \(m.new.map { "\"\($0)\"" } ?? "-")") }
+        for m in plan.metadata where m.field == "name" {
+            if let warning = RestorePlan.nameWarning(m.new, step: "rename the model") { print("warning: \(warning)") }
+        }
         for w in plan.addWords { print("  + \(w.word) = \(w.translation)\(w.partOfSpeech.map { " (\($0))" } ?? "")") }
         for w in plan.deleteWords { print("  - \(w)") }
         print("\(plan.addWords.count) entries to add or overwrite, \(plan.deleteWords.count) to delete, "

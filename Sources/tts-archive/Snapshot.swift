@@ -13,6 +13,13 @@ struct Snapshot: AsyncParsableCommand {
         run is fetched again; one deleted during the run is recorded as gone. Unchanged models cost no storage. \
         Prompt audio is never returned by the service: prompts are recorded as metadata, not restorable.
 
+        An answer that cannot be trusted fails the run (exit 2) and records nothing: a model's answer for \
+        another customization id or without a words array, a name over 256 or a description over 128 \
+        characters, entries beyond the service's limits, an id that is not a GUID. Every model's archived rows \
+        are compared with the answer: rows altered in the archive since they were written are rewritten from \
+        the answer ("healed: model ...", also off a terminal; "healed" in --json), and `check` reports the \
+        damage left in older snapshots.
+
         Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time \
         per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock.
 
@@ -83,6 +90,14 @@ struct Snapshot: AsyncParsableCommand {
                   + "words +\(summary.wordsAdded) -\(summary.wordsRemoved) ~\(summary.wordsChanged)) from \(summary.source)")
             if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
             if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
+        }
+        // Said even off a terminal (cron mails it): the archive was damaged, and older snapshots still are.
+        if !json {
+            for h in summary.healed {
+                print("healed: model \(h.customizationID)\(h.name.map { " (\($0.debugDescription))" } ?? ""): \(h.rows) damaged "
+                      + "row\(h.rows == 1 ? "" : "s") in the archive rewritten from the service's answer; older snapshots keep "
+                      + "the damage (see `tts-archive check`)")
+            }
         }
         guard let drillResult else { return .success }
         // Quiet off a terminal as the snapshot is (cron mails any output): a drill that passed says nothing.

@@ -12,6 +12,8 @@ final class ScriptedSource: ModelSource, @unchecked Sendable {
     var onGet: ((String) -> Void)?
     var failGet: Set<String> = []
     var refuseGet: Set<String> = []  // answer as for a deleted model (401)
+    /// Alters a get-model answer as a hostile or broken service might (another id, no words).
+    var tamper: ((inout CustomModel) -> Void)?
     private(set) var listCalls = 0
     private(set) var getCalls = 0
 
@@ -60,6 +62,7 @@ final class ScriptedSource: ModelSource, @unchecked Sendable {
             var copy = m
             copy.words = (m.words ?? []).sorted { WordEntry.serviceOrder($0.word, $1.word) }
             copy.prompts = m.prompts ?? []
+            tamper?(&copy)
             return copy
         }
     }

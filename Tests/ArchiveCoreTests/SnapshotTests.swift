@@ -142,9 +142,11 @@ import TTSAPI
 
     @Test func duplicateWordsInAnAnswerAreRefused() async throws {
         let source = ScriptedSource()
-        source.put(CustomModel(customizationID: "dup", name: "d", language: "en-US",
+        source.put(CustomModel(customizationID: "dddddddd-0000-0000-0000-000000000001", name: "d", language: "en-US",
                                words: [WordEntry(word: "a", translation: "1"), WordEntry(word: "a", translation: "2")]))
-        await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: store, source: source) }
+        let error = await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: store, source: source) }
+        // Source-neutral: the same refusal serves `import`.
+        #expect(error?.description == #"the answer for model dddddddd-0000-0000-0000-000000000001 lists the word "a" twice; nothing was recorded"#)
         #expect(try count("SELECT count(*) FROM snapshots") == 0)
     }
 
@@ -159,7 +161,7 @@ import TTSAPI
         ]
         for words in cases {
             let source = ScriptedSource()
-            source.put(CustomModel(customizationID: "big", name: "b", language: "en-US", words: words))
+            source.put(CustomModel(customizationID: "bbbbbbbb-0000-0000-0000-000000000001", name: "b", language: "en-US", words: words))
             await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: store, source: source) }
             #expect(try count("SELECT count(*) FROM snapshots") == 0)
         }
@@ -167,7 +169,7 @@ import TTSAPI
         full[0] = WordEntry(word: String(repeating: "é", count: ServiceLimits.maxWordLength),
                             translation: String(repeating: "x", count: ServiceLimits.maxTranslationLength))
         let source = ScriptedSource()
-        source.put(CustomModel(customizationID: "full", name: "f", language: "en-US", words: full))
+        source.put(CustomModel(customizationID: "ffffffff-0000-0000-0000-000000000001", name: "f", language: "en-US", words: full))
         let ok = try await Snapshotter.run(store: store, source: source)
         #expect(ok.words == ServiceLimits.maxWordsPerModel)
     }
@@ -200,7 +202,7 @@ import TTSAPI
         let store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
         let source = Fixtures.standardSource()
         let first = try await Snapshotter.run(store: store, source: source)
-        source.put(CustomModel(customizationID: "big", name: "Bulk import", language: "en-US",
+        source.put(CustomModel(customizationID: "bbbbbbbb-0000-0000-0000-000000000002", name: "Bulk import", language: "en-US",
                                words: Fixtures.words(20_000, prefix: "bulk-")))
         let pages: Int = try store.db.scalar("PRAGMA page_count")
         _ = try store.db.scalar("PRAGMA max_page_count = \(pages + 2)", as: Int.self)
@@ -215,5 +217,113 @@ import TTSAPI
         _ = try store.db.scalar("PRAGMA max_page_count = 1073741823", as: Int.self)
         let next = try await Snapshotter.run(store: store, source: source)
         #expect(try SnapshotReader(store).models(in: next.snapshotID) == source.current())
+    }
+}
+
+/// Answers that must never be recorded as something else (issue 15): an answer for another id is not a deletion,
+/// one without words is not an empty model, and names, descriptions and ids beyond what the service can hold are
+/// refused; rows altered in the archive are not carried forward as unchanged.
+@Suite struct HostileAnswerTests {
+    let dir: TempDir
+    let store: ArchiveStore
+    init() throws {
+        dir = try TempDir()
+        store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
+    }
+
+    func count(_ sql: String) throws -> Int { try store.db.scalar(sql) }
+
+    /// Runs a snapshot expected to be refused, and checks nothing was recorded.
+    func expectRefused(_ source: ScriptedSource, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SnapshotError? {
+        let snapshots = try count("SELECT count(*) FROM snapshots"), words = try count("SELECT count(*) FROM words")
+        let error = await #expect(throws: SnapshotError.self, sourceLocation: sourceLocation) {
+            try await Snapshotter.run(store: store, source: source)
+        }
+        #expect(try count("SELECT count(*) FROM snapshots") == snapshots, sourceLocation: sourceLocation)
+        #expect(try count("SELECT count(*) FROM words") == words, sourceLocation: sourceLocation)
+        #expect(try count("SELECT count(*) FROM words WHERE valid_to <> 2147483647") == 0, sourceLocation: sourceLocation)
+        return error
+    }
+
+    @Test func anAnswerForAnotherIDFailsTheSnapshotInsteadOfRecordingADeletion() async throws {
+        let source = Fixtures.standardSource()
+        _ = try await Snapshotter.run(store: store, source: source)
+        let id = "aaaaaaaa-0000-0000-0000-000000000001"
+        source.tamper = { m in if m.customizationID == id { m.customizationID = "aaaaaaaa-0000-0000-0000-000000000009" } }
+        let error = try await expectRefused(source)
+        #expect(error == .malformedAnswer(model: id, what: #"is for customization id "aaaaaaaa-0000-0000-0000-000000000009""#))
+        // The same answer from the first snapshot of an archive.
+        let fresh = try ArchiveStore(path: dir.path("b.sqlite"), access: .write)
+        await #expect(throws: SnapshotError.self) { try await Snapshotter.run(store: fresh, source: source) }
+        #expect(try SnapshotReader(fresh).all().isEmpty)
+    }
+
+    @Test func anAnswerWithoutWordsIsRefusedAndAnEmptyArrayIsAnEmptyModel() async throws {
+        let source = Fixtures.standardSource()
+        _ = try await Snapshotter.run(store: store, source: source)
+        let id = "aaaaaaaa-0000-0000-0000-000000000001"
+        source.tamper = { m in if m.customizationID == id { m.words = nil } }
+        #expect(try await expectRefused(source) == .malformedAnswer(model: id, what: "has no words array"))
+        source.tamper = { m in if m.customizationID == id { m.words = [] } }
+        let empty = try await Snapshotter.run(store: store, source: source)
+        #expect(empty.models == 3 && empty.modelsRemoved == 0 && empty.modelsChanged == 1)
+        #expect(try SnapshotReader(store).models(in: empty.snapshotID).first { $0.customizationID == id }?.words == [])
+    }
+
+    @Test func namesDescriptionsAndIDsBeyondTheServiceAreRefused() async throws {
+        let guid = "eeeeeeee-0000-4000-8000-000000000001"
+        let cases: [(CustomModel, SnapshotError)] = [
+            (CustomModel(customizationID: guid, name: String(repeating: "n", count: 257), words: []),
+             .overLimit(model: guid, what: "a 257-character name (limit 256)")),
+            (CustomModel(customizationID: guid, name: "d", description: String(repeating: "é", count: 129), words: []),
+             .overLimit(model: guid, what: "a 129-character description (limit 128)")),
+            (CustomModel(customizationID: "", name: "empty id", words: []), .notACustomizationID("")),
+            (CustomModel(customizationID: "my-model", name: "not a GUID", words: []), .notACustomizationID("my-model")),
+            (CustomModel(customizationID: "eeeeeeee-0000-4000-8000-00000000000g", name: "g", words: []),
+             .notACustomizationID("eeeeeeee-0000-4000-8000-00000000000g")),
+        ]
+        for (model, expected) in cases {
+            let source = Fixtures.standardSource()
+            source.put(model)
+            #expect(try await expectRefused(source) == expected)
+        }
+        // At the limits, counted in characters (Unicode scalars) as the service counts: recorded.
+        let source = Fixtures.standardSource()
+        source.put(CustomModel(customizationID: guid.uppercased(), name: String(repeating: "日", count: 256),
+                               description: String(repeating: "é", count: 128), words: []))
+        source.put(CustomModel(customizationID: "eeeeeeee-0000-4000-8000-000000000002", name: #"A/B: a\b = c & d?"#, words: []))
+        let ok = try await Snapshotter.run(store: store, source: source)
+        #expect(ok.models == 5)
+        #expect(try SnapshotReader(store).models(in: ok.snapshotID).contains { $0.name == #"A/B: a\b = c & d?"# })
+    }
+
+    /// A translation altered in the archive (the model's recorded hash still equals the service's) is rewritten
+    /// from the answer, counted as healed and not as a change; older snapshots keep the damage and `check` says so.
+    @Test func damagedRowsAreHealedNotCarriedForward() async throws {
+        let source = Fixtures.standardSource()
+        let first = try await Snapshotter.run(store: store, source: source)
+        let general = "aaaaaaaa-0000-0000-0000-000000000001", japanese = "aaaaaaaa-0000-0000-0000-000000000002"
+        try store.db.execute("UPDATE words SET translation = 'tampered' WHERE word = 'w7'")
+        try store.db.execute("UPDATE words SET word = 'w8x' WHERE word = 'w8'")
+        try store.db.execute("DELETE FROM words WHERE word = 'w9'")
+        try store.db.execute("UPDATE words SET part_of_speech = NULL WHERE word = 'ＮＹ'")
+        try store.db.execute("UPDATE prompts SET prompt = 'Goodbye'")
+        #expect(try ArchiveChecker(store).run().problems.contains { $0.snapshot == first.snapshotID })
+
+        let second = try await Snapshotter.run(store: store, source: source)
+        #expect(second.healed == [
+            .init(customizationID: general, name: "General", rows: 3),
+            .init(customizationID: japanese, name: "日本語", rows: 2),
+        ])
+        #expect(second.modelsChanged == 0 && second.wordsAdded + second.wordsRemoved + second.wordsChanged == 0)
+        #expect(second.digest == first.digest)
+        #expect(try SnapshotReader(store).models(in: second.snapshotID) == source.current())
+        let problems = try ArchiveChecker(store).run().problems
+        #expect(!problems.isEmpty && problems.allSatisfy { $0.snapshot != second.snapshotID })
+
+        // Healed once: the next run finds nothing.
+        let third = try await Snapshotter.run(store: store, source: source)
+        #expect(third.healed.isEmpty)
+        #expect(try SnapshotReader(store).models(in: third.snapshotID) == source.current())
     }
 }

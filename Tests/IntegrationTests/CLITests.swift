@@ -2,6 +2,7 @@ import ArchiveCore
 import Foundation
 import TestSupport
 import Testing
+import TTSAPI
 import TTSEmulator
 
 /// Runs the built CLI with a clean environment (no credentials, a private HOME and working directory).
@@ -157,6 +158,40 @@ struct CLITests {
         expectOneLineError(try cli.run(["drill", "9", "--archive", cli.archive]), status: 2, containing: "no snapshot 9")
     }
 
+    /// A translation altered in the archive is healed by the next snapshot, which says so (text, even off a
+    /// terminal, and JSON); a model name the documentation forbids is archived, and a restore plan warns of it.
+    @Test func snapshotHealsDamagedRowsAndRestoreWarnsOfForbiddenNames() async throws {
+        let server = EmulatorServer(configuration: EmulatorConfiguration())
+        let url = try await server.start()
+        defer { Task { await server.stop() } }
+        let id = try server.defaultInstance.createModel(CreateModelRequest(name: "TCP/IP terms", language: "en-US"))
+        try server.defaultInstance.addWords(id: id, [WordEntry(word: "IEEE", translation: "I triple E"), WordEntry(word: "NCAA", translation: "N C double A")])
+        let service = ["--url", url.absoluteString, "--auth-type", "noAuth"]
+        #expect(try await cli.runDetached(["snapshot", "--archive", cli.archive] + service).status == 0)
+        do {
+            let store = try ArchiveStore(path: cli.archive, access: .write)
+            try store.db.execute("UPDATE words SET translation = 'tampered' WHERE word = 'IEEE'")
+        }
+        let healed = try await cli.runDetached(["snapshot", "--archive", cli.archive] + service)
+        #expect(healed.status == 0 && healed.stderr.isEmpty, "stderr: \(healed.stderr)")
+        #expect(healed.stdout == "healed: model \(id) (\"TCP/IP terms\"): 1 damaged row in the archive rewritten from the service's answer; "
+                + "older snapshots keep the damage (see `tts-archive check`)\n", "stdout: \(healed.stdout)")
+        let shown = try cli.run(["show", "latest", "--words", "--archive", cli.archive])
+        #expect(shown.stdout.contains("I triple E") && !shown.stdout.contains("tampered"), "stdout: \(shown.stdout)")
+        let again = try await cli.runDetached(["snapshot", "--json", "--archive", cli.archive] + service)
+        let summary = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect((summary?["healed"] as? [Any])?.isEmpty == true, "stdout: \(again.stdout)")
+
+        let target = EmulatorServer(configuration: EmulatorConfiguration())
+        let targetURL = try await target.start()
+        defer { Task { await target.stop() } }
+        let plan = try await cli.runDetached(["restore", "latest", "--dry-run", "--archive", cli.archive,
+                                              "--to-url", targetURL.absoluteString, "--auth-type", "noAuth"])
+        #expect(plan.status == 0, "stderr: \(plan.stderr)")
+        #expect(plan.stdout.contains("warning: model \(id): the name \"TCP/IP terms\" holds \"/\", which the service's documentation "
+                                     + "forbids in model names; the service may refuse to create the model"), "stdout: \(plan.stdout)")
+    }
+
     /// diff(1) statuses on both of diff's paths: two snapshots (compared on the main thread, before any
     /// concurrency) and a `live` side (fetched by the async path); the archive found through $TTS_ARCHIVE.
     @Test func diffStatusesFollowDiff1ForSnapshotsAndLive() async throws {
@@ -242,8 +277,8 @@ struct CLITests {
     static func importedFolder(_ dir: TempDir) async throws -> DirectorySource {
         let folder = dir.path("import")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(#"{"customization_id":"a1","name":"A","language":"en-US","words":[{"word":"IEEE","translation":"I triple E"}],"prompts":[]}"#.utf8)
-            .write(to: URL(fileURLWithPath: folder + "/a1.json"))
+        try Data(#"{"customization_id":"a1a1a1a1-0000-4000-8000-000000000001","name":"A","language":"en-US","words":[{"word":"IEEE","translation":"I triple E"}],"prompts":[]}"#.utf8)
+            .write(to: URL(fileURLWithPath: folder + "/a1a1a1a1-0000-4000-8000-000000000001.json"))
         return try DirectorySource(directory: folder)
     }
 }

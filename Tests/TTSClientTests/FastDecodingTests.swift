@@ -18,8 +18,9 @@ import Testing
             var expected = model
             expected.words = nil
             #expect(bare == expected, "\(json)")
-            #expect(words == PackedWords(model.words ?? []), "\(json)")
-            #expect(words.entries == model.words ?? [], "\(json)")
+            // nil exactly when `words` is missing or null: an answer without words is not an empty model.
+            #expect(words == model.words.map { PackedWords($0) }, "\(json)")
+            #expect(words?.entries == model.words, "\(json)")
         case let (.failure(a), .failure(b)):
             #expect(a == b, "\(json)")
         default:
@@ -211,6 +212,23 @@ import Testing
             _ = try await $0.getModel(id: "c")
         }
         #expect(wrong?.message == "malformed answer: unexpected value at word")
+        // Well-formed JSON that is no answer for the model asked for: another id, or no words (issue 15, items 1-2).
+        let other = #"{"customization_id": "d", "name": "x", "words": []}"#
+        let reads: [@Sendable (TextToSpeechClient) async throws -> Void] = [
+            { _ = try await $0.getModel(id: "c") }, { _ = try await $0.getModelPackingWords(id: "c") },
+        ]
+        for read in reads {
+            let wrongID = try await ErrorTests.failing(.json(200, other)) { try await read($0) }
+            #expect(wrongID?.kind == .malformedResponse)
+            #expect(wrongID?.description == #"GET /v1/customizations/c: 200 OK: malformed answer: it is for customization_id "d", not the model asked for"#)
+            for body in [#"{"customization_id": "c", "name": "x"}"#, #"{"customization_id": "c", "words": null}"#] {
+                let noWords = try await ErrorTests.failing(.json(200, body)) { try await read($0) }
+                #expect(noWords?.kind == .malformedResponse, "\(body)")
+                #expect(noWords?.message == #"malformed answer: no words array (an empty model has "words": [])"#, "\(body)")
+            }
+            // An empty array is a real empty model.
+            #expect(try await ErrorTests.failing(.json(200, #"{"customization_id": "c", "words": []}"#)) { try await read($0) } == nil)
+        }
         let truncated = try await ErrorTests.failing(.json(200, #"{"words": [{"word": "a""#)) { _ = try await $0.listWords(id: "c") }
         #expect(truncated?.kind == .malformedResponse)
         #expect(truncated?.message == "malformed answer: invalid JSON")

@@ -53,6 +53,7 @@ import Testing
             #expect(try WordList.decodeFast(body).words == entries)
             let model = Array(#"{"customization_id":"c","words":"#.utf8) + body.dropFirst(#"{"words":"#.utf8.count)
             #expect(try model.withUnsafeBytes { try CustomModel.decodeFastPackingWords($0) }.1 == PackedWords(entries))
+            #expect(try Array(#"{"customization_id":"c","words":[]}"#.utf8).withUnsafeBytes { try CustomModel.decodeFastPackingWords($0) }.1 == PackedWords())
         }
     }
 

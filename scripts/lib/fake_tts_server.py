@@ -13,6 +13,14 @@ GET /v1/customizations (the list) and GET /v1/customizations/{id} (one model) wi
     entries-20001      one model holding 20,001 entries (the service's limit is 20,000)
     long-word          one model with a 50-character word (limit 49)
     long-translation   one model with a 500-character translation (limit 499)
+    wrong-id           the model's answer names another customization_id than the one asked for
+    no-words           the model's answer has no `words` key
+    null-words         the model's answer has `words: null`
+    empty-words        the model's answer has `words: []` (a real empty model: not garbage, the control case)
+    long-name          one model named with 257 characters (limit 256)
+    long-description   one model with a 129-character description (limit 128)
+    empty-id           the list names a model whose customization_id is ""
+    non-guid-id        the list names a model whose customization_id is "my-model" (not a GUID)
 
 Any other path or method gets a service-shaped 404. Runs until killed.
 """
@@ -21,24 +29,36 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODEL_ID = "0b6a1c44-6f2e-4c1e-9b7a-2f6d3c1e5a10"
+OTHER_ID = "0b6a1c44-6f2e-4c1e-9b7a-2f6d3c1e5a11"
 HTML_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 
 
-def model(words):
-    return {
-        "customization_id": MODEL_ID,
-        "name": "Reliability fixture",
+def model_id(mode):
+    return {"empty-id": "", "non-guid-id": "my-model"}.get(mode, MODEL_ID)
+
+
+def model(words, mode=""):
+    m = {
+        "customization_id": model_id(mode),
+        "name": "N" * 257 if mode == "long-name" else "Reliability fixture",
         "language": "en-US",
         "owner": "fake",
         "created": "2026-11-01T00:00:00.000Z",
         "last_modified": "2026-11-01T00:00:00.000Z",
-        "description": "",
+        "description": "d" * 129 if mode == "long-description" else "",
         "words": words,
         "prompts": [],
     }
+    if mode == "no-words":
+        del m["words"]
+    elif mode == "null-words":
+        m["words"] = None
+    elif mode == "empty-words":
+        m["words"] = []
+    return m
 
 
 def words_for(mode):
@@ -70,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         tail = path[path.find("/v1/"):] if "/v1/" in path else path
-        full = model(words_for(self.mode))
+        full = model(words_for(self.mode), self.mode)
         summary = {k: v for k, v in full.items() if k not in ("words", "prompts")}
         if tail == "/v1/customizations":
             if self.mode == "malformed-list":
@@ -80,7 +100,9 @@ class Handler(BaseHTTPRequestHandler):
                 reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}[code]
                 return self.send(code, HTML_PAGE.format(code=code, reason=reason), "text/html")
             return self.send(200, json.dumps({"customizations": [summary]}))
-        if tail == f"/v1/customizations/{MODEL_ID}":
+        if tail == f"/v1/customizations/{model_id(self.mode)}":
+            if self.mode == "wrong-id":
+                full["customization_id"] = OTHER_ID
             body = json.dumps(full)
             if self.mode == "truncated-model":
                 body = body[: len(body) // 2]

@@ -422,6 +422,7 @@ def bad_input(ctx):
                              TEXT_TO_SPEECH_USERNAME="apikey", TEXT_TO_SPEECH_PASSWORD="reliability-wrong-key"))
     expect_error("unreachable URL (closed port)",
                  ["snapshot", "--archive", archive, *noauth(f"http://127.0.0.1:{closed_port()}")], status=2)
+    bad_input_answers(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     base.stop()
@@ -445,6 +446,88 @@ def bad_input_forget(ctx, base, archive, expect_error):
     kept = sorted(d["snapshot"] for d in json.loads(r.out)["decisions"] if d["keep"]) if r.rc == 0 else None
     ctx.record("bad input", "forget: the same with --allow-empty", "exit 0, the two nightly snapshots kept",
                f"exit {r.rc}, kept {kept}", r.rc == 0 and kept == [1, 2])
+
+
+def bad_input_answers(ctx, base, archive, expect_error):
+    """Hostile get-model answers, names and ids beyond the service, and rows damaged in the archive (issue 15,
+    items 1, 2, 4, 12): a snapshot records nothing wrongly, and carries no damaged row forward."""
+    import sqlite3
+    for mode, case, pattern in [
+        ("wrong-id", "server: a model's answer names another id", "customization_id"),
+        ("no-words", "server: a model's answer has no words key", "no words array"),
+        ("null-words", "server: a model's answer has words: null", "no words array"),
+        ("long-name", "server: a 257-character model name", "257-character name"),
+        ("long-description", "server: a 129-character description", "129-character description"),
+        ("empty-id", "server: a listed model with an empty id", "not a customization id"),
+        ("non-guid-id", "server: a listed model with a non-GUID id", "not a customization id"),
+    ]:
+        fake = Server.fake(ctx, mode)
+        expect_error(case, ["snapshot", "--archive", archive, *noauth(fake.url)], status=2, pattern=pattern)
+        fake.stop()
+
+    # The control: `words: []` is a real empty model, recorded as one (exit 0).
+    fake = Server.fake(ctx, "empty-words")
+    empty = os.path.join(ctx.work, "answers-empty.sqlite")
+    r = ctx.run(["snapshot", "--archive", empty, "--json", *noauth(fake.url)])
+    fake.stop()
+    got = json.loads(r.out)["snapshot"] if r.rc == 0 else {}
+    ctx.record("bad input", "server: a model's answer has words: [] (control)", "exit 0, 1 model with 0 words",
+               f"exit {r.rc}, {got.get('models')} model(s) with {got.get('words')} words" + one_err(r),
+               r.rc == 0 and got.get("models") == 1 and got.get("words") == 0)
+
+    # The same limits through `import`, which writes through the same path.
+    fixture = {"name": "Manual", "language": "en-US", "owner": "x", "created": "2026-01-01T00:00:00.000Z",
+               "last_modified": "2026-01-01T00:00:00.000Z", "description": "", "words": [], "prompts": []}
+    for case, fields, pattern in [
+        ("import: a 100,000-character name", {"name": "N" * 100_000}, "100000-character name"),
+        ("import: a non-GUID customization id", {"customization_id": "my-model"}, "not a customization id"),
+    ]:
+        d = tempfile.mkdtemp(dir=ctx.work)
+        model = {"customization_id": "a1b2c3d4-0000-4000-8000-000000000002", **fixture, **fields}
+        with open(os.path.join(d, "model.json"), "w") as f:
+            json.dump(model, f)
+        expect_error(case, ["import", d, "--archive", archive], status=2, pattern=pattern)
+
+    # A translation altered in a copy of the archive: the next snapshot heals it (the service still has the
+    # right text); check still reports the older snapshots; export and diff of the new snapshot carry the right text.
+    damaged = os.path.join(ctx.work, "answers-damaged.sqlite")
+    for suffix in ("", "-wal"):
+        if os.path.exists(archive + suffix):
+            shutil.copy(archive + suffix, damaged + suffix)
+    con = sqlite3.connect(damaged)
+    model_id, word, right = con.execute(
+        "SELECT m.customization_id, w.word, w.translation FROM words w JOIN models m ON m.id = w.model "
+        "WHERE w.valid_to = 2147483647 ORDER BY w.id LIMIT 1").fetchone()
+    con.execute("UPDATE words SET translation = 'tampered by reliability' WHERE word = ? AND valid_to = 2147483647 "
+                "AND model = (SELECT id FROM models WHERE customization_id = ?)", (word, model_id))
+    con.commit()
+    con.close()
+    r = ctx.run(["snapshot", "--archive", damaged, *noauth(base.url)])
+    healed = [l for l in r.out.splitlines() if l.startswith("healed: model " + model_id)]
+    ctx.record("bad input", "archive: a damaged translation, then snapshot", "exit 0, one line says the model was healed",
+               f"exit {r.rc}, {len(healed)} healed line(s)" + one_err(r), r.rc == 0 and len(healed) == 1 and "1 damaged row" in healed[0])
+    c = ctx.run(["check", "--archive", damaged, "--json"])
+    problems = json.loads(c.out).get("problems", []) if c.out.strip().startswith("{") else []
+    latest = max(snapshot_ids(ctx, damaged))
+    old = sorted({p.get("snapshot") for p in problems if p.get("snapshot") is not None})
+    ctx.record("bad input", "archive: check after healing", "exit 2, problems in the older snapshots only",
+               f"exit {c.rc}, problems in snapshots {old} (new: {latest})",
+               c.rc == 2 and bool(old) and latest not in old)
+    out = os.path.join(ctx.work, "answers-export")
+    e = ctx.run(["export", "latest", "--to", out, "--archive", damaged])
+    exported = {}
+    for name in os.listdir(out) if os.path.isdir(out) else []:
+        with open(os.path.join(out, name)) as f:
+            m = json.load(f)
+        if m["customization_id"] == model_id:
+            exported = {w["word"]: w["translation"] for w in m["words"]}
+    d = ctx.run(["diff", "latest~1", "latest", "--json", "--archive", damaged])
+    changes = [w for m in json.loads(d.out).get("models", []) for w in m.get("words", [])] if d.rc in (0, 1) else []
+    diff_ok = any(w.get("word") == word and (w.get("new") or {}).get("translation") == right for w in changes)
+    ctx.record("bad input", "archive: export and diff of the healed snapshot", "the service's text, not the damaged one",
+               f"export exit {e.rc} ({'right' if exported.get(word) == right else 'WRONG'} text), diff exit {d.rc} "
+               f"({'shows the repair' if diff_ok else 'no repair shown'})",
+               e.rc == 0 and exported.get(word) == right and diff_ok)
 
 
 def mount(ctx, *args):
