@@ -20,6 +20,7 @@ public enum ImportFolder {
     public static func read(directory: String) throws -> [CustomModel] {
         let files = try jsonFiles(in: directory)
         var models: [(file: String, model: CustomModel)] = []
+        var modelIndex: [String: Int] = [:]  // lowercased customization id -> index in models
         var lists: [(file: String, models: [CustomModel])] = []
         var wordFiles: [(file: String, id: String, words: [WordEntry])] = []
         for file in files {
@@ -31,9 +32,10 @@ public enum ImportFolder {
                     throw ImportError.file(file, "holds model \(model.customizationID), but its name names model \(nameIDs[0]); "
                         + "rename the file or check that it is the model you meant")
                 }
-                if let other = models.first(where: { $0.model.customizationID == model.customizationID }) {
-                    throw ImportError.file(file, "model \(model.customizationID) is also in \(other.file); keep one of the two files")
+                if let other = modelIndex[model.customizationID.lowercased()] {
+                    throw ImportError.file(file, "model \(model.customizationID) is also in \(models[other].file); keep one of the two files")
                 }
+                modelIndex[model.customizationID.lowercased()] = models.count
                 models.append((file, model))
             case .list(let listed):
                 lists.append((file, listed))
@@ -43,7 +45,7 @@ public enum ImportFolder {
                         + (nameIDs.isEmpty ? "no customization id" : "\(nameIDs.count) customization ids")
                         + "; name it <customization_id>-words.json after its model")
                 }
-                if let other = wordFiles.first(where: { sameID($0.id, nameIDs[0]) }) {
+                if let other = wordFiles.first(where: { $0.id == nameIDs[0] }) {  // both lowercased
                     throw ImportError.file(file, "a second words list for model \(nameIDs[0]) (also \(other.file)); keep one of the two files")
                 }
                 wordFiles.append((file, nameIDs[0], words))
@@ -52,7 +54,7 @@ public enum ImportFolder {
 
         // Every model a list names has its file.
         for list in lists {
-            let missing = list.models.filter { m in !models.contains { sameID($0.model.customizationID, m.customizationID) } }
+            let missing = list.models.filter { modelIndex[$0.customizationID.lowercased()] == nil }
             guard missing.isEmpty else {
                 let shown = missing.prefix(5).map { m in m.name.map { "\(m.customizationID) (\($0.debugDescription))" } ?? m.customizationID }
                 let more = missing.count > 5 ? " and \(missing.count - 5) more" : ""
@@ -64,7 +66,7 @@ public enum ImportFolder {
         // Words lists join their models.
         var wordsFile: [Int: String] = [:]  // index in models -> the file its words came from
         for w in wordFiles {
-            guard let i = models.firstIndex(where: { sameID($0.model.customizationID, w.id) }) else {
+            guard let i = modelIndex[w.id] else {
                 throw ImportError.file(w.file, "the words of model \(w.id), but no file in the folder holds that model "
                     + "(save GET /v1/customizations/\(w.id) as \(w.id).json)")
             }
@@ -81,7 +83,7 @@ public enum ImportFolder {
         for (i, entry) in models.enumerated() {
             let model = entry.model
             guard let words = model.words else {
-                throw ImportError.file(entry.file, "model \(model.customizationID) has no words field (a GET /v1/customizations/{id} body always has one; "
+                throw ImportError.file(entry.file, "model \(model.customizationID) has no words array (a GET /v1/customizations/{id} body always has one; "
                     + "an empty model has \"words\": []); add its words list as \(model.customizationID)-words.json (GET /v1/customizations/{id}/words)")
             }
             let from = wordsFile[i] ?? entry.file
@@ -184,8 +186,7 @@ public enum ImportFolder {
             return try JSONDecoder().decode(Body.self, from: data)
         } catch is UnknownShape {
             throw ImportError.file(file, "a JSON object with none of the keys customization_id, customizations, words; expected \(shapes)")
-        } catch let DecodingError.typeMismatch(type, ctx) where ctx.codingPath.isEmpty {
-            _ = type
+        } catch let DecodingError.typeMismatch(_, ctx) where ctx.codingPath.isEmpty {
             throw ImportError.file(file, "holds \(topLevelKind(data)), not a JSON object; expected \(shapes)")
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw ImportError.file(file, "wrong type at \(path(ctx.codingPath)) (expected \(kind(of: type)))")
@@ -258,7 +259,7 @@ public enum ImportFolder {
         let b = Array(name.utf8)
         func hex(_ c: UInt8) -> Bool { (48...57).contains(c) || (65...70).contains(c) || (97...102).contains(c) }
         func guid(at i: Int) -> Bool {
-            for k in 0..<36 { if [8, 13, 18, 23].contains(k) ? b[i + k] != UInt8(ascii: "-") : !hex(b[i + k]) { return false } }
+            for k in 0..<36 { if k == 8 || k == 13 || k == 18 || k == 23 ? b[i + k] != UInt8(ascii: "-") : !hex(b[i + k]) { return false } }
             return (i == 0 || !hex(b[i - 1])) && (i + 36 == b.count || !hex(b[i + 36]))
         }
         var out: [String] = []

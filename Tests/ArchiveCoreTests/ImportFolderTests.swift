@@ -128,11 +128,11 @@ enum IBMBackup {
 
     @Test func modelWithoutWordsNeedsItsWordsList() throws {
         try remove("\(IBMBackup.split)-words.json")
-        #expect(failure() == "\(folder)/\(IBMBackup.split).json: model \(IBMBackup.split) has no words field (a GET /v1/customizations/{id} "
+        #expect(failure() == "\(folder)/\(IBMBackup.split).json: model \(IBMBackup.split) has no words array (a GET /v1/customizations/{id} "
             + "body always has one; an empty model has \"words\": []); add its words list as \(IBMBackup.split)-words.json (GET /v1/customizations/{id}/words)")
         // `"words": null` is no words either.
         put("\(IBMBackup.split).json", "{\(IBMBackup.meta(IBMBackup.split, "Split")), \"words\": null}")
-        #expect(failure().hasPrefix("\(folder)/\(IBMBackup.split).json: model \(IBMBackup.split) has no words field"))
+        #expect(failure().hasPrefix("\(folder)/\(IBMBackup.split).json: model \(IBMBackup.split) has no words array"))
     }
 
     @Test func fileOfNoKnownShapeIsRefused() throws {
