@@ -29,18 +29,6 @@ import TTSAPI
         #expect(try SnapshotReader(store).snapshot(imported.snapshotID)?.sourceKind == "import")
     }
 
-    @Test func badFilesAreNamed() throws {
-        let folder = dir.path("bad")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data("{\"customization_id\": \"x\", \"words\": [{\"word\": 1}]}".utf8).write(to: URL(fileURLWithPath: folder + "/a.json"))
-        #expect(throws: InterchangeError.unreadable(folder + "/a.json", "wrong type at words.0.word")) { try Interchange.read(directory: folder) }
-        try Data("{\"name\": \"no id\"}".utf8).write(to: URL(fileURLWithPath: folder + "/a.json"))
-        #expect(throws: InterchangeError.unreadable(folder + "/a.json", "missing field customization_id")) { try Interchange.read(directory: folder) }
-        try Data("<html>".utf8).write(to: URL(fileURLWithPath: folder + "/a.json"))
-        #expect(throws: InterchangeError.self) { try Interchange.read(directory: folder) }
-        #expect(throws: InterchangeError.notADirectory(dir.path("nope"))) { try Interchange.read(directory: dir.path("nope")) }
-    }
-
     @Test func oneWriterAtATime() throws {
         let path = dir.path("a.sqlite")
         let first = try ArchiveLock(archivePath: path, purpose: "snapshot")

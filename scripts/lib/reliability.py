@@ -423,6 +423,7 @@ def bad_input(ctx):
     expect_error("unreachable URL (closed port)",
                  ["snapshot", "--archive", archive, *noauth(f"http://127.0.0.1:{closed_port()}")], status=2)
     bad_input_answers(ctx, base, archive, expect_error)
+    bad_input_import(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     base.stop()
@@ -528,6 +529,56 @@ def bad_input_answers(ctx, base, archive, expect_error):
                f"export exit {e.rc} ({'right' if exported.get(word) == right else 'WRONG'} text), diff exit {d.rc} "
                f"({'shows the repair' if diff_ok else 'no repair shown'})",
                e.rc == 0 and exported.get(word) == right and diff_ok)
+
+
+def bad_input_import(ctx, base, archive, expect_error):
+    """`import` of a folder made the way IBM's backup procedure makes one (reference §10, ha-dr): curl saves the
+    list body of GET /v1/customizations as models.json, each GET /v1/customizations/{id} as <id>.json, and maybe
+    each GET .../words as <id>-words.json or words_<id>.json; then what such a folder may get wrong."""
+    listed = base.call("GET", "/v1/customizations")
+    ids = [m["customization_id"] for m in listed["customizations"]]
+    got = {i: base.call("GET", f"/v1/customizations/{i}") for i in ids}
+
+    def folder(files):
+        d = tempfile.mkdtemp(dir=ctx.work, prefix="import-")
+        for name, body in files.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write(body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False))
+        return d
+
+    # models[0] whole; models[1] saved without words, its words beside it; models[2] whole plus an equal words list.
+    bare = {k: v for k, v in got[ids[1]].items() if k not in ("words", "prompts")}
+    ibm = {"models.json": listed, f"{ids[0]}.json": got[ids[0]], f"{ids[1]}.json": bare,
+           f"{ids[1]}-words.json": base.call("GET", f"/v1/customizations/{ids[1]}/words"),
+           f"{ids[2]}.json": got[ids[2]], f"words_{ids[2]}.json": {"words": got[ids[2]]["words"]}}
+    fresh = os.path.join(ctx.work, "import-ibm.sqlite")
+    r = ctx.run(["import", folder(ibm), "--archive", fresh])
+    shown = ctx.run(["show", "latest", "--json", "--words", "--archive", fresh])
+    entries = lambda words: sorted(json.dumps(w, sort_keys=True) for w in words or [])
+    stored = {m["customization_id"]: m.get("words") for m in json.loads(shown.out)["models"]} if shown.rc == 0 else {}
+    same = set(stored) == set(ids) and all(entries(stored[i]) == entries(got[i]["words"]) for i in ids)
+    ctx.record("bad input", "import: IBM-procedure folder (list, model files, words lists)",
+               f"exit 0, words per model {[len(got[i]['words']) for i in ids]}, entries as the service's",
+               f"exit {r.rc}, words per model {[len(stored.get(i) or []) for i in ids]}, entries {'the same' if same else 'DIFFERENT'}",
+               r.rc == 0 and same)
+
+    missing = dict(ibm)
+    del missing[f"{ids[0]}.json"]
+    expect_error("import: the list names a model with no file", ["import", folder(missing), "--archive", archive],
+                 status=2, pattern=re.escape(ids[0]) + ".*models\\.json|models\\.json.*" + re.escape(ids[0]))
+    stray = "5a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+    orphan = dict(ibm, **{f"{stray}-words.json": {"words": [{"word": "X", "translation": "ex"}]}})
+    expect_error("import: a words list that matches no model", ["import", folder(orphan), "--archive", archive],
+                 status=2, pattern=re.escape(f"{stray}-words.json"))
+    # The rest without the list (a folder as `export` writes it), so that each is the folder's only fault.
+    exported = {f"{i}.json": got[i] for i in ids}
+    expect_error("import: a file holding [1,2,3]", ["import", folder(dict(exported, **{"numbers.json": "[1,2,3]"})), "--archive", archive],
+                 status=2, pattern="numbers\\.json.*array")
+    twice = dict(got[ids[0]], words=got[ids[0]]["words"] + got[ids[0]]["words"][:1])
+    expect_error("import: a word twice in a model file", ["import", folder(dict(exported, **{f"{ids[0]}.json": twice})), "--archive", archive],
+                 status=2, pattern=re.escape(f"{ids[0]}.json") + ".*" + re.escape(json.dumps(twice["words"][0]["word"], ensure_ascii=False)))
+    expect_error("import: a model file without words, no words list", ["import", folder(dict(exported, **{f"{ids[1]}.json": bare})), "--archive", archive],
+                 status=2, pattern=re.escape(f"{ids[1]}.json") + ".*no words")
 
 
 def mount(ctx, *args):
