@@ -89,8 +89,9 @@ enum DrillRun {
                         + "~\(s.wordsChanged) (\(seconds))")
         default:
             for m in r.report.models {
-                for x in m.rejections { Swift.print("refused: \(m.name ?? m.sourceID): \"\(x.word)\": \(x.message)") }
-                if m.status == "failed" { Swift.print("failed: \(m.name ?? m.sourceID): \(m.message ?? "not restored")") }
+                let e = TerminalText.escape
+                for x in m.rejections { Swift.print("refused: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(x.word)): \(e(x.message))") }
+                if m.status == "failed" { Swift.print("failed: \(e(m.name ?? m.sourceID)): \(e(m.message ?? "not restored"))") }
             }
             let failed = r.report.models.filter { $0.status == "failed" }.count
             Swift.print("drill failed: snapshot \(r.snapshotID) did not restore cleanly: \(failed) models failed, "

@@ -52,18 +52,14 @@ struct Models: AsyncParsableCommand {
         }
     }
 
-    /// Control characters (a newline in a name) would break the table's lines.
-    private static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
-    }
-
-    /// Columns aligned by character count; the name goes last since it is the longest and most varied.
+    /// Columns aligned by character count; the name goes last since it is the longest and most varied. Cells are
+    /// escaped (``TerminalText``): a newline in a name would break the table's lines.
     static func table(_ models: [CustomModel]) -> String {
         let sorted = models.sorted {
             ($0.language ?? "", $0.name ?? "", $0.customizationID) < ($1.language ?? "", $1.name ?? "", $1.customizationID)
         }
         let rows = [["CUSTOMIZATION_ID", "LANGUAGE", "LAST_MODIFIED", "NAME"]]
-            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"].map(printable) }
+            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"].map(TerminalText.escape) }
         var widths = [Int](repeating: 0, count: 3)
         for row in rows { for column in 0..<3 { widths[column] = max(widths[column], row[column].count) } }
         return rows.map { row in

@@ -109,7 +109,7 @@ enum RestoreText {
                      plan.items.map { [$0.action.rawValue, $0.sourceID, $0.language ?? "", String($0.words), String($0.requests), $0.name ?? ""] },
                      numeric: [3, 4])
         for c in plan.conflicts {
-            print("conflict: \"\(c.name ?? "")\" (\(c.language ?? "")) exists in the target as \(c.targetIDs.joined(separator: ", "))")
+            print("conflict: \(TerminalText.quoted(c.name ?? "")) (\(TerminalText.escape(c.language ?? ""))) exists in the target as \(TerminalText.escape(c.targetIDs.joined(separator: ", ")))")
         }
         let restored = plan.items.filter { $0.action != .skip }
         print("\(restored.count) models, \(plan.words) words, \(plan.requests) write requests; the target has \(plan.targetModels) other models")
@@ -123,8 +123,9 @@ enum RestoreText {
                      report.models.map { [$0.sourceID, $0.targetID ?? "-", String($0.words), $0.status, $0.name ?? ""] },
                      numeric: [2])
         for m in report.models {
-            for r in m.rejections { print("rejected: \(m.name ?? m.sourceID): \"\(r.word)\": \(r.message)") }
-            if let message = m.message, m.status == "failed" { print("failed: \(m.name ?? m.sourceID): \(message)") }
+            let e = TerminalText.escape
+            for r in m.rejections { print("rejected: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(r.word)): \(e(r.message))") }
+            if let message = m.message, m.status == "failed" { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
         }
         let done = report.models.filter { $0.status == "done" }.count
         print("restore run \(report.runID)\(report.resumed ? " (resumed)" : ""): \(report.status); \(done) models, "

@@ -43,9 +43,10 @@ struct Show: ParsableCommand {
                 if !words { for i in shaped.indices { shaped[i].words = nil } }
                 return try Output.json(JSONShape(snapshot: record, models: shaped))
             }
-            print("snapshot \(record.id)  finished \(record.finishedAt)  \(record.sourceKind) \(record.source)\(record.scope.isEmpty ? "" : " [\(record.scope)]")")
-            if !record.tags.isEmpty { print("tags:   \(record.tags.joined(separator: ", "))") }
-            if let note = record.note { print("note:   \(note)") }
+            let e = TerminalText.escape
+            print("snapshot \(record.id)  finished \(record.finishedAt)  \(record.sourceKind) \(e(record.source))\(record.scope.isEmpty ? "" : " [\(e(record.scope))]")")
+            if !record.tags.isEmpty { print("tags:   \(record.tags.map(e).joined(separator: ", "))") }
+            if let note = record.note { print("note:   \(e(note))") }
             print("models: \(record.models)  words: \(record.words)  prompts: \(record.prompts)  digest: \(record.digest)")
             print()
             Output.table(["CUSTOMIZATION ID", "LANGUAGE", "WORDS", "PROMPTS", "LAST MODIFIED", "NAME"],
@@ -56,12 +57,12 @@ struct Show: ParsableCommand {
             }
             guard words else { return }
             for m in models {
-                print("\n\(m.name ?? m.customizationID) (\(m.language ?? "?"), \(m.customizationID))")
+                print("\n\(e(m.name ?? m.customizationID)) (\(e(m.language ?? "?")), \(e(m.customizationID)))")
                 for w in m.words ?? [] {
-                    print("  \(w.word)  →  \(w.translation)\(w.partOfSpeech.map { "  [\($0)]" } ?? "")")
+                    print("  \(e(w.word))  →  \(e(w.translation))\(w.partOfSpeech.map { "  [\(e($0))]" } ?? "")")
                 }
                 for p in m.prompts ?? [] {
-                    print("  prompt \(p.promptID): \(p.prompt.debugDescription) (\(p.status)\(p.speakerID.map { ", speaker \($0)" } ?? ""))")
+                    print("  prompt \(e(p.promptID)): \(TerminalText.quoted(p.prompt)) (\(e(p.status))\(p.speakerID.map { ", speaker \(e($0))" } ?? ""))")
                 }
             }
         }

@@ -81,7 +81,7 @@ struct Snapshot: AsyncParsableCommand {
             print("snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words, \(summary.prompts) prompts "
                   + "(models +\(summary.modelsAdded) -\(summary.modelsRemoved) ~\(summary.modelsChanged), "
                   + "words +\(summary.wordsAdded) -\(summary.wordsRemoved) ~\(summary.wordsChanged)) from \(summary.source)")
-            if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
+            if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(TerminalText.escape(summary.goneDuringRun.joined(separator: ", ")))") }
             if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
         }
         guard let drillResult else { return .success }
