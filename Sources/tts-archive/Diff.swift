@@ -49,8 +49,8 @@ struct Diff: LocalCommand {
     @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
     @Option(name: .customLong("match-by"), help: "Match models by `id` (default) or `name` (name and language).") var matchBy: String = "id"
-    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "Counts per model instead of every word.") var stat = false
     @Flag(name: .customLong("name-only"), help: "Only the changed models: marker, id, name.") var nameOnly = false
     @Flag(help: "Print the documented JSON schema.") var json = false
@@ -77,8 +77,9 @@ struct Diff: LocalCommand {
             default: throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
             }
             let (live, url) = try await service.withClient { client in
-                (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: plan.filter, concurrency: service.concurrency),
-                 client.serviceURL)
+                let source = ServiceModelSource(client: client)
+                if !plan.filter.isEmpty { try plan.engine.check(plan.filter, snapshot: x, orService: try await source.listModels()) }
+                return (try await LiveState.fetch(from: source, filter: plan.filter, concurrency: service.concurrency), client.serviceURL)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
             request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,

@@ -33,8 +33,8 @@ struct Drill: AsyncParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var snapshot: SnapshotArgument
-    @Option(help: "Only this model of the snapshot (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Option(help: "Models restored at once.") var concurrency = 4
     @Flag(help: "Print the result as JSON (with the full restore report).") var json = false
 
@@ -46,6 +46,7 @@ struct Drill: AsyncParsableCommand {
         let status = try await reportingErrors {
             let store = try archiveOptions.open(.read)
             let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
+            try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
             let result = try await DrillRun.perform(store: store, snapshot: id,
                                                     filter: ModelFilter(languages: language, models: model), concurrency: concurrency)
             if json { try Output.json(result) } else { DrillRun.print(result) }

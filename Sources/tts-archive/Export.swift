@@ -21,15 +21,17 @@ struct Export: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var which: SnapshotArgument
     @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir")) var to: String
-    @Option(help: "Only this model (id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
 
     func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let reader = SnapshotReader(store)
             let id = try reader.resolve(try which.selector())
-            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model))
+            let filter = ModelFilter(languages: language, models: model)
+            try reader.check(filter, in: id)
+            let models = try reader.models(in: id, filter: filter)
             let files = try Interchange.export(models, to: to)
             print("exported snapshot \(id): \(files.count) models, \(models.reduce(0) { $0 + ($1.words?.count ?? 0) }) words to \(to)")
         }

@@ -1,3 +1,4 @@
+import ArchiveCore
 import ArgumentParser
 import Foundation
 import TTSAPI
@@ -31,7 +32,8 @@ struct Models: AsyncParsableCommand {
     @OptionGroup(title: "Service")
     var service: ServiceOptions
 
-    @Option(help: ArgumentHelp("Only models of this language, e.g. en-US.", valueName: "language"))
+    @Option(help: ArgumentHelp("Only models of this language, e.g. en-US. A language with no models is an error (exit 2) that names the languages there are.",
+                               valueName: "language"))
     var language: String?
 
     @Flag(help: "Print the service's JSON ({\"customizations\": [...]}) instead of a table.")
@@ -39,13 +41,20 @@ struct Models: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let models = try await service.withClient { try await $0.listModels(language: language) }
+            let models = try await service.withClient { client in
+                let models = try await client.listModels(language: language)
+                if let language, models.isEmpty {
+                    // A language with no models is most often a typo: say which languages there are.
+                    try ModelFilter(languages: [language]).check(try await client.listModels(), in: "on the service")
+                }
+                return models
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(CustomModelList(customizations: models)), as: UTF8.self))
             } else if models.isEmpty {
-                print(language.map { "No custom models for \($0)." } ?? "No custom models.")
+                print("No custom models.")
             } else {
                 print(Self.table(models), terminator: "")
             }

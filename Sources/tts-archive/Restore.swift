@@ -40,8 +40,8 @@ struct Restore: AsyncParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var snapshot: SnapshotArgument
     @OptionGroup var service: ServiceOptions
-    @Option(help: "Only this model of the snapshot (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Option(help: "When the target has models: fail (default), skip, update or replace.") var existing: String = "fail"
     @Option(help: "batch (POST .../words) or single (PUT per word).") var mode: String = "batch"
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = RestoreOptions.defaultBatchSize
@@ -72,6 +72,7 @@ struct Restore: AsyncParsableCommand {
         let options = RestoreOptions(filter: ModelFilter(languages: language, models: model),
                                      existing: ExistingPolicy(rawValue: existing)!, mode: RestoreMode(rawValue: mode)!, batchSize: batchSize)
         let snapshotID: Int64 = resume == nil ? try SnapshotReader(store).resolve(try snapshot.selector()) : 0
+        if resume == nil { try SnapshotReader(store).check(options.filter, in: snapshotID) }
         return try await service.withClient { client in
             try await perform(Restorer(store: store, client: client, concurrency: service.concurrency, verify: !noVerify),
                               snapshotID: snapshotID, options: options)

@@ -18,8 +18,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var which: SnapshotArgument
-    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "List every word and translation.") var words = false
     @Flag(help: "Print JSON: the snapshot record and its models in get-model format.") var json = false
 
@@ -34,10 +34,9 @@ struct Show: ParsableCommand {
             let reader = SnapshotReader(store)
             let id = try reader.resolve(try which.selector(defaultLatest: false))
             guard let record = try reader.snapshot(id) else { throw ValidationError("snapshot \(id) vanished") }
-            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model), includeWords: true)
-            if !model.isEmpty, models.isEmpty {
-                throw ShowError.noSuchModel(model, id)
-            }
+            let filter = ModelFilter(languages: language, models: model)
+            try reader.check(filter, in: id)
+            let models = try reader.models(in: id, filter: filter, includeWords: true)
             if json {
                 var shaped = models
                 if !words { for i in shaped.indices { shaped[i].words = nil } }
@@ -65,15 +64,6 @@ struct Show: ParsableCommand {
                     print("  prompt \(e(p.promptID)): \(TerminalText.quoted(p.prompt)) (\(e(p.status))\(p.speakerID.map { ", speaker \(e($0))" } ?? ""))")
                 }
             }
-        }
-    }
-}
-
-enum ShowError: Error, CustomStringConvertible {
-    case noSuchModel([String], Int64)
-    var description: String {
-        switch self {
-        case .noSuchModel(let m, let id): "snapshot \(id) has no model matching \(m.joined(separator: ", "))"
         }
     }
 }

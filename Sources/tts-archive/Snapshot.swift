@@ -39,8 +39,8 @@ struct Snapshot: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @Option(help: "Tag for the new snapshot; repeatable.") var tag: [String] = []
     @Option(help: "A note stored with the snapshot.") var note: String?
-    @Option(help: "Only models of this language (a separate lineage in the archive); repeatable.") var language: [String] = []
-    @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable.") var model: [String] = []
+    @Option(help: "Only models of this language (a separate lineage in the archive); repeatable; each must match a model.") var language: [String] = []
+    @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable; each must match a model.") var model: [String] = []
     @Option(help: ArgumentHelp("Seconds to wait for another run holding the archive.", valueName: "seconds")) var wait: Double = 0
     @Flag(help: "Then replay the new snapshot into an in-process emulator and verify it (see `drill`).") var drill = false
     @Flag(help: "Print a JSON summary.") var json = false
