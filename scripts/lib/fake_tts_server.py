@@ -13,6 +13,9 @@ GET /v1/customizations (the list) and GET /v1/customizations/{id} (one model) wi
     entries-20001      one model holding 20,001 entries (the service's limit is 20,000)
     long-word          one model with a 50-character word (limit 49)
     long-translation   one model with a 500-character translation (limit 499)
+    oversized-model    the list is fine; the model's answer streams on (chunked, no Content-Length) past 64 MiB
+    control-characters one model whose name, description, words, translations and part of speech hold ESC, BEL,
+                       CR, LF, NUL, DEL, C1, U+2028 and a bidi override (the service's JSON escapes them)
 
 Any other path or method gets a service-shaped 404. Runs until killed.
 """
@@ -27,10 +30,13 @@ HTML_PAGE = (
 )
 
 
-def model(words):
+CONTROL_TEXT = "a\x1b[31mred\x07\r\nb\x00c\x7fd\x9be\u2028f\u202eg"
+
+
+def model(words, name="Reliability fixture"):
     return {
         "customization_id": MODEL_ID,
-        "name": "Reliability fixture",
+        "name": name,
         "language": "en-US",
         "owner": "fake",
         "created": "2026-11-01T00:00:00.000Z",
@@ -48,6 +54,9 @@ def words_for(mode):
         return [{"word": "A" * 50, "translation": "too long"}, {"word": "IEEE", "translation": "I triple E"}]
     if mode == "long-translation":
         return [{"word": "IEEE", "translation": "x" * 500}]
+    if mode == "control-characters":
+        return [{"word": "IEEE", "translation": "I triple E"},
+                {"word": "w" + CONTROL_TEXT, "translation": "t" + CONTROL_TEXT, "part_of_speech": "Noun\x1b"}]
     return [{"word": "IEEE", "translation": "I triple E"}, {"word": "NCAA", "translation": "N C double A"}]
 
 
@@ -70,7 +79,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         tail = path[path.find("/v1/"):] if "/v1/" in path else path
-        full = model(words_for(self.mode))
+        full = model(words_for(self.mode), CONTROL_TEXT if self.mode == "control-characters" else "Reliability fixture")
+        if self.mode == "control-characters":
+            full["description"] = "d" + CONTROL_TEXT
         summary = {k: v for k, v in full.items() if k not in ("words", "prompts")}
         if tail == "/v1/customizations":
             if self.mode == "malformed-list":
@@ -84,8 +95,26 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(full)
             if self.mode == "truncated-model":
                 body = body[: len(body) // 2]
+            if self.mode == "oversized-model":
+                return self.stream_forever()
             return self.send(200, body)
         self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))
+
+    def stream_forever(self):
+        """A JSON answer that never ends, in 1 MiB chunks, until the client hangs up (or 96 MiB)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b" " * (1 << 20)
+        try:
+            self.wfile.write(b"%x\r\n{\r\n" % 1)
+            for _ in range(96):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     def do_POST(self):
         self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))
