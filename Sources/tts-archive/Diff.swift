@@ -14,7 +14,10 @@ struct Diff: LocalCommand {
         Models are matched by customization id; --match-by name matches by name and language instead (to compare \
         a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with \
         name/description changes; per word: added, removed, translation or part of speech changed, old -> new. \
-        Within one source the cost follows the amount of change, not the size of the archive.
+        Within one source the cost follows the amount of change, not the size of the archive. Control \
+        characters in names, words and translations are shown escaped (\\n, \\u{1B}, ...; see `show --help`); \
+        --json has the exact text. Each --model and --language value must select a model of either side \
+        (exit 2 otherwise, naming what exists).
 
         JSON (--json): {"from", "to", "match_by", "summary": {"models_added", "models_removed", "models_changed", \
         "words_added", "words_removed", "words_changed"}, "models": [{"change": "added|removed|changed", \

@@ -8,7 +8,9 @@ struct Export: ParsableCommand {
         discussion: """
         Files are named <customization_id>.json and hold exactly what the service returns for get-model \
         (metadata, words in service order, prompt metadata), so IBM's manual procedure and other tools can use \
-        them. The folder is created; existing files are never overwritten.
+        them. The folder is created (with its parents); existing files are never overwritten nor links \
+        followed. A path that cannot be written is named with the reason (exit 2). Each --model and --language \
+        value must select a model of the snapshot (exit 2 otherwise, naming what exists).
 
         EXAMPLES
           tts-archive export latest --to ./lexicons-2026-11-21

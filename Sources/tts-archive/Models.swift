@@ -12,7 +12,8 @@ struct Models: AsyncParsableCommand {
         discussion: """
         Lists the live custom models (not the archive): a table sorted by language \
         and name, or the service's JSON with --json. No word counts: the list call \
-        of the service does not return words.
+        of the service does not return words. Control characters in names are shown escaped (\\n, \\u{1B}); \
+        --json has the exact text.
 
         EXAMPLES
           # INSTANCE_URL is https://api.REGION.text-to-speech.watson.cloud.ibm.com

@@ -7,6 +7,11 @@ struct Show: ParsableCommand {
         commandName: "show",
         abstract: "Show one snapshot: its record, its models, and optionally their words.",
         discussion: """
+        Names, words, translations, notes and tags are printed with control characters escaped as in a Swift \
+        literal (\\n, \\t, \\0, \\u{1B}; also C1, U+2028/9 and bidi overrides), so they cannot drive the \
+        terminal or break lines; --json has the exact text. A --model or --language that selects no model of \
+        the snapshot is an error (exit 2) that names the models or languages it has.
+
         EXAMPLES
           tts-archive show latest
           tts-archive show nightly-2026-11-20 --model "Medical terms" --words
