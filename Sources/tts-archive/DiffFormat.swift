@@ -66,7 +66,7 @@ struct DiffFormat {
             case .removed: out.append(contentsOf: markers[1])
             case .changed: out.append(contentsOf: markers[2])
             }
-            let n = TerminalText.append(w.word, to: &out)
+            let n = TerminalText.appendCounting(w.word, to: &out)
             if n < width { out.append(contentsOf: repeatElement(0x20, count: width - n)) }
             out.append(contentsOf: [0x20, 0x20])
             switch w.change {

@@ -1,5 +1,3 @@
-import TTSAPI
-
 /// Text that came from the service or an imported file (names, words, translations, descriptions, notes, tags,
 /// service messages) as it is printed for people. Such text may hold ESC, BEL, CR, LF, NUL and the like, which a
 /// terminal would obey (move the cursor, rewrite a line, change the title, reorder a line) or which would break
@@ -82,13 +80,50 @@ enum TerminalText {
         return false
     }
 
-    /// Appends UTF-8 `bytes` to `out`, escaped; returns how many characters they print as (for alignment). Clean
-    /// ASCII is appended as it is and counted in bytes, without making a String.
-    @discardableResult
-    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Int {
+    /// Whether every byte is printable ASCII (0x20-0x7E), eight at a time: most words and translations are.
+    @inline(__always)
+    static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        // A byte above 0x7E, or below 0x20 (exact as "any": a false mark only follows a true one).
+        @inline(__always) func marks(_ at: Int) -> UInt64 {
+            let x = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+            return ((x &+ ones) | x | ((x &- ones &* 0x20) & ~x)) & high
+        }
+        if n < 8 {
+            for i in 0..<n where base[i] < 0x20 || base[i] > 0x7E { return false }
+            return true
+        }
+        var i = 0, bad: UInt64 = 0
+        while i + 8 <= n {
+            bad |= marks(i)
+            i += 8
+        }
+        if i < n { bad |= marks(n - 8) }  // the last bytes, overlapping the step before
+        return bad == 0
+    }
+
+    /// Appends UTF-8 `bytes` to `out`, escaped. Printable ASCII is appended as it is, without making a String.
+    @inline(__always)
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if isPlainASCII(bytes) || !needsEscape(bytes) {
+            out.append(contentsOf: bytes)
+        } else {
+            out.append(contentsOf: escape(String(decoding: bytes, as: UTF8.self)).utf8)
+        }
+    }
+
+    /// As ``append(_:to:)``, returning how many characters the bytes print as (for alignment).
+    @inline(__always)
+    static func appendCounting(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Int {
+        if isPlainASCII(bytes) {
+            out.append(contentsOf: bytes)
+            return bytes.count
+        }
         if !needsEscape(bytes) {
             out.append(contentsOf: bytes)
-            return characters(bytes)
+            return String(decoding: bytes, as: UTF8.self).count
         }
         let escaped = escape(String(decoding: bytes, as: UTF8.self))
         out.append(contentsOf: escaped.utf8)
@@ -97,11 +132,7 @@ enum TerminalText {
 
     /// How many characters UTF-8 `bytes` print as once escaped.
     static func width(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        needsEscape(bytes) ? escape(String(decoding: bytes, as: UTF8.self)).count : characters(bytes)
-    }
-
-    /// Characters: the byte count for ASCII, which most words are, without walking graphemes.
-    private static func characters(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        UTF8Check.hasNonASCII(bytes) ? String(decoding: bytes, as: UTF8.self).count : bytes.count
+        if isPlainASCII(bytes) { return bytes.count }
+        return needsEscape(bytes) ? escape(String(decoding: bytes, as: UTF8.self)).count : String(decoding: bytes, as: UTF8.self).count
     }
 }

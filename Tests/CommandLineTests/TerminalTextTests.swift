@@ -44,7 +44,7 @@ import TTSAPI
         #expect(TerminalText.escape(TerminalText.escape(text)) == TerminalText.escape(text))
     }
 
-    /// The byte scan (eight bytes at a time, then lead bytes) agrees with the scalar rule on text made of the
+    /// The byte scans (eight bytes at a time, then lead bytes) agree with the scalar rule on text made of the
     /// scalars on either side of every escaped range, at every offset across the eight-byte steps.
     @Test func theByteScanAgreesWithTheScalarRule() {
         let edges: [UInt32] = [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x41, 0x5C, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0xAD, 0x61B, 0x61C, 0x61D,
@@ -61,6 +61,8 @@ import TTSAPI
             text.unicodeScalars.append(contentsOf: scalars)
             let expected = scalars.contains(where: TerminalText.isEscaped)
             #expect(text.utf8.withContiguousStorageIfAvailable(TerminalText.needsEscape)! == expected, "\(scalars.map(\.value))")
+            let plain = text.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+            #expect(text.utf8.withContiguousStorageIfAvailable(TerminalText.isPlainASCII)! == plain, "\(scalars.map(\.value))")
         }
     }
 
