@@ -4,38 +4,99 @@ import TTSAPI
 /// Export in the format of `GET /v1/customizations/{id}`, one JSON file per model: what IBM's manual backup
 /// procedure produces and what other tools read. Import is ``ImportFolder`` and ``DirectorySource``.
 public enum Interchange {
-    /// Writes `<customization_id>.json` for each model of a snapshot into `directory` (created if needed).
-    /// Refuses to overwrite files. Returns the paths written.
+    /// Writes `<customization_id>.json` for each model of a snapshot into `directory` (created if needed, with
+    /// its parents). Refuses to overwrite files (or follow a link where a file would go) and names the path at
+    /// fault when it cannot write. Returns the paths written.
     @discardableResult
     public static func export(_ models: [CustomModel], to directory: String) throws -> [String] {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try makeFolder(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var written: [String] = []
         for model in models {
             let name = PathSegment.encode(model.customizationID) + ".json"
             let path = (directory as NSString).appendingPathComponent(name)
-            guard !fm.fileExists(atPath: path) else { throw InterchangeError.exists(path) }
             var data = try encoder.encode(model)
             data.append(0x0A)
-            guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw InterchangeError.unreadable(path, "cannot write the file")
-            }
+            try writeNew(path, data)
             written.append(path)
         }
         return written
+    }
+
+    /// `directory` as a folder: an existing one, or made with its parents.
+    static func makeFolder(_ directory: String) throws {
+        func isFolder(_ path: String) -> Bool? {
+            var st = stat()
+            return stat(path, &st) == 0 ? st.st_mode & S_IFMT == S_IFDIR : nil
+        }
+        switch isFolder(directory) {
+        case true?: return
+        case false?: throw InterchangeError.cannotWrite(directory, "it is a file, not a folder; name a new or empty folder")
+        case nil: break
+        }
+        var missing: [String] = [], path = directory
+        while !path.isEmpty, path != "/", isFolder(path) == nil {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for folder in missing.reversed() where mkdir(folder, 0o755) != 0 {
+            let code = errno
+            if code == EEXIST, isFolder(folder) == true { continue }  // made by someone else meanwhile
+            throw InterchangeError.cannotWrite(directory, "cannot create the folder\(folder == directory ? "" : " " + folder): \(reason(code))")
+        }
+    }
+
+    /// Creates `path` (never an existing file or link) with mode 0600 and writes `data`; a partial file is removed.
+    static func writeNew(_ path: String, _ data: Data) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            if errno == EEXIST || errno == ELOOP { throw InterchangeError.exists(path) }
+            throw InterchangeError.cannotWrite(path, "cannot create the file: \(reason(errno))")
+        }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == 0, close(fd) != 0 { failure = errno } else if failure != 0 { close(fd) }
+        if failure != 0 {
+            unlink(path)
+            throw InterchangeError.cannotWrite(path, "cannot write the file: \(reason(failure))")
+        }
+    }
+
+    /// What an errno means for someone choosing where to export.
+    static func reason(_ code: Int32) -> String {
+        switch code {
+        case EACCES, EPERM: "permission denied; choose a folder you may write to"
+        case ENOTDIR: "a part of the path is a file, not a folder"
+        case EROFS: "the file system is read-only; choose another folder"
+        case ENOSPC, EDQUOT: "the disk is full (or the quota used up); free space or choose another disk"
+        default: String(cString: strerror(code)).lowercased()
+        }
     }
 }
 
 public enum InterchangeError: Error, Equatable, CustomStringConvertible {
     case exists(String)
     case unreadable(String, String)
+    /// An export path that cannot be written, and why.
+    case cannotWrite(String, String)
 
     public var description: String {
         switch self {
         case .exists(let p): "\(p) already exists; export into an empty folder"
         case .unreadable(let p, let why): "\(p): \(why)"
+        case .cannotWrite(let p, let why): "cannot export to \(p): \(why)"
         }
     }
 }

@@ -13,19 +13,31 @@ public struct SnapshotDiff {
     init(db: Database) { reader = SnapshotReader(db: db) }
 
     /// With `detail: .counts` a diff within one lineage lists no words, only their numbers (`wordCounts`); others
-    /// list them anyway.
+    /// list them anyway. Each value of `filter` must select a model of either snapshot (``ModelFilter/check(_:in:)``).
     public func between(_ a: Int64, _ b: Int64, filter: ModelFilter = .init(), matchBy: ContentDiff.MatchBy = .id,
                         detail: DiffDetail = .words) throws -> ArchiveDiff {
         let sources: [Int64] = try [a, b].map { try db.scalar("SELECT source FROM snapshots WHERE id = ?", $0) }
         let label = { (id: Int64) in "snapshot \(id)" }
         if sources[0] == sources[1], matchBy == .id {
-            if a == b { return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: []) }
+            if a == b {
+                try reader.check(filter, in: a)
+                return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: [])
+            }
             let forward = try sameLineage(from: min(a, b), to: max(a, b), filter: filter, detail: detail)
             let models = a < b ? forward : forward.map(Self.inverted)
             return ArchiveDiff(from: label(a), to: label(b), matchBy: "id", models: models)
         }
+        try reader.check(filter, in: a, b)
         return ContentDiff.compare(try reader.models(in: a, filter: filter), try reader.models(in: b, filter: filter),
                                    from: label(a), to: label(b), matchBy: matchBy)
+    }
+
+    /// Throws unless each value of `filter` selects a model of `snapshot` or of `listing`, the service's models
+    /// (all of them, metadata only): the check of ``against(_:live:liveLabel:snapshotFirst:filter:matchBy:)``'s
+    /// filter, made before fetching.
+    public func check(_ filter: ModelFilter, snapshot: Int64, orService listing: [CustomModel]) throws {
+        if filter.isEmpty { return }
+        try filter.check(try reader.modelList(in: snapshot) + listing, in: "in snapshot \(snapshot) or on the service")
     }
 
     /// A snapshot against models fetched elsewhere (the live service).
@@ -62,6 +74,13 @@ public struct SnapshotDiff {
             return (try modelsAt(lo), try modelsAt(hi), died, born)
         }
         let (before, after, died, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
+        if !filter.isEmpty {
+            // Every model of either snapshot is at hand: check the filter against both sides at no cost.
+            let existing = (Array(before.values) + Array(after.values)).map {
+                CustomModel(customizationID: $0.cid, name: $0.name, language: $0.language)
+            }
+            try filter.check(existing, in: SnapshotReader.place([lo, hi]))
+        }
         let words = WordRowMerge.changes(died: died, born: born, detail: detail)
 
         func matches(_ key: Int64) -> Bool {

@@ -64,6 +64,26 @@ public struct SnapshotReader {
             """, id)
     }
 
+    /// The models valid at `snapshot`, metadata only (no words, no prompts), ordered by customization id.
+    public func modelList(in snapshot: Int64) throws -> [CustomModel] {
+        try db.query("SELECT m.customization_id, v.name, v.language \(try modelsAtSQL())", snapshot) { r in
+            CustomModel(customizationID: try r.column(0), name: r.text(1), language: r.text(2))
+        }.sorted { ByteOrder.compare($0.customizationID, $1.customizationID) < 0 }
+    }
+
+    /// Throws ``ModelFilterError`` unless each value of `filter` selects a model of one of `snapshots` (any
+    /// of them: the two sides of a diff), naming the models or languages they have. An empty filter reads nothing.
+    public func check(_ filter: ModelFilter, in snapshots: Int64...) throws {
+        if filter.isEmpty { return }
+        let ids = Array(Set(snapshots)).sorted()
+        try filter.check(try ids.flatMap { try modelList(in: $0) }, in: Self.place(ids))
+    }
+
+    /// "in snapshot 4", "in snapshots 4 and 9".
+    static func place(_ ids: [Int64]) -> String {
+        ids.count == 1 ? "in snapshot \(ids[0])" : "in snapshots " + ids.map(String.init).joined(separator: " and ")
+    }
+
     /// The models of a snapshot with metadata, words (service order) and prompts; `filter` limits them.
     public func models(in snapshot: Int64, filter: ModelFilter = .init(), includeWords: Bool = true) throws -> [CustomModel] {
         var models = try keyedModels(in: snapshot, filter: filter)

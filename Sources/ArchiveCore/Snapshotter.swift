@@ -2,33 +2,6 @@ import Foundation
 import SQLiteDB
 import TTSAPI
 
-/// Which models a snapshot covers. An empty filter means every model of the instance.
-public struct ModelFilter: Sendable, Equatable {
-    public var languages: [String]
-    /// Customization ids or names.
-    public var models: [String]
-
-    public init(languages: [String] = [], models: [String] = []) {
-        self.languages = languages
-        self.models = models
-    }
-
-    public var isEmpty: Bool { languages.isEmpty && models.isEmpty }
-
-    public func matches(_ m: CustomModel) -> Bool {
-        (languages.isEmpty || languages.contains(m.language ?? ""))
-            && (models.isEmpty || models.contains(m.customizationID) || models.contains(m.name ?? "\u{0}"))
-    }
-
-    /// Canonical text recorded as the source's scope.
-    public var scope: String {
-        var parts: [String] = []
-        if !languages.isEmpty { parts.append("language=" + languages.sorted().joined(separator: ",")) }
-        if !models.isEmpty { parts.append("model=" + models.sorted().joined(separator: ",")) }
-        return parts.joined(separator: "&")
-    }
-}
-
 public struct SnapshotOptions: Sendable {
     public var concurrency: Int
     public var note: String?
@@ -88,7 +61,9 @@ public enum Snapshotter {
         let db = store.db
         let startedAt = Timestamp.now()
         var requests = 1
-        var listed = try await source.listModels().filter(options.filter.matches)
+        let everyModel = try await source.listModels()
+        try options.filter.check(everyModel, in: source.sourceDescription.kind == .service ? "on the service" : "in \(source.sourceDescription.url)")
+        var listed = everyModel.filter(options.filter.matches)
 
         try db.execute("BEGIN IMMEDIATE")
         do {

@@ -32,6 +32,19 @@ struct Call: Sendable {
     var target: Target
 }
 
+/// An answer body longer than ``ClientConfiguration/maxResponseBytes``: reading stopped there.
+struct AnswerTooLarge: Error {
+    var status: Int
+    var limit: Int
+    var transactionID: String?
+
+    var message: String {
+        let size = limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes"
+        return "the answer is larger than \(size), the most read of one answer and far more than the service sends; "
+            + "check that the URL is that of a Text to Speech instance"
+    }
+}
+
 /// A 2xx answer.
 struct Answer: Sendable {
     var status: Int
@@ -64,6 +77,12 @@ struct Transport: Sendable {
                 response = try await execute(call, authorization: authorization)
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let tooLarge as AnswerTooLarge {
+                // Not a transport failure (NIO's `NIOTooManyBytesError(maxBytes:)`): an answer no service sends.
+                log(call, "\(tooLarge.status), answer over \(tooLarge.limit) bytes", started, attempt, retryIn: nil)
+                throw ServiceError(kind: .malformedResponse, method: call.method.rawValue, path: call.path, status: tooLarge.status,
+                                   message: tooLarge.message, transactionID: tooLarge.transactionID.map { scrubber.clean($0, limit: 100) },
+                                   attempts: attempt)
             } catch {
                 let failure = TransportFailure(error)
                 let retryable = failure.isRetryable && (call.retryMode == .idempotent || failure.requestWasNotSent)
@@ -124,8 +143,13 @@ struct Transport: Sendable {
                     .tlsConfiguration
             }
             let response = try await httpClient.execute(request, timeout: timeout)
-            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            return (response, Data(buffer.readableBytesView))
+            do {
+                let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
+                return (response, Data(buffer.readableBytesView))
+            } catch is NIOTooManyBytesError {
+                throw AnswerTooLarge(status: Int(response.status.code), limit: configuration.maxResponseBytes,
+                                     transactionID: response.headers.first(name: "x-global-transaction-id"))
+            }
         }
         switch call.target {
         case .service: return try await semaphore.withPermit(work)

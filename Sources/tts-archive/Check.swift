@@ -29,7 +29,7 @@ struct Check: ParsableCommand {
             if json {
                 try Output.json(report)
             } else {
-                for p in report.problems { print("problem: \(p)") }
+                for p in report.problems { print("problem: \(TerminalText.escape("\(p)"))") }
                 print("checked \(report.snapshotsChecked) snapshots, \(report.wordRowsRead) word rows: "
                       + (report.problems.isEmpty ? "no problems" : "\(report.problems.count) problems"))
             }

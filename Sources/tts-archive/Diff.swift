@@ -14,7 +14,10 @@ struct Diff: LocalCommand {
         Models are matched by customization id; --match-by name matches by name and language instead (to compare \
         a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with \
         name/description changes; per word: added, removed, translation or part of speech changed, old -> new. \
-        Within one source the cost follows the amount of change, not the size of the archive.
+        Within one source the cost follows the amount of change, not the size of the archive. Control \
+        characters in names, words and translations are shown escaped (\\n, \\u{1B}, ...; see `show --help`); \
+        --json has the exact text. Each --model and --language value must select a model of either side \
+        (exit 2 otherwise, naming what exists).
 
         JSON (--json): {"from", "to", "match_by", "summary": {"models_added", "models_removed", "models_changed", \
         "words_added", "words_removed", "words_changed"}, "models": [{"change": "added|removed|changed", \
@@ -49,8 +52,8 @@ struct Diff: LocalCommand {
     @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
     @Option(name: .customLong("match-by"), help: "Match models by `id` (default) or `name` (name and language).") var matchBy: String = "id"
-    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "Counts per model instead of every word.") var stat = false
     @Flag(name: .customLong("name-only"), help: "Only the changed models: marker, id, name.") var nameOnly = false
     @Flag(help: "Print the documented JSON schema.") var json = false
@@ -77,8 +80,9 @@ struct Diff: LocalCommand {
             default: throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
             }
             let (live, url) = try await service.withClient { client in
-                (try await LiveState.fetch(from: ServiceModelSource(client: client), filter: plan.filter, concurrency: service.concurrency),
-                 client.serviceURL)
+                let source = ServiceModelSource(client: client)
+                if !plan.filter.isEmpty { try plan.engine.check(plan.filter, snapshot: x, orService: try await source.listModels()) }
+                return (try await LiveState.fetch(from: source, filter: plan.filter, concurrency: service.concurrency), client.serviceURL)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
             request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,

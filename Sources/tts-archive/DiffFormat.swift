@@ -1,7 +1,8 @@
 import ArchiveCore
 import TTSAPI
 
-/// Renders an ``ArchiveDiff`` for people: `+` added, `-` removed, `~` changed; colour only on a terminal.
+/// Renders an ``ArchiveDiff`` for people: `+` added, `-` removed, `~` changed; colour only on a terminal. Text
+/// from the service (names, words, translations, ids, prompts) is escaped (``TerminalText``).
 struct DiffFormat {
     var colour: Bool
 
@@ -16,13 +17,13 @@ struct DiffFormat {
 
     static func describe(_ t: Translation?) -> String {
         guard let t else { return "" }
-        return t.translation + (t.partOfSpeech.map { " [\($0)]" } ?? "")
+        return TerminalText.escape(t.translation) + (t.partOfSpeech.map { " [\(TerminalText.escape($0))]" } ?? "")
     }
 
     func modelTitle(_ m: ModelDiff) -> String {
-        let ids = [m.fromCustomizationID, m.toCustomizationID].compactMap { $0 }
+        let ids = [m.fromCustomizationID, m.toCustomizationID].compactMap { $0 }.map(TerminalText.escape)
         let idText = ids.count == 2 && ids[0] != ids[1] ? "\(ids[0]) -> \(ids[1])" : (ids.first ?? "")
-        return "\(marker(m.change)) model \((m.name ?? "").debugDescription) (\(m.language ?? "?")) \(idText)"
+        return "\(marker(m.change)) model \(TerminalText.quoted(m.name ?? "")) (\(TerminalText.escape(m.language ?? "?"))) \(idText)"
     }
 
     /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): chunks of word changes
@@ -33,7 +34,7 @@ struct DiffFormat {
         let models = d.models
         let widths = models.map { m in
             var width = 0
-            m.words.forEachBytes { width = max(width, Self.characters($0.word)) }
+            m.words.forEachBytes { width = max(width, TerminalText.width($0.word)) }
             return min(30, width)
         }
         ModelChunks.stream(models, bytesPerWord: 120, { piece, out in
@@ -55,7 +56,7 @@ struct DiffFormat {
             if m.change != .changed { title += " (\(m.words.count) words)" }
             line(title)
             for f in m.metadata {
-                line("    \(marker(.changed)) \(f.field): \((f.old ?? "(none)").debugDescription) -> \((f.new ?? "(none)").debugDescription)")
+                line("    \(marker(.changed)) \(f.field): \(f.old.map(TerminalText.quoted) ?? "(none)") -> \(f.new.map(TerminalText.quoted) ?? "(none)")")
             }
         }
         let markers = [ChangeKind.added, .removed, .changed].map { Array("    \(marker($0)) ".utf8) }
@@ -65,8 +66,7 @@ struct DiffFormat {
             case .removed: out.append(contentsOf: markers[1])
             case .changed: out.append(contentsOf: markers[2])
             }
-            out.append(contentsOf: w.word)
-            let n = Self.characters(w.word)
+            let n = TerminalText.appendCounting(w.word, to: &out)
             if n < width { out.append(contentsOf: repeatElement(0x20, count: width - n)) }
             out.append(contentsOf: [0x20, 0x20])
             switch w.change {
@@ -80,23 +80,18 @@ struct DiffFormat {
             out.append(0x0A)
         }
         for p in m.prompts where piece.closes(m) {
-            line("    \(marker(p.change)) prompt \(p.promptID): \((p.old?.prompt ?? "").debugDescription) -> \((p.new?.prompt ?? "").debugDescription) (metadata only)")
+            line("    \(marker(p.change)) prompt \(TerminalText.escape(p.promptID)): \(TerminalText.quoted(p.old?.prompt ?? "")) -> \(TerminalText.quoted(p.new?.prompt ?? "")) (metadata only)")
         }
     }
 
     private static func describe(_ t: TranslationBytes?, into out: inout [UInt8]) {
         guard let t else { return }
-        out.append(contentsOf: t.translation)
+        TerminalText.append(t.translation, to: &out)
         if let pos = t.partOfSpeech {
             out.append(contentsOf: " [".utf8)
-            out.append(contentsOf: pos)
+            TerminalText.append(pos, to: &out)
             out.append(UInt8(ascii: "]"))
         }
-    }
-
-    /// Characters (for alignment): the byte count for ASCII, which most words are, without walking graphemes.
-    private static func characters(_ word: UnsafeBufferPointer<UInt8>) -> Int {
-        UTF8Check.hasNonASCII(word) ? String(decoding: word, as: UTF8.self).count : word.count
     }
 
     func summary(_ s: ArchiveDiff.Summary) -> String {
@@ -112,6 +107,8 @@ struct DiffFormat {
     }
 
     func nameOnly(_ d: ArchiveDiff) -> String {
-        d.models.map { "\(marker($0.change))\t\($0.toCustomizationID ?? $0.fromCustomizationID ?? "")\t\($0.name ?? "")" }.joined(separator: "\n")
+        d.models.map {
+            "\(marker($0.change))\t\(TerminalText.escape($0.toCustomizationID ?? $0.fromCustomizationID ?? ""))\t\(TerminalText.escape($0.name ?? ""))"
+        }.joined(separator: "\n")
     }
 }

@@ -34,8 +34,8 @@ struct Drill: AsyncParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var snapshot: SnapshotArgument
-    @Option(help: "Only this model of the snapshot (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Option(help: "Models restored at once.") var concurrency = 4
     @Flag(help: "Print the result as JSON (with the full restore report).") var json = false
 
@@ -47,6 +47,7 @@ struct Drill: AsyncParsableCommand {
         let status = try await reportingErrors {
             let store = try archiveOptions.open(.read)
             let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
+            try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
             let result = try await DrillRun.perform(store: store, snapshot: id,
                                                     filter: ModelFilter(languages: language, models: model), concurrency: concurrency)
             if json { try Output.json(result) } else { DrillRun.print(result) }
@@ -92,8 +93,9 @@ enum DrillRun {
                         + "~\(s.wordsChanged) (\(seconds))")
         default:
             for m in r.report.models {
-                for x in m.rejections { Swift.print("refused: \(m.name ?? m.sourceID): \"\(x.word)\": \(x.message)") }
-                if m.status == "failed" { Swift.print("failed: \(m.name ?? m.sourceID): \(m.message ?? "not restored")") }
+                let e = TerminalText.escape
+                for x in m.rejections { Swift.print("refused: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(x.word)): \(e(x.message))") }
+                if m.status == "failed" { Swift.print("failed: \(e(m.name ?? m.sourceID)): \(e(m.message ?? "not restored"))") }
             }
             let failed = r.report.models.filter { $0.status == "failed" }.count
             Swift.print("drill failed: snapshot \(r.snapshotID) did not restore cleanly: \(failed) models failed, "

@@ -28,7 +28,7 @@ enum ErrorReporting {
         switch error {
         case is ExitCode, is CleanExit, is ValidationError: return error
         default:
-            printError(String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " "))
+            printError(String(describing: error))
             return exitStatus(for: error).exitCode
         }
     }
@@ -47,7 +47,13 @@ enum ErrorReporting {
         }
     }
 
+    /// One line: a message quotes names and answers of the service, so its control characters (a line feed
+    /// included) are escaped (``TerminalText``), not obeyed by the terminal nor split into lines.
     static func printError(_ message: String) {
-        Output.stderr("tts-archive: error: \(message)")
+        Output.stderr(line(message))
+    }
+
+    static func line(_ message: String) -> String {
+        "tts-archive: error: " + TerminalText.escape(message.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

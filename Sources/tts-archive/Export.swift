@@ -8,7 +8,9 @@ struct Export: ParsableCommand {
         discussion: """
         Files are named <customization_id>.json and hold exactly what the service returns for get-model \
         (metadata, words in service order, prompt metadata), so IBM's manual procedure and other tools can use \
-        them. The folder is created; existing files are never overwritten.
+        them. The folder is created (with its parents); existing files are never overwritten nor links \
+        followed. A path that cannot be written is named with the reason (exit 2). Each --model and --language \
+        value must select a model of the snapshot (exit 2 otherwise, naming what exists).
 
         EXAMPLES
           tts-archive export latest --to ./lexicons-2026-11-21
@@ -21,15 +23,17 @@ struct Export: ParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var which: SnapshotArgument
     @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir")) var to: String
-    @Option(help: "Only this model (id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
 
     func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             let reader = SnapshotReader(store)
             let id = try reader.resolve(try which.selector())
-            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model))
+            let filter = ModelFilter(languages: language, models: model)
+            try reader.check(filter, in: id)
+            let models = try reader.models(in: id, filter: filter)
             let files = try Interchange.export(models, to: to)
             print("exported snapshot \(id): \(files.count) models, \(models.reduce(0) { $0 + ($1.words?.count ?? 0) }) words to \(to)")
         }

@@ -1,3 +1,4 @@
+import ArchiveCore
 import ArgumentParser
 import Foundation
 import TTSAPI
@@ -11,7 +12,8 @@ struct Models: AsyncParsableCommand {
         discussion: """
         Lists the live custom models (not the archive): a table sorted by language \
         and name, or the service's JSON with --json. No word counts: the list call \
-        of the service does not return words.
+        of the service does not return words. Control characters in names are shown escaped (\\n, \\u{1B}); \
+        --json has the exact text.
 
         EXAMPLES
           # INSTANCE_URL is https://api.REGION.text-to-speech.watson.cloud.ibm.com
@@ -31,7 +33,8 @@ struct Models: AsyncParsableCommand {
     @OptionGroup(title: "Service")
     var service: ServiceOptions
 
-    @Option(help: ArgumentHelp("Only models of this language, e.g. en-US.", valueName: "language"))
+    @Option(help: ArgumentHelp("Only models of this language, e.g. en-US. A language with no models is an error (exit 2) that names the languages there are.",
+                               valueName: "language"))
     var language: String?
 
     @Flag(help: "Print the service's JSON ({\"customizations\": [...]}) instead of a table.")
@@ -39,31 +42,34 @@ struct Models: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let models = try await service.withClient { try await $0.listModels(language: language) }
+            let models = try await service.withClient { client in
+                let models = try await client.listModels(language: language)
+                if let language, models.isEmpty {
+                    // A language with no models is most often a typo: say which languages there are.
+                    try ModelFilter(languages: [language]).check(try await client.listModels(), in: "on the service")
+                }
+                return models
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(CustomModelList(customizations: models)), as: UTF8.self))
             } else if models.isEmpty {
-                print(language.map { "No custom models for \($0)." } ?? "No custom models.")
+                print("No custom models.")
             } else {
                 print(Self.table(models), terminator: "")
             }
         }
     }
 
-    /// Control characters (a newline in a name) would break the table's lines.
-    private static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
-    }
-
-    /// Columns aligned by character count; the name goes last since it is the longest and most varied.
+    /// Columns aligned by character count; the name goes last since it is the longest and most varied. Cells are
+    /// escaped (``TerminalText``): a newline in a name would break the table's lines.
     static func table(_ models: [CustomModel]) -> String {
         let sorted = models.sorted {
             ($0.language ?? "", $0.name ?? "", $0.customizationID) < ($1.language ?? "", $1.name ?? "", $1.customizationID)
         }
         let rows = [["CUSTOMIZATION_ID", "LANGUAGE", "LAST_MODIFIED", "NAME"]]
-            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"].map(printable) }
+            + sorted.map { [$0.customizationID, $0.language ?? "-", $0.lastModified ?? "-", $0.name ?? "-"].map(TerminalText.escape) }
         var widths = [Int](repeating: 0, count: 3)
         for row in rows { for column in 0..<3 { widths[column] = max(widths[column], row[column].count) } }
         return rows.map { row in

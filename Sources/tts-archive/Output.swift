@@ -16,16 +16,20 @@ enum Output {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    /// Left-aligned columns; numbers right-aligned. Width counts characters (CJK shows wider; acceptable).
+    /// Left-aligned columns; numbers right-aligned. Width counts characters (CJK shows wider; acceptable). Cells
+    /// are escaped (``TerminalText``): a name's line feed or ESC must not break the table or reach the terminal.
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) {
-        let all = [header] + rows
+        for line in tableLines(header, rows, numeric: numeric) { print(line) }
+    }
+
+    static func tableLines(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> [String] {
+        let all = ([header] + rows).map { $0.map(TerminalText.escape) }
         let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
-        for (n, row) in all.enumerated() {
-            let line = row.enumerated().map { i, cell in
+        return all.enumerated().map { n, row in
+            row.enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
                 return numeric.contains(i) && n > 0 ? pad + cell : (i == row.count - 1 ? cell : cell + pad)
             }.joined(separator: "  ")
-            print(line)
         }
     }
 

@@ -42,8 +42,8 @@ struct Restore: AsyncParsableCommand {
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var snapshot: SnapshotArgument
     @OptionGroup var service: ServiceOptions
-    @Option(help: "Only this model of the snapshot (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Option(help: "When the target has models: fail (default), skip, update or replace.") var existing: String = "fail"
     @Option(help: "batch (POST .../words) or single (PUT per word).") var mode: String = "batch"
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = RestoreOptions.defaultBatchSize
@@ -74,6 +74,7 @@ struct Restore: AsyncParsableCommand {
         let options = RestoreOptions(filter: ModelFilter(languages: language, models: model),
                                      existing: ExistingPolicy(rawValue: existing)!, mode: RestoreMode(rawValue: mode)!, batchSize: batchSize)
         let snapshotID: Int64 = resume == nil ? try SnapshotReader(store).resolve(try snapshot.selector()) : 0
+        if resume == nil { try SnapshotReader(store).check(options.filter, in: snapshotID) }
         return try await service.withClient { client in
             try await perform(Restorer(store: store, client: client, concurrency: service.concurrency, verify: !noVerify),
                               snapshotID: snapshotID, options: options)
@@ -120,7 +121,7 @@ enum RestoreText {
             if let warning = item.warning { print("warning: model \(item.sourceID): \(warning)") }
         }
         for c in plan.conflicts {
-            print("conflict: \"\(c.name ?? "")\" (\(c.language ?? "")) exists in the target as \(c.targetIDs.joined(separator: ", "))")
+            print("conflict: \(TerminalText.quoted(c.name ?? "")) (\(TerminalText.escape(c.language ?? ""))) exists in the target as \(TerminalText.escape(c.targetIDs.joined(separator: ", ")))")
         }
         let restored = plan.items.filter { $0.action != .skip }
         print("\(restored.count) models, \(plan.words) words, \(plan.requests) write requests; the target has \(plan.targetModels) other models")
@@ -144,8 +145,9 @@ enum RestoreText {
                      numeric: [2])
         for line in nameWarnings(report.models) { print(line) }
         for m in report.models {
-            for r in m.rejections { print("rejected: \(m.name ?? m.sourceID): \"\(r.word)\": \(r.message)") }
-            if let message = m.message, m.status == "failed" { print("failed: \(m.name ?? m.sourceID): \(message)") }
+            let e = TerminalText.escape
+            for r in m.rejections { print("rejected: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(r.word)): \(e(r.message))") }
+            if let message = m.message, m.status == "failed" { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
         }
         let done = report.models.filter { $0.status == "done" }.count
         print("restore run \(report.runID)\(report.resumed ? " (resumed)" : ""): \(report.status); \(done) models, "

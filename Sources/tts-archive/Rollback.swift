@@ -69,15 +69,16 @@ struct Rollback: AsyncParsableCommand {
     }
 
     private func describe(_ plan: RollbackPlan) {
-        print("rollback \(plan.customizationID) (\(plan.name ?? ""), \(plan.language ?? "")) to snapshot \(plan.snapshotID)"
-              + (plan.snapshotModelID == plan.customizationID ? "" : " model \(plan.snapshotModelID)"))
+        let e = TerminalText.escape
+        print("rollback \(e(plan.customizationID)) (\(e(plan.name ?? "")), \(e(plan.language ?? ""))) to snapshot \(plan.snapshotID)"
+              + (plan.snapshotModelID == plan.customizationID ? "" : " model \(e(plan.snapshotModelID))"))
         if plan.isEmpty { return print("nothing to do: the live model equals the snapshot's") }
-        for m in plan.metadata { print("  set \(m.field): \(m.old.map { "\"\($0)\"" } ?? "-") -> \(m.new.map { "\"\($0)\"" } ?? "-")") }
+        for m in plan.metadata { print("  set \(m.field): \(m.old.map(TerminalText.quoted) ?? "-") -> \(m.new.map(TerminalText.quoted) ?? "-")") }
         for m in plan.metadata where m.field == "name" {
-            if let warning = RestorePlan.nameWarning(m.new, step: "rename the model") { print("warning: \(warning)") }
+            if let warning = RestorePlan.nameWarning(m.new, step: "rename the model") { print("warning: \(e(warning))") }
         }
-        for w in plan.addWords { print("  + \(w.word) = \(w.translation)\(w.partOfSpeech.map { " (\($0))" } ?? "")") }
-        for w in plan.deleteWords { print("  - \(w)") }
+        for w in plan.addWords { print("  + \(e(w.word)) = \(e(w.translation))\(w.partOfSpeech.map { " (\(e($0)))" } ?? "")") }
+        for w in plan.deleteWords { print("  - \(e(w))") }
         print("\(plan.addWords.count) entries to add or overwrite, \(plan.deleteWords.count) to delete, "
               + "\(plan.metadata.count) metadata fields; \(plan.requests) write requests\(dryRun ? " (dry run: nothing sent)" : "")")
     }

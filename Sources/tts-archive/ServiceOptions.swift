@@ -53,13 +53,21 @@ struct ServiceOptions: ParsableArguments {
             help: ArgumentHelp("Attempts per request for 429, 5xx and connection failures (1 = no retries).", valueName: "n"))
     var maxAttempts = 6
 
-    @Option(help: ArgumentHelp("Timeout of one request attempt, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Timeout of one request attempt, in seconds (0.001 to 3600).", valueName: "seconds"))
     var timeout: Double = 60
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        // 0 does not mean "no limit": a request attempt always has one. Under a millisecond rounds to none at all.
+        guard timeout >= 0.001, timeout <= 3600 else {
+            throw ValidationError("--timeout takes the seconds one request attempt may last, from 0.001 to 3600 (not \(Self.number(timeout)))")
+        }
+    }
+
+    /// `60` rather than `60.0`.
+    private static func number(_ value: Double) -> String {
+        value.isFinite && value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// Credentials from file/environment (IBM SDK conventions) with this command line's values on top.

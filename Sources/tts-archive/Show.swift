@@ -7,6 +7,11 @@ struct Show: ParsableCommand {
         commandName: "show",
         abstract: "Show one snapshot: its record, its models, and optionally their words.",
         discussion: """
+        Names, words, translations, notes and tags are printed with control characters escaped as in a Swift \
+        literal (\\n, \\t, \\0, \\u{1B}; also C1, U+2028/9 and bidi overrides), so they cannot drive the \
+        terminal or break lines; --json has the exact text. A --model or --language that selects no model of \
+        the snapshot is an error (exit 2) that names the models or languages it has.
+
         EXAMPLES
           tts-archive show latest
           tts-archive show nightly-2026-11-20 --model "Medical terms" --words
@@ -18,8 +23,8 @@ struct Show: ParsableCommand {
 
     @OptionGroup var archiveOptions: ArchiveOptions
     @OptionGroup var which: SnapshotArgument
-    @Option(help: "Only this model (customization id or name); repeatable.") var model: [String] = []
-    @Option(help: "Only models of this language; repeatable.") var language: [String] = []
+    @Option(help: FilterHelp.model) var model: [String] = []
+    @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "List every word and translation.") var words = false
     @Flag(help: "Print JSON: the snapshot record and its models in get-model format.") var json = false
 
@@ -34,18 +39,18 @@ struct Show: ParsableCommand {
             let reader = SnapshotReader(store)
             let id = try reader.resolve(try which.selector(defaultLatest: false))
             guard let record = try reader.snapshot(id) else { throw ValidationError("snapshot \(id) vanished") }
-            let models = try reader.models(in: id, filter: ModelFilter(languages: language, models: model), includeWords: true)
-            if !model.isEmpty, models.isEmpty {
-                throw ShowError.noSuchModel(model, id)
-            }
+            let filter = ModelFilter(languages: language, models: model)
+            try reader.check(filter, in: id)
+            let models = try reader.models(in: id, filter: filter, includeWords: true)
             if json {
                 var shaped = models
                 if !words { for i in shaped.indices { shaped[i].words = nil } }
                 return try Output.json(JSONShape(snapshot: record, models: shaped))
             }
-            print("snapshot \(record.id)  finished \(record.finishedAt)  \(record.sourceKind) \(record.source)\(record.scope.isEmpty ? "" : " [\(record.scope)]")")
-            if !record.tags.isEmpty { print("tags:   \(record.tags.joined(separator: ", "))") }
-            if let note = record.note { print("note:   \(note)") }
+            let e = TerminalText.escape
+            print("snapshot \(record.id)  finished \(record.finishedAt)  \(record.sourceKind) \(e(record.source))\(record.scope.isEmpty ? "" : " [\(e(record.scope))]")")
+            if !record.tags.isEmpty { print("tags:   \(record.tags.map(e).joined(separator: ", "))") }
+            if let note = record.note { print("note:   \(e(note))") }
             print("models: \(record.models)  words: \(record.words)  prompts: \(record.prompts)  digest: \(record.digest)")
             print()
             Output.table(["CUSTOMIZATION ID", "LANGUAGE", "WORDS", "PROMPTS", "LAST MODIFIED", "NAME"],
@@ -56,23 +61,14 @@ struct Show: ParsableCommand {
             }
             guard words else { return }
             for m in models {
-                print("\n\(m.name ?? m.customizationID) (\(m.language ?? "?"), \(m.customizationID))")
+                print("\n\(e(m.name ?? m.customizationID)) (\(e(m.language ?? "?")), \(e(m.customizationID)))")
                 for w in m.words ?? [] {
-                    print("  \(w.word)  →  \(w.translation)\(w.partOfSpeech.map { "  [\($0)]" } ?? "")")
+                    print("  \(e(w.word))  →  \(e(w.translation))\(w.partOfSpeech.map { "  [\(e($0))]" } ?? "")")
                 }
                 for p in m.prompts ?? [] {
-                    print("  prompt \(p.promptID): \(p.prompt.debugDescription) (\(p.status)\(p.speakerID.map { ", speaker \($0)" } ?? ""))")
+                    print("  prompt \(e(p.promptID)): \(TerminalText.quoted(p.prompt)) (\(e(p.status))\(p.speakerID.map { ", speaker \(e($0))" } ?? ""))")
                 }
             }
-        }
-    }
-}
-
-enum ShowError: Error, CustomStringConvertible {
-    case noSuchModel([String], Int64)
-    var description: String {
-        switch self {
-        case .noSuchModel(let m, let id): "snapshot \(id) has no model matching \(m.joined(separator: ", "))"
         }
     }
 }

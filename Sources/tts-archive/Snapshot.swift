@@ -46,8 +46,8 @@ struct Snapshot: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @Option(help: "Tag for the new snapshot; repeatable.") var tag: [String] = []
     @Option(help: "A note stored with the snapshot.") var note: String?
-    @Option(help: "Only models of this language (a separate lineage in the archive); repeatable.") var language: [String] = []
-    @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable.") var model: [String] = []
+    @Option(help: "Only models of this language (a separate lineage in the archive); repeatable; each must match a model.") var language: [String] = []
+    @Option(help: "Only this model, by customization id or name (a separate lineage); repeatable; each must match a model.") var model: [String] = []
     @Option(help: ArgumentHelp("Seconds to wait for another run holding the archive.", valueName: "seconds")) var wait: Double = 0
     @Flag(help: "Then replay the new snapshot into an in-process emulator and verify it (see `drill`).") var drill = false
     @Flag(help: "Print a JSON summary.") var json = false
@@ -88,7 +88,7 @@ struct Snapshot: AsyncParsableCommand {
             print("snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words, \(summary.prompts) prompts "
                   + "(models +\(summary.modelsAdded) -\(summary.modelsRemoved) ~\(summary.modelsChanged), "
                   + "words +\(summary.wordsAdded) -\(summary.wordsRemoved) ~\(summary.wordsChanged)) from \(summary.source)")
-            if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(summary.goneDuringRun.joined(separator: ", "))") }
+            if !summary.goneDuringRun.isEmpty { print("deleted during the run: \(TerminalText.escape(summary.goneDuringRun.joined(separator: ", ")))") }
             if summary.prompts > 0 { print("note: \(summary.prompts) prompts recorded as metadata only (the service never returns prompt audio)") }
         }
         // Said even off a terminal (cron mails it): the archive was damaged, and older snapshots still are.

@@ -7,7 +7,8 @@ struct SnapshotsCommand: ParsableCommand {
         abstract: "List snapshots, newest first, with what changed since the previous one.",
         discussion: """
         Columns: id, finish time (UTC), tags, models, words, and the change since the previous snapshot of the \
-        same source (models +added -removed ~changed, words +added -removed ~changed).
+        same source (models +added -removed ~changed, words +added -removed ~changed). Control characters in \
+        tags and sources are shown escaped (\\n, \\u{1B}); --json has them exact.
 
         EXAMPLES
           tts-archive snapshots
@@ -22,11 +23,15 @@ struct SnapshotsCommand: ParsableCommand {
     @Option(help: "Show only the newest N snapshots.") var last: Int?
     @Flag(help: "Print JSON (an array of snapshot records) instead of a table.") var json = false
 
+    func validate() throws {
+        if let last, last < 1 { throw ValidationError("--last must be at least 1") }
+    }
+
     func run() throws {
         try reportingErrors {
             let store = try archiveOptions.open(.read)
             var all = try SnapshotReader(store).all().reversed().map { $0 }
-            if let last { all = Array(all.prefix(max(0, last))) }
+            if let last { all = Array(all.prefix(last)) }
             if json { return try Output.json(all) }
             if all.isEmpty { return print("no snapshots in \(store.path) yet; run `tts-archive snapshot`") }
             let multipleSources = Set(all.map { $0.source + $0.scope }).count > 1

@@ -38,7 +38,7 @@ struct Tag: ParsableCommand {
             try m.removeTags(remove, from: id)
             if let note { try m.setNote(note.isEmpty ? nil : note, on: id) }
             let record = try SnapshotReader(store).snapshot(id)
-            print("snapshot \(id): tags [\(record?.tags.joined(separator: ", ") ?? "")]\(record?.note.map { ", note \($0.debugDescription)" } ?? "")")
+            print("snapshot \(id): tags [\(TerminalText.escape(record?.tags.joined(separator: ", ") ?? ""))]\(record?.note.map { ", note \(TerminalText.quoted($0))" } ?? "")")
         }
     }
 }

@@ -21,6 +21,9 @@ GET /v1/customizations (the list) and GET /v1/customizations/{id} (one model) wi
     long-description   one model with a 129-character description (limit 128)
     empty-id           the list names a model whose customization_id is ""
     non-guid-id        the list names a model whose customization_id is "my-model" (not a GUID)
+    oversized-model    the list is fine; the model's answer streams on (chunked, no Content-Length) past 64 MiB
+    control-characters one model whose name, description, words, translations and part of speech hold ESC, BEL,
+                       CR, LF, NUL, DEL, C1, U+2028 and a bidi override (the service's JSON escapes them)
 
 Any other path or method gets a service-shaped 404. Runs until killed.
 """
@@ -36,6 +39,9 @@ HTML_PAGE = (
 )
 
 
+CONTROL_TEXT = "a\x1b[31mred\x07\r\nb\x00c\x7fd\x9be\u2028f\u202eg"
+
+
 def model_id(mode):
     return {"empty-id": "", "non-guid-id": "my-model"}.get(mode, MODEL_ID)
 
@@ -43,12 +49,12 @@ def model_id(mode):
 def model(words, mode=""):
     m = {
         "customization_id": model_id(mode),
-        "name": "N" * 257 if mode == "long-name" else "Reliability fixture",
+        "name": "N" * 257 if mode == "long-name" else CONTROL_TEXT if mode == "control-characters" else "Reliability fixture",
         "language": "en-US",
         "owner": "fake",
         "created": "2026-11-01T00:00:00.000Z",
         "last_modified": "2026-11-01T00:00:00.000Z",
-        "description": "d" * 129 if mode == "long-description" else "",
+        "description": "d" * 129 if mode == "long-description" else "d" + CONTROL_TEXT if mode == "control-characters" else "",
         "words": words,
         "prompts": [],
     }
@@ -68,6 +74,9 @@ def words_for(mode):
         return [{"word": "A" * 50, "translation": "too long"}, {"word": "IEEE", "translation": "I triple E"}]
     if mode == "long-translation":
         return [{"word": "IEEE", "translation": "x" * 500}]
+    if mode == "control-characters":
+        return [{"word": "IEEE", "translation": "I triple E"},
+                {"word": "w" + CONTROL_TEXT, "translation": "t" + CONTROL_TEXT, "part_of_speech": "Noun\x1b"}]
     return [{"word": "IEEE", "translation": "I triple E"}, {"word": "NCAA", "translation": "N C double A"}]
 
 
@@ -106,8 +115,26 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(full)
             if self.mode == "truncated-model":
                 body = body[: len(body) // 2]
+            if self.mode == "oversized-model":
+                return self.stream_forever()
             return self.send(200, body)
         self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))
+
+    def stream_forever(self):
+        """A JSON answer that never ends, in 1 MiB chunks, until the client hangs up (or 96 MiB)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b" " * (1 << 20)
+        try:
+            self.wfile.write(b"%x\r\n{\r\n" % 1)
+            for _ in range(96):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     def do_POST(self):
         self.send(404, json.dumps({"code": 404, "code_description": "Not Found", "error": "No such resource."}))

@@ -424,6 +424,7 @@ def bad_input(ctx):
                  ["snapshot", "--archive", archive, *noauth(f"http://127.0.0.1:{closed_port()}")], status=2)
     bad_input_answers(ctx, base, archive, expect_error)
     bad_input_import(ctx, base, archive, expect_error)
+    bad_input_output(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     base.stop()
@@ -579,6 +580,119 @@ def bad_input_import(ctx, base, archive, expect_error):
                  status=2, pattern=re.escape(f"{ids[0]}.json") + ".*" + re.escape(json.dumps(twice["words"][0]["word"], ensure_ascii=False)))
     expect_error("import: a model file without words, no words list", ["import", folder(dict(exported, **{f"{ids[1]}.json": bare})), "--archive", archive],
                  status=2, pattern=re.escape(f"{ids[1]}.json") + ".*no words")
+
+
+def bad_input_output(ctx, base, archive, expect_error):
+    """Output safety, filters that match nothing, raw errors (issue 15, items 9-11)."""
+    # Text a terminal would obey: C0 but LF (and the tabs of --name-only), DEL, C1, U+2028/9, bidi overrides.
+    raw = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
+    control = "a\x1b[31mred\x07\r\nb\x00c\x7fd\x9be\u2028f\u202eg"  # as fake_tts_server.py's CONTROL_TEXT
+    escaped = "a\\u{1B}[31mred\\u{7}\\r\\nb\\0c\\u{7F}d\\u{9B}e\\u{2028}f\\u{202E}g"
+
+    def visible(case, args, tabs=False, codes=(0, 1)):
+        r = ctx.run(args)
+        out = r.out.replace("\t", " ") if tabs else r.out
+        bad = sorted({hex(ord(c)) for c in raw.findall(out + r.err)})
+        ok = r.rc in codes and not bad and escaped in r.out
+        ctx.record("bad input", f"control characters: {case}", "no raw control character, shown escaped",
+                   f"exit {r.rc}, raw {', '.join(bad) or 'none'}, escaped {'shown' if escaped in r.out else 'MISSING'}"
+                   + one_err(r), ok)
+
+    def exact(case, args, find):
+        r = ctx.run(args)
+        try:
+            found = find(json.loads(r.out))
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            found = f"unreadable ({e})"
+        ok = r.rc in (0, 1) and found is True
+        ctx.record("bad input", f"control characters: {case} --json", "the exact strings",
+                   f"exit {r.rc}, {'exact' if found is True else found}" + one_err(r), ok)
+
+    ctl = os.path.join(ctx.work, "output-controls.sqlite")
+    note = "n" + control.replace("\x00", "")  # an argument cannot hold NUL
+    fake = Server.fake(ctx, "control-characters")
+    s1 = ctx.run(["snapshot", "--archive", ctl, "--tag", "t\x1b[2Jx", "--note", note, *noauth(fake.url)])
+    s2 = ctx.run(["snapshot", "--archive", ctl, *noauth(base.url)])
+    ctx.record("bad input", "control characters: snapshot of names and words holding them", "exit 0, twice",
+               f"exit {s1.rc} / {s2.rc}" + one_err(s1) + one_err(s2), s1.rc == 0 and s2.rc == 0)
+    visible("models", ["models", *noauth(fake.url)])
+    visible("show --words", ["show", "1", "--words", "--archive", ctl])
+    visible("diff", ["diff", "1", "2", "--archive", ctl])
+    visible("diff --stat", ["diff", "1", "2", "--stat", "--archive", ctl])
+    visible("diff --name-only", ["diff", "1", "2", "--name-only", "--archive", ctl], tabs=True)
+    r = ctx.run(["snapshots", "--archive", ctl])
+    bad, shown = raw.findall(r.out), "t\\u{1B}[2Jx" in r.out
+    ctx.record("bad input", "control characters: snapshots (a tag holding ESC)", "no raw control character, shown escaped",
+               f"exit {r.rc}, raw {len(bad)}, {'escaped' if shown else 'MISSING'}", r.rc == 0 and not bad and shown)
+    e = ctx.run(["show", "1", "--model", "nosuch", "--archive", ctl])
+    ok = e.rc == 2 and len(e.err_lines) == 1 and not raw.findall(e.err) and escaped in e.err
+    ctx.record("bad input", "control characters: an error line quoting the name", "exit 2, one line, escaped",
+               f"exit {e.rc}, {len(e.err_lines)} line(s), raw {len(raw.findall(e.err))}", ok)
+    target = Server.emulator(ctx, name="output-target")
+    # The target may refuse the part of speech holding ESC (exit 2): the report names it, escaped.
+    visible("restore report", ["restore", "1", "--archive", ctl, *noauth(target.url)], codes=(0, 1, 2))
+    target.stop()
+
+    def model_of(d):
+        return d["models"][0]
+    exact("show", ["show", "1", "--words", "--json", "--archive", ctl],
+          lambda d: model_of(d)["name"] == control and model_of(d)["description"] == "d" + control
+          and any(w["word"] == "w" + control and w["translation"] == "t" + control for w in model_of(d)["words"])
+          and d["snapshot"]["note"] == note)
+    exact("diff", ["diff", "1", "2", "--json", "--archive", ctl],
+          lambda d: any(m["name"] == control and any(w["word"] == "w" + control and w["old"]["translation"] == "t" + control
+                                                      and w["old"]["part_of_speech"] == "Noun\x1b" for w in m["words"])
+                        for m in d["models"]))
+    exact("models", ["models", "--json", *noauth(fake.url)], lambda d: d["customizations"][0]["name"] == control)
+    exact("snapshots", ["snapshots", "--json", "--archive", ctl], lambda d: d[-1]["tags"] == ["t\x1b[2Jx"])
+    fake.stop()
+
+    # A --model or --language that matches nothing: exit 2, one line naming what exists, nothing recorded.
+    r = ctx.run(["show", "latest", "--json", "--archive", archive])
+    real = json.loads(r.out)["models"][0]["name"]
+    exists = r"\d+ models?: \"|\d+ languages?: "
+    for case, args in [
+        ("filter: show --model nosuch", ["show", "latest", "--model", "nosuch"]),
+        ("filter: show --language nosuch", ["show", "latest", "--language", "nosuch"]),
+        ("filter: export --model nosuch", ["export", "latest", "--to", os.path.join(ctx.work, "export-nosuch"), "--model", "nosuch"]),
+        ("filter: diff --model nosuch", ["diff", "--model", "nosuch"]),
+        ("filter: diff --language nosuch", ["diff", "--language", "nosuch"]),
+        ("filter: diff latest live --model nosuch", ["diff", "latest", "live", "--model", "nosuch", *noauth(base.url)]),
+        ("filter: restore --model nosuch", ["restore", "latest", "--model", "nosuch", *noauth(base.url)]),
+        ("filter: restore --dry-run --language nosuch", ["restore", "latest", "--dry-run", "--language", "nosuch", *noauth(base.url)]),
+        ("filter: drill --model nosuch", ["drill", "--model", "nosuch"]),
+        ("filter: snapshot --model nosuch", ["snapshot", "--model", "nosuch", *noauth(base.url)]),
+        ("filter: snapshot --language nosuch", ["snapshot", "--language", "nosuch", *noauth(base.url)]),
+        ("filter: snapshot --model REAL --model nosuch", ["snapshot", "--model", real, "--model", "nosuch", *noauth(base.url)]),
+    ]:
+        expect_error(case, [*args, "--archive", archive], status=2, pattern=exists)
+    expect_error("filter: models --language nosuch", ["models", "--language", "nosuch", *noauth(base.url)], status=2,
+                 pattern=r"\d+ languages?: ")
+    ctx.record("bad input", "filter: nothing exported for --model nosuch", "no folder made",
+               "none" if not os.path.exists(os.path.join(ctx.work, "export-nosuch")) else "MADE",
+               not os.path.exists(os.path.join(ctx.work, "export-nosuch")))
+
+    # Raw Foundation/NIO errors: one line naming the file or answer at fault and what to do.
+    existing = os.path.join(ctx.work, "output-existing.txt")
+    with open(existing, "w") as f:
+        f.write("mine\n")
+    expect_error("export --to an existing file", ["export", "latest", "--to", existing, "--archive", archive], status=2,
+                 pattern="is a file, not a folder")
+    expect_error("export --to a path through a file", ["export", "latest", "--to", existing + "/sub", "--archive", archive],
+                 status=2, pattern="a part of the path is a file")
+    folder = os.path.join(ctx.work, "output-export")
+    ctx.run(["export", "latest", "--to", folder, "--archive", archive])
+    expect_error("export --to a folder holding the same files", ["export", "latest", "--to", folder, "--archive", archive],
+                 status=2, pattern="already exists")
+    big = Server.fake(ctx, "oversized-model")
+    expect_error("server: an answer over 64 MiB (chunked)", ["snapshot", "--archive", archive, *noauth(big.url)], status=2,
+                 pattern="larger than 64 MiB.*check that the URL")
+    big.stop()
+    r = ctx.run(["snapshot", "--archive", archive, "--timeout", "0", *noauth(base.url)])
+    first = r.err_lines[0] if r.err_lines else ""
+    ok = r.rc == 64 and "from 0.001 to 3600" in first and "between 0" not in r.err
+    ctx.record("bad input", "--timeout 0", "exit 64 (usage), says the range allowed",
+               f"exit {r.rc}: {first[:80]}", ok)
 
 
 def mount(ctx, *args):
