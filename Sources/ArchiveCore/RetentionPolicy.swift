@@ -88,11 +88,6 @@ public struct RetentionPolicy: Sendable, Equatable {
 }
 
 public enum RetentionError: Error, Equatable, CustomStringConvertible {
-    /// The first few of `items`, and how many there are in all.
-    static func list(_ items: [String], first: Int = 8) -> String {
-        let shown = items.prefix(first).joined(separator: ", ")
-        return items.count > first ? "\(shown), ... (\(items.count) in all)" : shown
-    }
 
     case badDuration(String)
     case noPolicy
@@ -107,7 +102,7 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
         case .noPolicy: "no --keep-* option given; refusing to forget every snapshot"
         case .unknownTag(let tag, let existing):
             "no snapshot has the tag \(tag.debugDescription) (a keep rule that keeps nothing); "
-                + (existing.isEmpty ? "no snapshot has any tag" : "tags in the archive: " + Self.list(existing))
+                + (existing.isEmpty ? "no snapshot has any tag" : "the tags are " + ModelFilter.list(existing))
                 + "; nothing was changed"
         case .wouldForgetLineage(let source, let n):
             "the rules keep none of the \(n) snapshot\(n == 1 ? "" : "s") of \(source); nothing was changed"

@@ -303,16 +303,14 @@ public struct WordHistory {
                 .filter { sourceIDs.contains($0.1) }.map(\.0))
         }
         let all = try db.query("""
-            SELECT DISTINCT m.id, m.source, m.customization_id, v.name FROM models m JOIN model_versions v ON v.model = m.id
-            """) { (key: $0.int64(0), source: $0.int64(1), id: $0.text(2) ?? "", name: $0.text(3)) }
-        var keys: Set<Int64> = []
-        for wanted in scope.models {
-            let matching = all.filter { ($0.id == wanted || $0.name == wanted) && (sourceIDs?.contains($0.source) ?? true) }
-            if matching.isEmpty {
-                throw HistoryError.noSuchModel(wanted, existing: Array(Set(all.compactMap(\.name))).sorted(), models: Set(all.map(\.key)).count)
-            }
-            keys.formUnion(matching.map(\.key))
-        }
+            SELECT DISTINCT m.id, m.source, m.customization_id, v.name, v.language
+            FROM models m JOIN model_versions v ON v.model = m.id
+            """) { (key: $0.int64(0), source: $0.int64(1), id: $0.text(2) ?? "", name: $0.text(3), language: $0.text(4)) }
+        let inScope = all.filter { sourceIDs?.contains($0.source) ?? true }
+        // Every name a model ever had counts, so a model is found by its old name too.
+        try ModelFilter(models: scope.models).check(
+            inScope.map { CustomModel(customizationID: $0.id, name: $0.name, language: $0.language) }, in: "in the archive")
+        let keys = Set(inScope.filter { m in scope.models.contains { $0 == m.id || $0 == m.name } }.map(\.key))
         return keys
     }
 }
@@ -373,16 +371,12 @@ struct Lineages {
 }
 
 public enum HistoryError: Error, Equatable, CustomStringConvertible {
-    case noSuchModel(String, existing: [String], models: Int)
     case noSuchSource(String, existing: [String])
 
     public var description: String {
         switch self {
-        case .noSuchModel(let m, let names, let count):
-            "no archived model has the id or name \(m.debugDescription); \(count) model\(count == 1 ? "" : "s") archived"
-                + (names.isEmpty ? "" : ", named " + RetentionError.list(names.map(\.debugDescription), first: 5))
         case .noSuchSource(let s, let existing):
-            "no archived lineage comes from \(s.debugDescription); sources: " + RetentionError.list(existing, first: 5)
+            "no snapshot in the archive comes from \(ModelFilter.list([s])) (sources: \(ModelFilter.list(existing)))"
         }
     }
 }

@@ -83,13 +83,13 @@ struct Log: ParsableCommand {
                 let first = versions[start]
                 let end = versions[start...].firstIndex { $0.customizationID != first.customizationID || $0.source != first.source } ?? versions.endIndex
                 if start > versions.startIndex { Swift.print() }
-                Swift.print("\(Text.shown(first.word)) in \(first.customizationID) (\(first.language ?? "?")) from \(first.source)")
+                Swift.print("\(TerminalText.escape(first.word)) in \(first.customizationID) (\(first.language ?? "?")) from \(first.source)")
                 Output.table(["FROM", "FIRST SEEN (UTC)", "UNTIL", "ENDED (UTC)", "HOW", "TRANSLATION", "MODEL NAME"],
                              versions[start..<end].map { v in
                                  [String(v.firstSnapshot), String(v.firstSeenAt.prefix(19)), v.endSnapshot.map(String.init) ?? "-",
                                   v.endedAt.map { String($0.prefix(19)) } ?? "-", v.end.map(Self.how) ?? (v.endSnapshot == nil ? "current" : "-"),
-                                  Text.shown(v.translation) + (v.partOfSpeech.map { " [\(Text.shown($0))]" } ?? ""),
-                                  Text.shown(v.modelName ?? "")]
+                                  TerminalText.escape(v.translation) + (v.partOfSpeech.map { " [\(TerminalText.escape($0))]" } ?? ""),
+                                  TerminalText.escape(v.modelName ?? "")]
                              }, numeric: [0, 2])
                 start = end
             }
@@ -113,10 +113,10 @@ struct Log: ParsableCommand {
             if n > 0 { Swift.print() }
             Swift.print("model \(h.customizationID) from \(h.source)")
             for step in h.steps {
-                let name = step.name.map { " " + Text.quoted($0) } ?? ""
+                let name = step.name.map { " " + TerminalText.quoted($0) } ?? ""
                 Swift.print("  snapshot \(step.snapshot)  \(step.finishedAt.prefix(19))  \(step.kind.rawValue)\(name) (\(step.language ?? "?"))")
                 for m in step.metadata {
-                    Swift.print("      \(m.field): \(Text.quoted(m.old)) -> \(Text.quoted(m.new))")
+                    Swift.print("      \(m.field): \((m.old.map(TerminalText.quoted) ?? "(none)")) -> \((m.new.map(TerminalText.quoted) ?? "(none)"))")
                 }
                 switch step.kind {
                 case .added: Swift.print("      words: \(step.words)")
@@ -127,30 +127,14 @@ struct Log: ParsableCommand {
                     }
                 }
                 for c in step.changes ?? [] {
-                    let old = c.old.map { Text.shown($0.translation) } ?? "", new = c.new.map { Text.shown($0.translation) } ?? ""
+                    let old = c.old.map { TerminalText.escape($0.translation) } ?? "", new = c.new.map { TerminalText.escape($0.translation) } ?? ""
                     switch c.change {
-                    case .added: Swift.print("      + \(Text.shown(c.word))  \(new)")
-                    case .removed: Swift.print("      - \(Text.shown(c.word))  \(old)")
-                    case .changed: Swift.print("      ~ \(Text.shown(c.word))  \(old)  ->  \(new)")
+                    case .added: Swift.print("      + \(TerminalText.escape(c.word))  \(new)")
+                    case .removed: Swift.print("      - \(TerminalText.escape(c.word))  \(old)")
+                    case .changed: Swift.print("      ~ \(TerminalText.escape(c.word))  \(old)  ->  \(new)")
                     }
                 }
             }
         }
     }
-}
-
-/// Text from the service, shown safely on a terminal: control characters are written as visible escapes.
-private enum Text {
-    static func shown(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var out = ""
-        for u in text.unicodeScalars {
-            if isControl(u) { out += "\\u{\(String(u.value, radix: 16))}" } else { out.unicodeScalars.append(u) }
-        }
-        return out
-    }
-
-    static func quoted(_ text: String?) -> String { text.map { "\"" + shown($0) + "\"" } ?? "(none)" }
-
-    private static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (0x7F...0x9F).contains(u.value) }
 }

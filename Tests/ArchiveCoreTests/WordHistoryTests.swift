@@ -71,7 +71,7 @@ import TTSAPI
         // A model named by a name it had once.
         #expect(try history.versions(of: .exact("IEEE"), scope: .init(models: ["General"])).count == 3)
         #expect(try history.versions(of: .exact("IEEE"), scope: .init(models: ["日本語"])).isEmpty)
-        #expect(throws: HistoryError.self) { try history.versions(of: .exact("IEEE"), scope: .init(models: ["Genreal"])) }
+        #expect(throws: ModelFilterError.self) { try history.versions(of: .exact("IEEE"), scope: .init(models: ["Genreal"])) }
         #expect(throws: HistoryError.self) { try history.versions(of: .exact("IEEE"), scope: .init(sources: ["http://nowhere"])) }
         let records = try SnapshotReader(store).all()
         let night2 = SnapshotSelector.parseTime(records[1].finishedAt)!
