@@ -101,9 +101,9 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
         case .badDuration(let t): "cannot read duration '\(t)' (use e.g. 7d, 2w, 36h, 1y6m)"
         case .noPolicy: "no --keep-* option given; refusing to forget every snapshot"
         case .unknownTag(let tag, let existing):
-            "no snapshot has the tag \(tag.debugDescription) (a keep rule that keeps nothing); "
-                + (existing.isEmpty ? "no snapshot has any tag" : "the tags are " + ModelFilter.list(existing))
-                + "; nothing was changed"
+            "no snapshot has the tag \(tag.debugDescription), a keep rule that keeps nothing; "
+                + (existing.isEmpty ? "no snapshot has any tag" : "did you mean " + ModelFilter.list(existing) + "?")
+                + " nothing was changed"
         case .wouldForgetLineage(let source, let n):
             "the rules keep none of the \(n) snapshot\(n == 1 ? "" : "s") of \(source); nothing was changed"
         }
