@@ -7,7 +7,8 @@ struct SnapshotsCommand: ParsableCommand {
         abstract: "List snapshots, newest first, with what changed since the previous one.",
         discussion: """
         Columns: id, finish time (UTC), tags, models, words, and the change since the previous snapshot of the \
-        same source (models +added -removed ~changed, words +added -removed ~changed).
+        same source (models +added -removed ~changed, words +added -removed ~changed). Read-only: an empty \
+        file, another application's database or a path that is not a regular file is refused untouched (exit 3).
 
         EXAMPLES
           tts-archive snapshots
