@@ -205,10 +205,12 @@ public final class Database {
     }
 
     /// `PRAGMA quick_check`: the integrity check without matching indexes to their tables, so about three
-    /// times faster (every page is still read once). Empty when sound, else SQLite's findings.
+    /// times faster (every page is still read once). Empty when the file's structure is sound, else SQLite's
+    /// findings. "NULL value in TABLE.COLUMN" findings are left out: SQLite 3.40 reports them for sound rows of
+    /// WITHOUT ROWID tables (integrity_check does not), and NOT NULL is enforced on every write anyway.
     public func quickCheck() throws -> [String] {
         let rows = try query("PRAGMA quick_check") { $0.text(0) ?? "" }
-        return rows == ["ok"] ? [] : rows
+        return rows.filter { $0 != "ok" && !$0.hasPrefix("NULL value in ") }
     }
 
     /// A consistent copy of the live database (`VACUUM INTO`), safe while others read, into `destination`,

@@ -79,6 +79,15 @@ import Testing
         #expect(try bytes(path) == before)
     }
 
+    /// SQLite 3.40's quick_check calls the tag table's snapshot column NULL; a sound tagged archive must open.
+    @Test func aSoundTaggedArchiveOpensForWriting() async throws {
+        let path = dir.path("tagged.sqlite")
+        _ = try await Snapshotter.run(store: try ArchiveStore(path: path, access: .write), source: Fixtures.standardSource(),
+                                      options: .init(tags: ["nightly"]))
+        _ = try await Snapshotter.run(store: try ArchiveStore(path: path, access: .write), source: Fixtures.standardSource())
+        #expect(try SnapshotReader(ArchiveStore(path: path, access: .read)).all().count == 2)
+    }
+
     @Test func aReadThatMeetsTheDamageNamesTheArchive() async throws {
         let path = try await damagedArchive()
         let store = try ArchiveStore(path: path, access: .read)
