@@ -23,21 +23,38 @@ public struct CheckReport: Sendable, Codable, Equatable {
 /// Verifies an archive: SQLite's own integrity and foreign-key checks, then every content version of every
 /// model against the word rows (one pass over the words table, using the multiset words hash), then every
 /// snapshot's digest and counts.
+///
+/// A file SQLite finds damaged (its integrity check fails, or a page cannot be read: SQLITE_CORRUPT) is not a
+/// finding but an unusable archive: ``run()`` throws ``ArchiveError/corrupt(path:reason:)``. Findings are about
+/// content in a sound file (a hash, digest or count that does not match, a dangling reference).
 public struct ArchiveChecker {
     let db: Database
+    let path: String
     static let open = SnapshotWriter.open
 
-    public init(_ store: ArchiveStore) { db = store.db }
+    public init(_ store: ArchiveStore) {
+        db = store.db
+        path = store.path
+    }
 
     public func run() throws -> CheckReport {
+        do {
+            return try check()
+        } catch let error as SQLiteError where error.isCorrupt {
+            throw ArchiveError.corrupt(path: path, reason: error.message)
+        }
+    }
+
+    func check() throws -> CheckReport {
         var problems: [CheckProblem] = []
-        for finding in try db.integrityCheck() {
-            problems.append(CheckProblem(message: "SQLite integrity: \(finding)"))
+        let findings = try db.integrityCheck()
+        if let first = findings.first {
+            throw ArchiveError.corrupt(path: path, reason: ArchiveStore.findingsSummary(findings.count, first: first))
         }
         let fk = try db.query("PRAGMA foreign_key_check") { "\($0.text(0) ?? "?") row \($0.int64(1)) -> \($0.text(2) ?? "?")" }
         for f in fk { problems.append(CheckProblem(message: "dangling reference: \(f)")) }
         if !problems.isEmpty {
-            // Reading further from a damaged file could crash or mislead; report what SQLite found.
+            // Rows that point nowhere would mislead the hash walk below; report them alone.
             return CheckReport(snapshotsChecked: 0, wordRowsRead: 0, problems: problems)
         }
 

@@ -1,6 +1,8 @@
 /// Why an archive cannot be used. Each case prints as one line that names the file and what to do.
 public enum ArchiveError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
+    /// The file exists but holds nothing yet (an empty file, a SQLite database without tables).
+    case empty(path: String)
     case notAnArchive(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case newerSchema(path: String, reason: String)
@@ -14,7 +16,10 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let p): "no archive at \(p) (a command that writes, such as `snapshot`, creates it)"
         case .notAnArchive(let p, let r): "\(p) is not a tts-archive archive: \(r)"
-        case .corrupt(let p, let r): "\(p) is damaged: \(r); restore it from an archive-backup copy"
+        case .empty(let p): "\(p) is not an archive yet (it is empty); a command that writes, such as `snapshot`, creates the archive in it"
+        case .corrupt(let p, let r):
+            "the archive is damaged: \(p): \(r); restore it from an archive-backup copy, or recover what SQLite can "
+                + "still read with `sqlite3 \(p) .recover | sqlite3 recovered.sqlite`"
         case .newerSchema(let p, let r): "\(p): \(r)"
         case .schemaMismatch(let p, let r): "\(p): \(r)"
         case .readOnly(let p): "\(p) is read-only; this command needs to write to it"

@@ -90,13 +90,68 @@ public struct ArchiveMaintenance {
     }
 
 
-    /// A consistent copy of the archive (SQLite `VACUUM INTO`) while it stays in use; made private (0600).
+    /// A consistent copy of the archive (SQLite `VACUUM INTO`) while it stays in use, private (0600), at a new
+    /// name. Nothing existing is replaced or written through: the copy goes to a temporary file created in the
+    /// destination's folder (O_EXCL|O_NOFOLLOW) and is hard-linked to its name, which fails if the name exists
+    /// (a symlink, even a dangling one, included); on file systems without hard links it is renamed with
+    /// RENAME_NOREPLACE. The temporary file is removed on every path.
     public func backup(to destination: String) throws {
-        do {
-            try db.copy(to: destination)
-        } catch let error as SQLiteError {
-            throw ArchiveError.io(path: destination, reason: error.message)
+        var info = stat()
+        if lstat(destination, &info) == 0 { throw BackupError.destinationExists(path: destination) }
+        let url = URL(fileURLWithPath: destination)
+        let folder = url.deletingLastPathComponent().path
+        let temp = folder + "/." + url.lastPathComponent + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let fd = createPrivateFile(temp)
+        guard fd >= 0 else { throw BackupError.cannotWrite(path: destination, reason: String(cString: strerror(errno))) }
+        close(fd)
+        defer {
+            unlink(temp)
+            unlink(temp + "-journal")
         }
-        chmod(destination, 0o600)
+        do {
+            try db.copy(to: temp)
+        } catch let error as SQLiteError {
+            if error.isCorrupt { throw ArchiveStore.translate(error, path: store.path) }
+            throw BackupError.cannotWrite(path: destination, reason: error.isDiskFull ? "the disk is full" : error.message)
+        }
+        try Self.placeWithoutReplacing(temp, at: destination)
+    }
+
+    /// Gives the file `temp` the name `destination` unless that name exists.
+    static func placeWithoutReplacing(_ temp: String, at destination: String) throws {
+        if link(temp, destination) == 0 { return }
+        let linkErrno = errno
+        if linkErrno == EEXIST { throw BackupError.destinationExists(path: destination) }
+        // No hard links here (some network and FUSE file systems): an atomic rename that refuses an existing name.
+        if [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK].contains(linkErrno), let renameat2 = renameNoReplace {
+            if renameat2(AT_FDCWD, temp, AT_FDCWD, destination, 1 /* RENAME_NOREPLACE */) == 0 { return }
+            if errno == EEXIST { throw BackupError.destinationExists(path: destination) }
+        }
+        throw BackupError.cannotWrite(path: destination, reason: String(cString: strerror(linkErrno)))
+    }
+
+    /// glibc's renameat2 (not in Swift's Glibc module, which leaves out the GNU extensions), when present.
+    static let renameNoReplace: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2) /* RTLD_DEFAULT */, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+    }()
+}
+
+/// A new file, mode 0600, never through a symlink; -1 (errno set) when the name exists or cannot be created.
+private func createPrivateFile(_ path: String) -> Int32 {
+    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+}
+
+/// Why `archive-backup` wrote no copy. The archive itself is fine.
+public enum BackupError: Error, Equatable, CustomStringConvertible {
+    case destinationExists(path: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .destinationExists(let p):
+            "\(p) already exists (a symlink counts too); a backup never replaces or writes through a file: choose a new name"
+        case .cannotWrite(let p, let r): "cannot write the copy \(p): \(r); nothing was written"
+        }
     }
 }

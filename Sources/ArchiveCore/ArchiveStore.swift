@@ -3,7 +3,9 @@ import Foundation
 import SQLiteDB
 
 /// Opens an archive file: creates it (0600, with its folder) when asked to write, refuses files that are not
-/// archives, brings the schema up to date, and turns SQLite's failures into ``ArchiveError``s.
+/// archives (untouched: whose file it is, is read before anything is written), brings the schema up to date, and
+/// turns SQLite's failures into ``ArchiveError``s. Writers first have SQLite check the file's structure
+/// (`PRAGMA quick_check`, about 0.1 s for 500k entries): nothing is written into a damaged file.
 public final class ArchiveStore {
     public let path: String
     public let db: Database
@@ -20,6 +22,7 @@ public final class ArchiveStore {
 
     public init(path: String, access: Access) throws {
         self.path = path
+        try Self.checkFileType(path)
         let exists = FileManager.default.fileExists(atPath: path)
         if access == .read, !exists { throw ArchiveError.missing(path: path) }
         if exists, access == .write, !FileManager.default.isWritableFile(atPath: path) {
@@ -31,16 +34,19 @@ public final class ArchiveStore {
         case .read: FileManager.default.isWritableFile(atPath: path) ? .readWrite : .readOnly
         }
         do {
-            db = try Self.open(path: path, mode: mode)
+            db = try Self.open(path: path, mode: mode, access: access)
+            if access == .write { try Self.checkStructure(db, path: path) }
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
         }
     }
 
-    static func open(path: String, mode: Database.Mode) throws -> Database {
+    static func open(path: String, mode: Database.Mode, access: Access = .read) throws -> Database {
         do {
-            let db = try Database(path: path, mode: mode)
-            try checkIdentity(db, path: path)
+            // WAL journaling is switched on only once the file is known to be ours (or new): it rewrites the header.
+            let db = try Database(path: path, mode: mode, writeAheadLog: false)
+            try checkIdentity(db, path: path, access: access)
+            try db.useWriteAheadLog()
             try migrate(db, path: path)
             return db
         } catch let error as SQLiteError where mode == .readOnly && (error.isCannotOpen || error.isReadOnly) && !hasUnmergedWAL(path) {
@@ -49,10 +55,39 @@ public final class ArchiveStore {
             // to read it. With no `-wal` file holding writes, the main file is the whole archive, so it is read as
             // immutable.
             let db = try Database(path: immutableURI(path), mode: .readOnly)
-            try checkIdentity(db, path: path)
+            try checkIdentity(db, path: path, access: access)
             try migrate(db, path: path)
             return db
         }
+    }
+
+    /// Refuses, without opening it, a path that exists but is not a regular file (a folder, a device such as
+    /// /dev/null, a FIFO, a socket): SQLite would write a schema or a `-journal` into or beside it, or block on
+    /// a FIFO. A symlink to a regular file is followed, as SQLite does.
+    static func checkFileType(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // missing (or unreadable): the open reports it
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: kind = "a folder"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw ArchiveError.notAnArchive(path: path, reason: "it is \(kind); give the path of an archive file")
+    }
+
+    /// SQLite's structural check, run before a write: a write into a damaged b-tree can spread the damage.
+    static func checkStructure(_ db: Database, path: String) throws {
+        let findings = try db.quickCheck()
+        guard let first = findings.first else { return }
+        throw ArchiveError.corrupt(path: path, reason: Self.findingsSummary(findings.count, first: first))
+    }
+
+    static func findingsSummary(_ count: Int, first: String) -> String {
+        "SQLite's integrity check found \(count == 1 ? "a problem" : "\(count) problems") (\(first))"
     }
 
     static func hasUnmergedWAL(_ path: String) -> Bool {
@@ -75,13 +110,16 @@ public final class ArchiveStore {
         return "file:" + escaped + "?immutable=1"
     }
 
-    /// A non-empty SQLite file that is not ours is refused before anything is written to it.
-    static func checkIdentity(_ db: Database, path: String) throws {
+    /// Whose file it is, read before anything is written to it: a SQLite database of another application (its
+    /// own application_id, or tables without ours) is refused; an empty one (an empty file, a database with no
+    /// tables) becomes an archive only for a command that writes, and is "not an archive yet" to one that reads.
+    static func checkIdentity(_ db: Database, path: String, access: Access) throws {
         let appID: Int64 = try db.scalar("PRAGMA application_id")
         let tables: Int = try db.scalar("SELECT count(*) FROM sqlite_master")
-        if appID != applicationID, tables > 0 {
+        if appID != applicationID, appID != 0 || tables > 0 {
             throw ArchiveError.notAnArchive(path: path, reason: "it is a SQLite database of another application")
         }
+        if tables == 0, access == .read { throw ArchiveError.empty(path: path) }
     }
 
     static func migrate(_ db: Database, path: String) throws {
@@ -108,6 +146,13 @@ public final class ArchiveStore {
             default: throw ArchiveError.schemaMismatch(path: path, reason: error.description)
             }
         }
+    }
+
+    /// The archive error a lower layer's error stands for, if any: SQLite finding the file damaged
+    /// (SQLITE_CORRUPT) wherever it happens, is the archive being damaged, named by its file.
+    public static func archiveError(for error: any Error) -> ArchiveError? {
+        guard let sqlite = error as? SQLiteError, sqlite.isCorrupt else { return nil }
+        return .corrupt(path: sqlite.file ?? "the archive", reason: sqlite.message)
     }
 
     static func translate(_ error: SQLiteError, path: String) -> Error {

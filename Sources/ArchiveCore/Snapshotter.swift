@@ -139,8 +139,11 @@ public enum Snapshotter {
                                    requests: requests, healed: healed)
         } catch {
             if db.isInTransaction { try? db.execute("ROLLBACK") }
-            // A full disk is the archive's condition, not a SQL detail: name the file and say nothing changed.
-            if let sqlite = error as? SQLiteError, sqlite.isDiskFull { throw ArchiveStore.translate(sqlite, path: store.path) }
+            // A full disk or a damaged page is the archive's condition, not a SQL detail: name the file (nothing
+            // was changed: the transaction is rolled back).
+            if let sqlite = error as? SQLiteError, sqlite.isDiskFull || sqlite.isCorrupt {
+                throw ArchiveStore.translate(sqlite, path: store.path)
+            }
             throw error
         }
     }

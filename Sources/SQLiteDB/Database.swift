@@ -7,7 +7,9 @@ let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// One connection to a SQLite database file.
 ///
 /// Opened with foreign keys on, a busy timeout, and (when writable) WAL journaling so readers never block the
-/// nightly writer. Not thread-safe: use a connection from one task at a time; open another for another thread.
+/// nightly writer. Switching to WAL writes the file's header, so a caller that must first make sure the file is
+/// its own opens with `writeAheadLog: false`, checks, then calls ``useWriteAheadLog()``; nothing before that
+/// writes to the file. Not thread-safe: use a connection from one task at a time; open another for another thread.
 public final class Database {
     public enum Mode: Sendable {
         case readOnly
@@ -23,7 +25,8 @@ public final class Database {
     /// Process-wide SQLite settings, applied once before the first connection.
     private static let configured: Void = { _ = csqlite_disable_memory_statistics() }()
 
-    public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws {
+    public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5),
+                writeAheadLog: Bool = true) throws {
         _ = Database.configured
         self.path = path
         self.mode = mode
@@ -49,13 +52,7 @@ public final class Database {
             // Reads through a memory map instead of a read() copy per page: a diff or restore reads many pages
             // once, and the copies were a tenth of a diff's time. Writes still go through write().
             try execute("PRAGMA mmap_size = \(Self.memoryMapBytes)")
-            if mode != .readOnly {
-                let journal = try scalar("PRAGMA journal_mode = WAL", as: String.self)
-                if journal.lowercased() != "wal", path != ":memory:" {
-                    throw SQLiteError(code: SQLITE_ERROR, message: "could not switch to WAL journaling (got \(journal))")
-                }
-                try execute("PRAGMA synchronous = NORMAL")
-            }
+            if writeAheadLog { try useWriteAheadLog() }
         } catch {
             sqlite3_close_v2(db)
             throw error
@@ -63,6 +60,18 @@ public final class Database {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Switches a writable connection to WAL journaling with `synchronous = NORMAL` (a no-op when the file is
+    /// already in WAL mode, and on a read-only connection). Writes the file header (bytes 18 and 19) when the
+    /// file was in another journal mode.
+    public func useWriteAheadLog() throws {
+        guard mode != .readOnly else { return }
+        let journal = try scalar("PRAGMA journal_mode = WAL", as: String.self)
+        if journal.lowercased() != "wal", path != ":memory:" {
+            throw SQLiteError(code: SQLITE_ERROR, message: "could not switch to WAL journaling (got \(journal))", file: path)
+        }
+        try execute("PRAGMA synchronous = NORMAL")
+    }
 
     /// Read-only connections to the same database for other threads, kept with this one (``readers(_:)``).
     private var companions: [Database] = []
@@ -115,7 +124,8 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_free(errmsg)
-            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql,
+                              file: SQLiteError.file(of: handle))
         }
     }
 
@@ -187,15 +197,28 @@ public final class Database {
 
     // MARK: Maintenance
 
-    /// `PRAGMA integrity_check`: an empty array when the file is sound, else SQLite's findings.
+    /// `PRAGMA integrity_check`: an empty array when the file is sound, else SQLite's findings. A page too
+    /// damaged to walk throws ``SQLiteError`` with ``SQLiteError/isCorrupt`` instead.
     public func integrityCheck() throws -> [String] {
         let rows = try query("PRAGMA integrity_check") { $0.text(0) ?? "" }
         return rows == ["ok"] ? [] : rows
     }
 
-    /// A consistent copy of the live database into a new file (`VACUUM INTO`), safe while others read.
+    /// `PRAGMA quick_check`: the integrity check without matching indexes to their tables, so about three
+    /// times faster (every page is still read once). Empty when the file's structure is sound, else SQLite's
+    /// findings. "NULL value in TABLE.COLUMN" findings are left out: SQLite 3.40 reports them for sound rows of
+    /// WITHOUT ROWID tables (integrity_check does not), and NOT NULL is enforced on every write anyway.
+    public func quickCheck() throws -> [String] {
+        let rows = try query("PRAGMA quick_check") { $0.text(0) ?? "" }
+        return rows.filter { $0 != "ok" && !$0.hasPrefix("NULL value in ") }
+    }
+
+    /// A consistent copy of the live database (`VACUUM INTO`), safe while others read, into `destination`,
+    /// which must not exist or be an empty regular file (as one made with the wanted mode beforehand). Nothing
+    /// at that name is replaced, and a symlink there is refused, not followed.
     public func copy(to destination: String) throws {
-        guard !FileManager.default.fileExists(atPath: destination) else {
+        var info = stat()
+        if lstat(destination, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG || info.st_size > 0 {
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "\(destination) already exists")
         }
         try run("VACUUM INTO ?", destination)

@@ -10,17 +10,28 @@ public struct SQLiteError: Error, Equatable, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String
     public let sql: String?
+    /// The database file the failing connection has open (absolute), when known: lets a caller name the file
+    /// SQLite found damaged (``isCorrupt``) wherever the error surfaces.
+    public let file: String?
 
-    public init(code: Int32, message: String, sql: String? = nil) {
+    public init(code: Int32, message: String, sql: String? = nil, file: String? = nil) {
         self.code = code
         self.message = message
         self.sql = sql
+        self.file = file
     }
 
     init(connection: OpaquePointer?, code: Int32, sql: String? = nil) {
         let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
             ?? String(cString: sqlite3_errstr(code))
-        self.init(code: code, message: message, sql: sql)
+        self.init(code: code, message: message, sql: sql, file: Self.file(of: connection))
+    }
+
+    /// The main database file of a connection; nil for in-memory and temporary databases.
+    static func file(of connection: OpaquePointer?) -> String? {
+        guard let connection, let name = sqlite3_db_filename(connection, "main") else { return nil }
+        let path = String(cString: name)
+        return path.isEmpty ? nil : path
     }
 
     public var primaryCode: Int32 { code & 0xFF }

@@ -10,12 +10,18 @@ struct Check: ParsableCommand {
         snapshot from the stored rows and every snapshot's content digest, and reports each mismatch with its \
         snapshot and model. Read-only.
 
+        A file SQLite itself finds damaged (its integrity check fails, or a page cannot be read) is a damaged \
+        archive: one line saying so and what to do (restore an archive-backup copy, or `sqlite3 ARCHIVE .recover`), \
+        exit 3, as every command says when it meets the damage. An empty file, another application's database \
+        or a path that is not a regular file is refused untouched (exit 3).
+
         EXAMPLES
           tts-archive check
           tts-archive check --json
 
         \(ExitStatus.helpSection(.success, .failure, .archive, .usage))
-        Problems found exit with \(ExitStatus.failure.rawValue).
+        Problems found in the content of a sound file (a hash, digest or count that does not match) exit with \
+        \(ExitStatus.failure.rawValue).
         """
     )
 

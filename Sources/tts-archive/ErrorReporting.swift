@@ -28,6 +28,8 @@ enum ErrorReporting {
         switch error {
         case is ExitCode, is CleanExit, is ValidationError: return error
         default:
+            // SQLite finding the file damaged, wherever a command met it, is a damaged archive (exit 3).
+            let error = ArchiveStore.archiveError(for: error) ?? error
             printError(String(describing: error))
             return exitStatus(for: error).exitCode
         }

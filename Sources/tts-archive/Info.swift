@@ -7,7 +7,9 @@ struct Info: ParsableCommand {
         abstract: "Show an archive's identity, schema and size.",
         discussion: """
         Opens the archive read-only in intent (it upgrades an older schema in place when the file is \
-        writable) and prints where it is, its id, when it was created and which migrations it has.
+        writable) and prints where it is, its id, when it was created and which migrations it has. It never \
+        creates an archive: an empty file ("not an archive yet"), another application's database or a path that \
+        is not a regular file is refused untouched (exit 3).
 
         EXAMPLES
           tts-archive info

@@ -8,7 +8,8 @@ struct SnapshotsCommand: ParsableCommand {
         discussion: """
         Columns: id, finish time (UTC), tags, models, words, and the change since the previous snapshot of the \
         same source (models +added -removed ~changed, words +added -removed ~changed). Control characters in \
-        tags and sources are shown escaped (\\n, \\u{1B}); --json has them exact.
+        tags and sources are shown escaped (\\n, \\u{1B}); --json has them exact. Read-only: an empty file, \
+        another application's database or a path that is not a regular file is refused untouched (exit 3).
 
         EXAMPLES
           tts-archive snapshots

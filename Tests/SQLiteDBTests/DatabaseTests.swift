@@ -147,9 +147,70 @@ import Testing
         try a.execute("COMMIT")
     }
 
+    /// Bytes 18 and 19 of the header say rollback journal (1) or WAL (2): switching writes them.
+    static func journalBytes(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path))[18...19])
+    }
+
+    @Test func openingWithoutWALWritesNothingUntilAskedTo() throws {
+        let path = dir.path("other-app.sqlite")
+        try Database(path: path, writeAheadLog: false).execute("CREATE TABLE customers (id)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try Self.journalBytes(path) == [1, 1])
+        let db = try Database(path: path, mode: .readWrite, writeAheadLog: false)
+        #expect(try db.scalar("SELECT count(*) FROM sqlite_master", as: Int.self) == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        try db.useWriteAheadLog()
+        #expect(try db.scalar("PRAGMA journal_mode", as: String.self) == "wal")
+        #expect(try Self.journalBytes(path) == [2, 2])
+    }
+
+    /// Overwrites the b-tree header of a leaf page of `table` in the middle of the table (not the file header).
+    static func damageLeafPage(of table: String, in path: String) throws {
+        let db = try Database(path: path, mode: .readOnly)
+        let leaves = try db.query("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", table) { $0.int64(0) }
+        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
+        let page = try #require(leaves.dropFirst(leaves.count / 2).first)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: 64))
+        try handle.close()
+    }
+
+    @Test func aDamagedPageIsReportedAsCorruptNamingTheFile() throws {
+        let path = dir.path("damaged.sqlite")
+        let writer = try Database(path: path)
+        try writer.execute("CREATE TABLE w (id INTEGER PRIMARY KEY, s TEXT)")
+        try writer.transaction { for i in 0..<2000 { try writer.run("INSERT INTO w (s) VALUES (?)", "row \(i) padded to fill pages") } }
+        try writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try Self.damageLeafPage(of: "w", in: path)
+        let db = try Database(path: path, mode: .readOnly)
+        do {
+            _ = try db.query("SELECT s FROM w") { $0.text(0) }
+            Issue.record("expected SQLITE_CORRUPT")
+        } catch let error as SQLiteError {
+            #expect(error.isCorrupt)
+            #expect(error.file?.hasSuffix("/damaged.sqlite") == true)
+        }
+        #expect(throws: SQLiteError.self) { try db.quickCheck() }
+    }
+
+    @Test func copyNeverWritesThroughASymlink() throws {
+        try db.run("INSERT INTO t (s) VALUES ('kept')")
+        let dangling = dir.path("dangling"), target = dir.path("elsewhere.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: target)
+        #expect(throws: SQLiteError.self) { try db.copy(to: dangling) }
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     @Test func integrityCheckAndCopy() throws {
         try db.run("INSERT INTO t (s) VALUES ('kept')")
         #expect(try db.integrityCheck().isEmpty)
+        #expect(try db.quickCheck().isEmpty)
+        // SQLite 3.40's quick_check calls this sound NOT NULL column of a WITHOUT ROWID table NULL.
+        try db.execute("CREATE TABLE tags (n INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (tag, n)) WITHOUT ROWID")
+        try db.run("INSERT INTO tags VALUES (1, 'nightly')")
+        #expect(try db.quickCheck().isEmpty)
         let copyPath = dir.path("copy.sqlite")
         try db.copy(to: copyPath)
         let copy = try Database(path: copyPath, mode: .readOnly)

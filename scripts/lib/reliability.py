@@ -427,6 +427,7 @@ def bad_input(ctx):
     bad_input_output(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
+    bad_input_files(ctx, base, archive, expect_error)
     base.stop()
 
 
@@ -693,6 +694,88 @@ def bad_input_output(ctx, base, archive, expect_error):
     ok = r.rc == 64 and "from 0.001 to 3600" in first and "between 0" not in r.err
     ctx.record("bad input", "--timeout 0", "exit 64 (usage), says the range allowed",
                f"exit {r.rc}: {first[:80]}", ok)
+
+
+def bad_input_files(ctx, base, archive, expect_error):
+    """Issue 15 items 5-8: a damaged page, files that are not ours, special files, archive-backup's destination."""
+    import sqlite3
+    beside = lambda path: [path + s for s in ("-wal", "-shm", "-journal") if os.path.exists(path + s)]
+
+    # A damaged page in the middle of the words table (a leaf's b-tree header overwritten, not the file header),
+    # in an archive of two different snapshots so that a diff reads rows.
+    emu = Server.emulator(ctx, "--generate", "models=3,words=3000,seed=4", name="files-source")
+    damaged = os.path.join(ctx.work, "damaged.sqlite")
+    ctx.run(["snapshot", "--archive", damaged, *noauth(emu.url)])
+    emu.call("POST", "/_emulator/churn", {"seed": 2, "spec": "night"})
+    ctx.run(["snapshot", "--archive", damaged, *noauth(emu.url)])
+    con = sqlite3.connect(damaged)
+    leaves = [r[0] for r in con.execute("SELECT pageno FROM dbstat WHERE name = 'words' AND pagetype = 'leaf' ORDER BY pageno")]
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(damaged, "r+b") as f:
+        f.seek((leaves[len(leaves) // 2] - 1) * page_size)
+        f.write(b"\xff" * 64)
+    expect_error("archive: damaged page (check)", ["check", "--archive", damaged], damaged, 3, pattern="archive is damaged")
+    expect_error("archive: damaged page (snapshot: nothing added)", ["snapshot", "--archive", damaged, *noauth(emu.url)],
+                 damaged, 3, pattern="archive is damaged")
+    expect_error("archive: damaged page (show --words)", ["show", "latest", "--words", "--archive", damaged], damaged, 3,
+                 pattern="archive is damaged")
+    expect_error("archive: damaged page (export)", ["export", "1", "--to", os.path.join(ctx.work, "damaged-export"),
+                 "--archive", damaged], damaged, 3, pattern="archive is damaged")
+    emu.stop()
+
+    # Another application's database (rollback journal: a WAL switch would change header bytes 18-19), an empty
+    # file and an empty SQLite database: refused untouched, with nothing left beside them.
+    other, empty, empty_db = (os.path.join(ctx.work, n) for n in ("other-app.sqlite", "empty.sqlite", "empty-db.sqlite"))
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("INSERT INTO customers (name) VALUES ('Ada')")
+    con.commit()
+    con.close()
+    open(empty, "wb").close()
+    con = sqlite3.connect(empty_db)
+    con.execute("VACUUM")  # a valid 1-page database with no tables
+    con.close()
+    expect_error("file not ours: another app's SQLite (snapshots)", ["snapshots", "--archive", other], other, 3, pattern="another application")
+    expect_error("file not ours: another app's SQLite (snapshot)", ["snapshot", "--archive", other, *noauth(base.url)], other, 3,
+                 pattern="another application")
+    for path, what in [(empty, "an empty file"), (empty_db, "an empty SQLite database")]:
+        for command in ("check", "info", "snapshots"):
+            expect_error(f"file not ours: {what} ({command})", [command, "--archive", path], path, 3, pattern="not an archive yet")
+    left = [p for path in (other, empty, empty_db) for p in beside(path)]
+    ctx.record("bad input", "files not ours: nothing left beside them", "no -wal, -shm or -journal",
+               "none" if not left else "left " + ", ".join(os.path.basename(p) for p in left), not left)
+
+    # /dev/null (a device): refused before SQLite opens it. /dev/null-journal is shared with the whole machine:
+    # one left by a broken build is removed first.
+    if os.path.exists("/dev/null-journal"):
+        os.remove("/dev/null-journal")
+    for command in (["snapshots"], ["check"], ["snapshot", *noauth(base.url)]):
+        expect_error(f"file not ours: /dev/null ({command[0]})", [*command, "--archive", "/dev/null"], "/dev/null", 3, pattern="device")
+    ctx.record("bad input", "file not ours: /dev/null, nothing beside it", "no /dev/null-journal",
+               "none" if not beside("/dev/null") else "left " + ", ".join(beside("/dev/null")), not beside("/dev/null"))
+
+    # archive-backup onto an existing name: a symlink to a file, a dangling symlink, a file. Exit 2, one line
+    # naming the path, nothing written through the link, no temporary file left.
+    backups = os.path.join(ctx.work, "backups")
+    os.makedirs(backups)
+    precious, existing = os.path.join(backups, "precious.txt"), os.path.join(backups, "existing.sqlite")
+    for path in (precious, existing):
+        with open(path, "w") as f:
+            f.write("keep me\n")
+    link, dangling = os.path.join(backups, "link.sqlite"), os.path.join(backups, "dangling.sqlite")
+    os.symlink(precious, link)
+    os.symlink(os.path.join(backups, "nowhere.sqlite"), dangling)
+    expect_error("archive-backup: onto a symlink to a file", ["archive-backup", link, "--archive", archive], precious, 2,
+                 pattern=re.escape(link))
+    expect_error("archive-backup: onto a dangling symlink", ["archive-backup", dangling, "--archive", archive], status=2,
+                 pattern=re.escape(dangling))
+    expect_error("archive-backup: onto an existing file", ["archive-backup", existing, "--archive", archive], existing, 2,
+                 pattern=re.escape(existing))
+    listing = sorted(os.listdir(backups))
+    ok = listing == ["dangling.sqlite", "existing.sqlite", "link.sqlite", "precious.txt"]
+    ctx.record("bad input", "archive-backup: nothing written through a link", "no file created, no temporary file left",
+               "folder as before" if ok else "folder holds " + ", ".join(listing), ok)
 
 
 def mount(ctx, *args):
