@@ -9,7 +9,7 @@ import Testing
     let dir: TempDir
     init() throws { dir = try TempDir() }
 
-    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+    func bytes(_ path: String) throws -> Data { try DamagedFiles.bytes(path) }
 
     /// The files SQLite may leave beside a database.
     func sidecars(_ path: String) -> [String] {
@@ -18,13 +18,7 @@ import Testing
 
     /// The sidecars beside `path` with their modification times: /dev/null is shared with every other process
     /// on the machine (a broken build elsewhere may leave /dev/null-journal), so a test compares, not expects none.
-    func sidecarState(_ path: String) -> [String] {
-        sidecars(path).map { suffix in
-            var info = stat()
-            _ = stat(path + suffix, &info)
-            return "\(suffix) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_size)"
-        }
-    }
+    func sidecarState(_ path: String) -> [String] { DamagedFiles.sidecars(path) }
 
     /// An archive with two snapshots of 3 models x 2000 words, closed (WAL merged), then one leaf page in the
     /// middle of the words table overwritten (its b-tree header, not the file header).
@@ -37,14 +31,7 @@ import Testing
             source.edit("cccccccc-0000-0000-0000-000000000001") { $0.words = Fixtures.words(2100, prefix: "m1-") }
             _ = try await Snapshotter.run(store: store, source: source)
         }
-        let db = try Database(path: path, mode: .readOnly)
-        let leaves = try db.query("SELECT pageno FROM dbstat WHERE name = 'words' AND pagetype = 'leaf' ORDER BY pageno") { $0.int64(0) }
-        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
-        let page = try #require(leaves.dropFirst(leaves.count / 2).first)
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
-        try handle.write(contentsOf: Data(repeating: 0xFF, count: 64))
-        try handle.close()
+        try DamagedFiles.damageLeafPage(of: "words", in: path)
         return path
     }
 

@@ -30,30 +30,15 @@ struct DamagedArchiveCLITests {
         #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
     }
 
-    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
-
-    /// The files SQLite may leave beside a database, with their modification times and sizes.
-    func sidecars(_ path: String) -> [String] {
-        ["-wal", "-shm", "-journal"].compactMap { suffix in
-            var info = stat()
-            guard stat(path + suffix, &info) == 0 else { return nil }
-            return "\(suffix) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_size)"
-        }
-    }
+    func bytes(_ path: String) throws -> Data { try DamagedFiles.bytes(path) }
+    func sidecars(_ path: String) -> [String] { DamagedFiles.sidecars(path) }
 
     @Test func everyCommandCallsADamagedPageADamagedArchiveWithExit3() async throws {
         do {
             let store = try ArchiveStore(path: cli.archive, access: .write)
             _ = try await Snapshotter.run(store: store, source: Generated())
         }
-        let db = try Database(path: cli.archive, mode: .readOnly)
-        let leaves = try db.query("SELECT pageno FROM dbstat WHERE name = 'words' AND pagetype = 'leaf' ORDER BY pageno") { $0.int64(0) }
-        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
-        let page = try #require(leaves.dropFirst(leaves.count / 2).first)
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: cli.archive))
-        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
-        try handle.write(contentsOf: Data(repeating: 0xFF, count: 64))
-        try handle.close()
+        try DamagedFiles.damageLeafPage(of: "words", in: cli.archive)
         let before = try bytes(cli.archive)
 
         expectOneLineError(try cli.run(["check", "--archive", cli.archive]), status: 3, containing: "the archive is damaged")

@@ -165,25 +165,13 @@ import Testing
         #expect(try Self.journalBytes(path) == [2, 2])
     }
 
-    /// Overwrites the b-tree header of a leaf page of `table` in the middle of the table (not the file header).
-    static func damageLeafPage(of table: String, in path: String) throws {
-        let db = try Database(path: path, mode: .readOnly)
-        let leaves = try db.query("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", table) { $0.int64(0) }
-        let pageSize: Int64 = try db.scalar("PRAGMA page_size")
-        let page = try #require(leaves.dropFirst(leaves.count / 2).first)
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
-        try handle.write(contentsOf: Data(repeating: 0xFF, count: 64))
-        try handle.close()
-    }
-
     @Test func aDamagedPageIsReportedAsCorruptNamingTheFile() throws {
         let path = dir.path("damaged.sqlite")
         let writer = try Database(path: path)
         try writer.execute("CREATE TABLE w (id INTEGER PRIMARY KEY, s TEXT)")
         try writer.transaction { for i in 0..<2000 { try writer.run("INSERT INTO w (s) VALUES (?)", "row \(i) padded to fill pages") } }
         try writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        try Self.damageLeafPage(of: "w", in: path)
+        try DamagedFiles.damageLeafPage(of: "w", in: path)
         let db = try Database(path: path, mode: .readOnly)
         do {
             _ = try db.query("SELECT s FROM w") { $0.text(0) }
