@@ -718,7 +718,9 @@ def bad_input_files(ctx, base, archive, expect_error):
     expect_error("archive: damaged page (check)", ["check", "--archive", damaged], damaged, 3, pattern="archive is damaged")
     expect_error("archive: damaged page (snapshot: nothing added)", ["snapshot", "--archive", damaged, *noauth(emu.url)],
                  damaged, 3, pattern="archive is damaged")
-    expect_error("archive: damaged page (show --words)", ["show", "latest", "--words", "--archive", damaged], damaged, 3,
+    # Snapshot 1 holds every row of the first half of the words table (the second night adds only its changes at
+    # the end); `latest` would miss the page when the night deleted the model whose rows it holds.
+    expect_error("archive: damaged page (show --words)", ["show", "1", "--words", "--archive", damaged], damaged, 3,
                  pattern="archive is damaged")
     expect_error("archive: damaged page (export)", ["export", "1", "--to", os.path.join(ctx.work, "damaged-export"),
                  "--archive", damaged], damaged, 3, pattern="archive is damaged")
