@@ -44,7 +44,7 @@ public enum RestoreDrill {
     }
 
     /// Restores `snapshot` into `target`, which must be empty, and verifies it.
-    public static func run(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init(), target: TextToSpeechClient,
+    public static func run(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init(), target: any RestoreTarget,
                            concurrency: Int = 4) async throws -> Result {
         removeStaleScratch(in: FileManager.default.temporaryDirectory)
         let scratch = FileManager.default.temporaryDirectory

@@ -4,20 +4,22 @@ import TTSClient
 
 /// Restores a snapshot's models into a target service instance (reference §10): new models, words in service
 /// order in batches (or one PUT each), journaled step by step so a failed or killed run resumes without creating
-/// any model twice, then an optional read-back verification.
+/// any model twice, then an optional read-back verification. The snapshot is read model by model as models are
+/// restored and verified (``SnapshotStream``): memory holds the models in flight, not the whole snapshot.
 public struct Restorer: Sendable {
     let journal: RestoreJournal
-    let reader: SnapshotReaderBox
-    let client: TextToSpeechClient
+    /// The archive's database path, read on a connection of the restore's own.
+    let archive: String
+    let client: any RestoreTarget
     /// Models restored at once (the client bounds requests in flight separately).
     public var concurrency: Int
     public var verify: Bool
 
     /// `journalStore` holds the journal when it is not the archive itself (a drill keeps the archive untouched).
-    public init(store: ArchiveStore, journalStore: ArchiveStore? = nil, client: TextToSpeechClient, concurrency: Int = 4,
+    public init(store: ArchiveStore, journalStore: ArchiveStore? = nil, client: any RestoreTarget, concurrency: Int = 4,
                 verify: Bool = true) {
         journal = RestoreJournal(journalStore ?? store)
-        reader = SnapshotReaderBox(store)
+        archive = store.db.path
         self.client = client
         self.concurrency = max(1, concurrency)
         self.verify = verify
@@ -27,13 +29,13 @@ public struct Restorer: Sendable {
 
     /// The plan for a new run, from the snapshot and the target's current models. Sends nothing that writes.
     public func plan(snapshot: Int64, options: RestoreOptions) async throws -> RestorePlan {
-        try await plan(snapshot: snapshot, source: try reader.models(snapshot), options: options)
+        try await plan(snapshot: snapshot, source: try SnapshotStream(path: archive, snapshot: snapshot), options: options)
     }
 
-    private func plan(snapshot: Int64, source: SnapshotModels, options: RestoreOptions) async throws -> RestorePlan {
+    private func plan(snapshot: Int64, source: SnapshotStream, options: RestoreOptions) async throws -> RestorePlan {
         let current = try await client.listModels()
         return try RestorePlan.make(snapshotID: snapshot, target: target, snapshotModels: source.models, targetModels: current,
-                                    options: options, wordCount: { source.words[$0.customizationID]?.count ?? 0 })
+                                    options: options, wordCount: { source.wordCounts[$0.customizationID] ?? 0 })
     }
 
     /// Runs (or resumes) a restore. `resume` names a run; without it an unfinished run of the same snapshot into
@@ -54,25 +56,27 @@ public struct Restorer: Sendable {
             runID = open
             resumed = true
         }
-        // The snapshot is read once (its words are most of a restore's reading) and serves the plan too.
-        let source = try reader.models(snapshotID)
+        // Metadata now (it serves the plan too); each model's words when that model is restored and verified.
+        let source = try SnapshotStream(path: archive, snapshot: snapshotID)
         if !resumed {
             runID = try journal.start(plan: try await plan(snapshot: snapshot, source: source, options: options))
         }
         let sources = Dictionary(source.models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
-        let words = source.words
+        let words = source
+        var checks: [String: Check] = [:]
         guard let run = try journal.run(runID) else { throw RestoreError.noSuchRun(runID) }
 
         let rows = try journal.rows(run: runID)
         let work = rows.filter { $0.status != "done" && $0.status != "skipped" }
         let tracker = ProgressTracker(total: rows.count, done: rows.count - work.count, progress: progress)
         do {
-            try await replay(work, sources: sources, words: words, run: run, tracker: tracker, countsProgress: true)
+            try await replay(work, sources: sources, words: words, run: run, tracker: tracker, countsProgress: true, checks: &checks)
             // A model that still failed after the client's retries (a burst of 503s, dropped connections) gets one
             // more pass in this run before the run is reported failed; its journal row says where it stopped.
             let failed = try journal.rows(run: runID).filter { $0.status == "failed" }
             if !failed.isEmpty {
-                try await replay(failed, sources: sources, words: words, run: run, tracker: tracker, countsProgress: false)
+                try await replay(failed, sources: sources, words: words, run: run, tracker: tracker, countsProgress: false,
+                                 checks: &checks)
             }
         } catch {
             try? journal.finish(run: runID, status: "failed", report: nil)
@@ -81,29 +85,37 @@ public struct Restorer: Sendable {
 
         var report = try makeReport(run: run, resumed: resumed, sources: sources)
         if verify, report.status != "failed" {
-            report.verification = try await verification(report, sources: sources, words: words)
+            report.verification = try await verification(report, sources: sources, words: words, checks: checks)
         }
         try journal.finish(run: runID, status: report.status, report: report)
         return report
     }
 
-    /// Restores the given journal rows, `concurrency` models at a time.
-    private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], words: [String: PackedWords],
-                        run: RestoreJournal.Run, tracker: ProgressTracker, countsProgress: Bool) async throws {
-        try await forEachConcurrently(rows, limit: concurrency) { row in
-            try await restoreModel(row, source: sources[row.sourceID], words: words[row.sourceID] ?? PackedWords(), run: run,
-                                   tracker: tracker)
+    /// Restores the given journal rows, `concurrency` models at a time. With `verify`, each model restored is read
+    /// back at once, while its words are at hand, into `checks`: the snapshot is read once, and only the models in
+    /// flight are held. Its target model changes no more in this run (no other model pairs with it).
+    private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], words: SnapshotStream,
+                        run: RestoreJournal.Run, tracker: ProgressTracker, countsProgress: Bool,
+                        checks: inout [String: Check]) async throws {
+        try await forEachConcurrently(rows, limit: concurrency, { row -> Check? in
+            let restored = try await restoreModel(row, source: sources[row.sourceID], words: words, run: run, tracker: tracker)
             if countsProgress { tracker.modelDone() }
-        }
+            guard verify, let restored, let source = sources[row.sourceID] else { return nil }
+            // A read-back that fails here is done again in the verification, which then reports its error.
+            return try? await check(source, expected: restored.words, targetID: restored.targetID)
+        }, consume: { check in
+            if let check { checks[check.sourceID] = check }
+        })
     }
 
     // MARK: One model
 
-    private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, words: PackedWords, run: RestoreJournal.Run,
-                              tracker: ProgressTracker) async throws {
+    /// Restores one model; returns its target id and the words sent when it is done.
+    private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, words: SnapshotStream, run: RestoreJournal.Run,
+                              tracker: ProgressTracker) async throws -> (targetID: String, words: PackedWords)? {
         guard let source else {
             try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: "the model is not in snapshot \(run.snapshot) any more")
-            return
+            return nil
         }
         do {
             var targetID = row.targetID
@@ -123,17 +135,20 @@ public struct Restorer: Sendable {
                     targetID = try await createOrAdopt(source, run: run, reconcileFirst: maybeSent)
                 }
             case .skip:
-                return
+                return nil
             }
-            guard let targetID else { return }
+            guard let targetID else { return nil }
             // The reader returns words in byte order, which is the service's order.
+            let words = try await words.words(of: row.sourceID)
             try await sendWords(words, to: targetID, from: row, run: run, tracker: tracker)
             try journal.setStatus(run: run.id, source: row.sourceID, "done")
+            return (targetID, words)
         } catch let error as ServiceError where error.isAuthenticationFailure {
             throw error
         } catch let error as ServiceError {
             // One model failing (after the client's retries) does not stop the others; resume retries it.
             try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: error.description)
+            return nil
         }
     }
 
@@ -232,49 +247,49 @@ public struct Restorer: Sendable {
 
     /// Reads back only the restored models, `concurrency` at a time, and compares each with its source model
     /// (the journal pairs them, so this equals a diff matched by name and language). Prompts are left out on both
-    /// sides: they are never restored.
-    private func verification(_ report: RestoreReport, sources: [String: CustomModel],
-                              words sourceWords: [String: PackedWords]) async throws -> RestoreReport.Verification {
-        let pairs = report.models.compactMap { m -> (CustomModel, PackedWords, String)? in
-            guard m.status == "done", let id = m.targetID, var source = sources[m.sourceID] else { return nil }
-            source.prompts = []
-            return (source, sourceWords[m.sourceID] ?? PackedWords(), id)
+    /// sides: they are never restored. Models read back during the replay (`checks`) are not read again.
+    private func verification(_ report: RestoreReport, sources: [String: CustomModel], words sourceWords: SnapshotStream,
+                              checks: [String: Check]) async throws -> RestoreReport.Verification {
+        let pairs = report.models.compactMap { m -> (CustomModel, String)? in
+            guard m.status == "done", let id = m.targetID, let source = sources[m.sourceID] else { return nil }
+            return (source, id)
         }
         var diffs: [ModelDiff] = []
         var words = 0
-        try await forEachConcurrently(pairs, limit: concurrency, { pair -> (ModelDiff?, Int) in
-            var (source, expected, id) = pair
-            let (model, found) = try await client.getModelPackingWords(id: id)
-            var restored = model
-            restored.prompts = []
-            // Equal bytes in equal order cannot differ; anything else is compared entry by entry as in `diff`.
-            if found != expected {
-                source.words = expected.entries
-                restored.words = found.entries
-            }
-            return (ContentDiff.compareModel(source, restored), found.count)
-        }, consume: { result in
-            if let diff = result.0 { diffs.append(diff) }
-            words += result.1
-        })
+        func add(_ check: Check) {
+            if let diff = check.diff { diffs.append(diff) }
+            words += check.words
+        }
+        let unchecked = pairs.filter { checks[$0.0.customizationID] == nil }
+        for (source, _) in pairs { if let check = checks[source.customizationID] { add(check) } }
+        try await forEachConcurrently(unchecked, limit: concurrency, { pair -> Check in
+            let (source, id) = pair
+            return try await check(source, expected: try await sourceWords.words(of: source.customizationID), targetID: id)
+        }, consume: add)
         let diff = ArchiveDiff(from: "snapshot \(report.snapshotID)", to: "restored \(report.target)", matchBy: "name", models: diffs)
         return RestoreReport.Verification(models: pairs.count, words: words, differences: diff)
     }
-}
 
-/// A snapshot's models (metadata and prompts, `words` nil) and their words as bytes, by customization id.
-struct SnapshotModels: Sendable {
-    var models: [CustomModel]
-    var words: [String: PackedWords]
-}
+    /// One restored model read back and compared with the snapshot's.
+    struct Check: Sendable {
+        var sourceID: String
+        var diff: ModelDiff?
+        /// Entries read back.
+        var words: Int
+    }
 
-/// SnapshotReader over a store shared with the journal; reads happen before and after the concurrent part.
-struct SnapshotReaderBox: @unchecked Sendable {
-    let reader: SnapshotReader
-    init(_ store: ArchiveStore) { reader = SnapshotReader(store) }
-    func models(_ snapshot: Int64) throws -> SnapshotModels {
-        let (models, words) = try reader.packedModels(in: snapshot)
-        return SnapshotModels(models: models, words: words)
+    private func check(_ source: CustomModel, expected: PackedWords, targetID: String) async throws -> Check {
+        var source = source
+        source.prompts = []
+        let (model, found) = try await client.getModelPackingWords(id: targetID)
+        var restored = model
+        restored.prompts = []
+        // Equal bytes in equal order cannot differ; anything else is compared entry by entry as in `diff`.
+        if found != expected {
+            source.words = expected.entries
+            restored.words = found.entries
+        }
+        return Check(sourceID: source.customizationID, diff: ContentDiff.compareModel(source, restored), words: found.count)
     }
 }
 

@@ -48,18 +48,14 @@ public struct RollbackPlan: Codable, Sendable, Equatable {
     }
 
     /// Sends the plan. Every call is idempotent (overwrite, delete, set), so a failed rollback is simply run again.
-    public func apply(with client: TextToSpeechClient) async throws {
+    public func apply(with client: any RestoreTarget) async throws {
         if !metadata.isEmpty {
             let name = metadata.first { $0.field == "name" }?.new
             // An absent description is set as empty: the service cannot unset a field.
             let description = metadata.first { $0.field == "description" }.map { $0.new ?? "" }
             try await client.updateModel(id: customizationID, UpdateModelRequest(name: name, description: description))
         }
-        var start = 0
-        while start < addWords.count {
-            try await client.addWords(id: customizationID, Array(addWords[start..<min(addWords.count, start + batchSize)]))
-            start += batchSize
-        }
+        try await client.addWords(id: customizationID, addWords, batchSize: batchSize)
         for word in deleteWords {
             do {
                 try await client.deleteWord(id: customizationID, word: word)
@@ -74,7 +70,7 @@ public struct RollbackPlan: Codable, Sendable, Equatable {
 extension RollbackPlan {
     /// Finds the live model (`model`: customization id or name) and its counterpart in the snapshot: the same
     /// customization id, else the only model with the same name and language.
-    public static func make(model: String, snapshot: Int64, store: ArchiveStore, client: TextToSpeechClient, batchSize: Int = 1000) async throws -> RollbackPlan {
+    public static func make(model: String, snapshot: Int64, store: ArchiveStore, client: any RestoreTarget, batchSize: Int = 1000) async throws -> RollbackPlan {
         let listed = try await client.listModels().filter { $0.customizationID == model || $0.name == model }
         guard listed.count == 1, let found = listed.first else {
             throw listed.isEmpty ? RollbackError.noLiveModel(model)

@@ -100,42 +100,9 @@ public struct SnapshotReader {
         return models.map(\.model)
     }
 
-    /// A snapshot's models with metadata and prompts (`words` nil), and their words as bytes in service order,
-    /// keyed by customization id: what a restore sends and verifies, without a String per field. A large snapshot
-    /// is read in two halves on two connections at once (a restore waits for it before sending anything).
-    func packedModels(in snapshot: Int64) throws -> (models: [CustomModel], words: [String: PackedWords]) {
-        let models = try keyedModels(in: snapshot, filter: .init())
-        var index: [Int64: Int] = [:]
-        for (i, m) in models.enumerated() { index[m.key] = i }
-        let words: Int = try db.scalar("SELECT ifnull(max(word_count), 0) FROM snapshots WHERE id = ?", snapshot)
-        let parts = try wordParts(in: snapshot, models: models.map(\.key), ways: words >= LineageRows.parallelRows ? 2 : 1)
-        nonisolated(unsafe) let reader = self
-        let packs = try db.readConcurrently(parts, parallel: parts.count > 1) { part, db in
-            var packed = [PackedWords](repeating: PackedWords(), count: models.count)
-            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-            try reader.forEachRow(of: part, on: db) { key, r in
-                guard let i = index[key] else { return }
-                r.withBytes(1) { w in
-                    r.withBytes(2) { t in
-                        r.withBytes(3) { p in packed[i].append(word: w ?? empty, translation: t ?? empty, partOfSpeech: p) }
-                    }
-                }
-            }
-            return packed
-        }
-        var out: [String: PackedWords] = [:]
-        for i in models.indices {
-            var words = packs[0][i]
-            for other in packs.dropFirst() where !other[i].isEmpty { words.append(contentsOf: other[i]) }
-            if !words.isSorted { words.sort() }
-            out[models[i].model.customizationID] = words
-        }
-        return (models.map { var m = $0.model; m.words = nil; return m }, out)
-    }
-
     /// The models valid at `snapshot` with metadata and prompts (words empty), ordered by customization id, with
     /// their archive keys.
-    private func keyedModels(in snapshot: Int64, filter: ModelFilter) throws -> [(key: Int64, model: CustomModel)] {
+    func keyedModels(in snapshot: Int64, filter: ModelFilter) throws -> [(key: Int64, model: CustomModel)] {
         var models = try db.query("""
             SELECT m.id, m.customization_id, v.name, v.language, v.description, v.owner, v.created, st.last_modified
             \(try modelsAtSQL())

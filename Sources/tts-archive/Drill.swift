@@ -1,7 +1,6 @@
 import ArchiveCore
 import ArgumentParser
 import Foundation
-import TTSClient
 import TTSEmulator
 
 struct Drill: AsyncParsableCommand {
@@ -9,11 +8,11 @@ struct Drill: AsyncParsableCommand {
         commandName: "drill",
         abstract: "Prove a snapshot restores: replay it into an in-process emulator and verify it.",
         discussion: """
-        Starts an empty emulator of the service inside this process (loopback only, nothing leaves the \
-        machine), restores the snapshot into it exactly as `restore` would (create each model, add its words \
-        in batches) and reads it back: the drill passes when every model and word came back with 0 \
-        differences. The archive is only read (the drill's journal is a scratch file, deleted afterwards), so \
-        a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive.
+        Creates an empty emulator of the service inside this process (called directly: no port is opened, \
+        nothing leaves the process), restores the snapshot into it exactly as `restore` would (create each \
+        model, add its words in batches) and reads it back: the drill passes when every model and word came \
+        back with 0 differences. The archive is only read (the drill's journal is a scratch file, deleted \
+        afterwards), so a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive.
 
         A drill catches what a restore would meet: entries the service would refuse, models that cannot be \
         re-created, an archive that cannot be read back. The emulator applies the service's documented rules \
@@ -57,25 +56,15 @@ struct Drill: AsyncParsableCommand {
     }
 }
 
-/// The drill as `drill` and `snapshot --drill` run it: an in-process emulator, a client, the core's drill.
+/// The drill as `drill` and `snapshot --drill` run it: an in-process emulator instance and the core's drill.
 enum DrillRun {
     static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int) async throws -> RestoreDrill.Result {
         // Accept every language the snapshot holds: a drill tests the archive, not the emulator's language list.
         let languages = try RestoreDrill.languages(store: store, snapshot: snapshot, filter: filter)
-        let server = EmulatorServer(configuration: EmulatorConfiguration(
-            rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages))))
-        let url = try await server.start()
-        do {
-            let result = try await TextToSpeechClient.withClient(
-                credentials: ServiceCredentials(serviceURL: url.absoluteString, authentication: .none)) { client in
-                try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: client, concurrency: concurrency)
-            }
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        // The emulator's service instance, called directly: no server, no port, no HTTP.
+        let instance = ServiceInstance(rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages)))
+        return try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: EmulatorTarget(instance),
+                                          concurrency: concurrency)
     }
 
     static func print(_ r: RestoreDrill.Result) {

@@ -4,8 +4,8 @@ import Testing
 import TTSAPI
 @testable import ArchiveCore
 
-/// A restore reads a snapshot's words as bytes, a large snapshot in two shares on two connections at once. It
-/// must read what the String reader reads, for the newest snapshot (index seeks) and older ones (table scans).
+/// A restore reads a snapshot's words as bytes, model by model (``SnapshotStream``). It must read what the String
+/// reader reads, for the newest snapshot (open rows only) and older ones (open rows and rows later snapshots ended).
 @Suite struct PackedReadTests {
     @Test func restoreReadsEverySnapshotAsTheStringReaderDoes() async throws {
         let dir = try TempDir()
@@ -27,7 +27,10 @@ import TTSAPI
         let reader = SnapshotReader(store)
         for id in ids {
             let full = try reader.models(in: id)
-            let (models, words) = try reader.packedModels(in: id)
+            let stream = try SnapshotStream(path: store.db.path, snapshot: id)
+            let models = stream.models
+            var words: [String: PackedWords] = [:]
+            for m in models { words[m.customizationID] = try await stream.words(of: m.customizationID) }
             #expect(models.map(\.customizationID) == full.map(\.customizationID), "snapshot \(id)")
             #expect(models.allSatisfy { $0.words == nil })
             for (m, f) in zip(models, full) {
@@ -36,6 +39,7 @@ import TTSAPI
                 #expect(m == bare, "snapshot \(id)")
                 #expect(words[f.customizationID]?.entries == f.words, "snapshot \(id), \(f.customizationID)")
                 #expect(words[f.customizationID]?.isSorted == true)
+                #expect(stream.wordCounts[f.customizationID] == f.words?.count)
             }
             #expect(words.values.reduce(0) { $0 + $1.count } >= LineageRows.parallelRows)
             let keys: [Int64] = try store.db.query("SELECT id FROM models") { $0.int64(0) }
