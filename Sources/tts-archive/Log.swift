@@ -25,8 +25,12 @@ struct Log: ParsableCommand {
           tts-archive log --like 'IEEE%' --model "Product names" --since 2026-11-01
           tts-archive log --model "Product names" --words
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .usage))
-          (for --word and --like, 1 means no version was found, as grep does)
+        EXIT STATUS
+          0   success
+          1   no version of the word was found (--word, --like), as grep
+          2   an error (bad input, a --model or --source that matches nothing)
+          3   the archive cannot be used (not one, corrupt, newer schema, read-only)
+          64  invalid command line
         """
     )
 

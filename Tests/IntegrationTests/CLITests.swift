@@ -246,7 +246,7 @@ struct CLITests {
         let root = try cli.run(["--help"])
         #expect(root.status == 0 && root.stdout.contains("EXIT STATUS"))
         for command in ["snapshot", "snapshots", "show", "diff", "tag", "forget", "check", "export", "import",
-                        "archive-backup", "info", "models", "emulator", "demo", "restore", "restores", "rollback", "drill"] {
+                        "archive-backup", "info", "models", "emulator", "demo", "restore", "restores", "rollback", "drill", "log"] {
             let help = try cli.run(["help", command])
             #expect(help.stdout.contains("EXIT STATUS"), "\(command) --help lacks EXIT STATUS")
             #expect(help.stdout.contains("EXAMPLES") || help.stdout.contains("tts-archive \(command)"), "\(command) --help lacks examples")
@@ -274,6 +274,24 @@ struct CLITests {
     }
 
     /// A folder of two exported models, as a snapshot source.
+    /// `log`: exit 0 with the versions, 1 when the word has none (as grep), 2 naming what exists for a model
+    /// that matches nothing; --json carries the same versions.
+    @Test func logFollowsGrepsExitStatuses() async throws {
+        let store = try ArchiveStore(path: cli.archive, access: .write)
+        _ = try await Snapshotter.run(store: store, source: try await Self.importedFolder(cli.dir))
+        let found = try cli.run(["log", "--word", "IEEE", "--archive", cli.archive])
+        #expect(found.status == 0)
+        #expect(found.stdout.contains("I triple E") && found.stdout.contains("current"))
+        let json = try cli.run(["log", "--word", "IEEE", "--json", "--archive", cli.archive])
+        let versions = try JSONDecoder().decode([WordHistory.Version].self, from: Data(json.stdout.utf8))
+        #expect(versions.map(\.translation) == ["I triple E"] && versions.first?.endSnapshot == nil)
+        let none = try cli.run(["log", "--word", "ieee", "--archive", cli.archive])
+        #expect(none.status == 1 && none.stdout.isEmpty)
+        #expect(try cli.run(["log", "--word", "ieee", "--ignore-case", "--archive", cli.archive]).status == 0)
+        expectOneLineError(try cli.run(["log", "--model", "B", "--archive", cli.archive]), status: 2, containing: "\"A\"")
+        #expect(try cli.run(["log", "--archive", cli.archive]).status == 64)
+    }
+
     static func importedFolder(_ dir: TempDir) async throws -> DirectorySource {
         let folder = dir.path("import")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
