@@ -22,11 +22,6 @@ struct ArchiveOptions: ParsableArguments {
 
     /// Opens the archive for a command; writers create a missing one.
     func open(_ access: ArchiveStore.Access) throws -> ArchiveStore {
-        try Self.open(flag: archive, access)
-    }
-
-    /// The same for a `--archive` value read without argument-parser (`DiffRequest.quick`).
-    static func open(flag: String?, _ access: ArchiveStore.Access) throws -> ArchiveStore {
-        try ArchiveStore(path: resolve(flag: flag, environment: Output.environment), access: access)
+        try ArchiveStore(path: Self.resolve(flag: archive, environment: Output.environment), access: access)
     }
 }

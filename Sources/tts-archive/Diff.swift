@@ -2,7 +2,7 @@ import ArchiveCore
 import ArgumentParser
 import Foundation
 
-struct Diff: LocalCommand {
+struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
@@ -58,26 +58,27 @@ struct Diff: LocalCommand {
     @Flag(name: .customLong("name-only"), help: "Only the changed models: marker, id, name.") var nameOnly = false
     @Flag(help: "Print the documented JSON schema.") var json = false
 
-    /// What was asked, for the code shared with the quick parser.
-    var request: DiffRequest {
-        DiffRequest(archive: archiveOptions.archive, from: from, to: to, fromAt: fromAt, toAt: toAt, matchBy: matchBy,
-                    models: model, languages: language, stat: stat, nameOnly: nameOnly, json: json)
+    func validate() throws {
+        if fromAt != nil, to != nil, from != nil { throw ValidationError("--from-at replaces FROM: give at most TO") }
+        let positional = [from, to].compactMap { $0 }
+        if positional.count + [fromAt, toAt].compactMap({ $0 }).count > 2 {
+            throw ValidationError("too many sides: \(positional.joined(separator: " "))")
+        }
+        if positional == ["live", "live"] { throw ValidationError("compare live with a snapshot, not with itself") }
+        guard ["id", "name"].contains(matchBy) else { throw ValidationError("--match-by takes id or name") }
+        if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
     }
 
-    func validate() throws { try request.validate() }
-
-    /// Two snapshots are compared here, on the main thread; a `live` side is left to `run()`.
-    func runLocally() throws -> Bool { try request.runLocally() }
-
     func run() async throws {
-        let request = request
         try await reportingErrors {
-            let plan = try request.plan()
-            if try request.compareSnapshots(plan) { return }
+            let plan = try plan()
             let x: Int64
             switch (plan.a, plan.b) {
+            case let (.snapshot(a), .snapshot(b)):
+                return try finish(try plan.engine.between(a, b, filter: plan.filter, matchBy: plan.match,
+                                                          detail: stat || nameOnly ? .counts : .words))
             case let (.snapshot(s), .live), let (.live, .snapshot(s)): x = s
-            default: throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
+            case (.live, .live): throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
             }
             let (live, url) = try await service.withClient { client in
                 let source = ServiceModelSource(client: client)
@@ -85,8 +86,60 @@ struct Diff: LocalCommand {
                 return (try await LiveState.fetch(from: source, filter: plan.filter, concurrency: service.concurrency), client.serviceURL)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
-            request.finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
-                                                       filter: plan.filter, matchBy: plan.match))
+            try finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
+                                               filter: plan.filter, matchBy: plan.match))
         }
+    }
+
+    /// One side of the comparison.
+    enum Side { case snapshot(Int64), live }
+
+    /// The sides resolved against the archive, with what both kinds of comparison need.
+    struct Plan {
+        var a: Side, b: Side
+        var engine: SnapshotDiff
+        var filter: ModelFilter
+        var match: ContentDiff.MatchBy
+    }
+
+    func plan() throws -> Plan {
+        // Positional sides shift when --from-at/--to-at stand in for them (validate() allows two sides in all).
+        var positional = [from, to].compactMap { $0 }
+        let fromSpec: String? = fromAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
+        let toSpec: String? = toAt == nil ? (positional.isEmpty ? nil : positional.removeFirst()) : nil
+
+        let store = try archiveOptions.open(.read)
+        let reader = SnapshotReader(store)
+        func resolve(_ spec: String?, at: String?, fallback: SnapshotSelector) throws -> Side {
+            if let at { return .snapshot(try reader.resolve(SnapshotSelector.at(at))) }
+            if spec == "live" { return .live }
+            return .snapshot(try reader.resolve(try spec.map(SnapshotSelector.parse) ?? fallback))
+        }
+        let noSides = from == nil && to == nil && fromAt == nil && toAt == nil
+        return Plan(a: try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0)),
+                    b: try resolve(toSpec, at: toAt, fallback: .latest(back: 0)),
+                    engine: SnapshotDiff(store),
+                    filter: ModelFilter(languages: language, models: model),
+                    match: matchBy == "name" ? .name : .id)
+    }
+
+    /// Prints the result in the chosen format; differences end with status 1, as diff(1) does.
+    func finish(_ result: ArchiveDiff) throws {
+        let format = DiffFormat(colour: Output.isTerminal && Output.environment("NO_COLOR") == nil)
+        if json {
+            Output.lines { result.writeJSON(to: $0) }
+        } else if nameOnly {
+            if !result.models.isEmpty { print(format.nameOnly(result)) }
+        } else if stat {
+            print("diff \(result.from) -> \(result.to) (models matched by \(result.matchBy))")
+            if !result.models.isEmpty {
+                Output.table(["CHANGE", "CUSTOMIZATION ID", "LANGUAGE", "+WORDS", "-WORDS", "~WORDS", "METADATA", "NAME"],
+                             format.stat(result), numeric: [3, 4, 5])
+            }
+            print(format.summary(result.summary))
+        } else {
+            Output.lines { format.writeText(result, to: $0) }
+        }
+        if !result.summary.isEmpty { throw ExitStatus.differences.exitCode }
     }
 }
