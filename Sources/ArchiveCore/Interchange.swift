@@ -5,23 +5,41 @@ import TTSAPI
 /// procedure produces and what other tools read. Import is ``ImportFolder`` and ``DirectorySource``.
 public enum Interchange {
     /// Writes `<customization_id>.json` for each model of a snapshot into `directory` (created if needed, with
-    /// its parents). Refuses to overwrite files (or follow a link where a file would go) and names the path at
-    /// fault when it cannot write. Returns the paths written.
+    /// its parents), in the JSON layout of ``JSONWriter/prettyModel(_:words:)``. Refuses to overwrite files (or
+    /// follow a link where a file would go) and names the path at fault when it cannot write. Returns the paths
+    /// written.
     @discardableResult
     public static func export(_ models: [CustomModel], to directory: String) throws -> [String] {
         try makeFolder(directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var written: [String] = []
-        for model in models {
-            let name = PathSegment.encode(model.customizationID) + ".json"
-            let path = (directory as NSString).appendingPathComponent(name)
-            var data = try encoder.encode(model)
-            data.append(0x0A)
-            try writeNew(path, data)
-            written.append(path)
+        return try models.map { try writeModel($0, words: PackedWords($0.words ?? []), into: directory) }
+    }
+
+    public struct Exported: Sendable, Equatable {
+        public var files: [String]
+        public var words: Int
+    }
+
+    /// The same for the models of snapshot `snapshot` that `filter` selects, read and written one model at a time
+    /// (the snapshot's words are never all in memory, and no String is made per word).
+    public static func export(snapshot: Int64, of store: ArchiveStore, filter: ModelFilter = .init(),
+                              to directory: String) async throws -> Exported {
+        let stream = try SnapshotStream(path: store.path, snapshot: snapshot)
+        try makeFolder(directory)
+        var out = Exported(files: [], words: 0)
+        for model in stream.models where filter.matches(model) {
+            let words = try await stream.words(of: model.customizationID)
+            out.files.append(try writeModel(model, words: words, into: directory))
+            out.words += words.count
         }
-        return written
+        return out
+    }
+
+    private static func writeModel(_ model: CustomModel, words: PackedWords, into directory: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent(PathSegment.encode(model.customizationID) + ".json")
+        var bytes = JSONWriter.prettyModel(model, words: words)
+        bytes.append(0x0A)
+        try writeNew(path, Data(bytes))
+        return path
     }
 
     /// `directory` as a folder: an existing one, or made with its parents.

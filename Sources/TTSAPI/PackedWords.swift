@@ -24,6 +24,8 @@ public struct PackedWords: Sendable {
     }
 
     public var count: Int { spans.count }
+    /// Bytes of every entry's text together.
+    public var byteCount: Int { bytes.count }
     public var isEmpty: Bool { spans.isEmpty }
 
     // MARK: Adding

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Export: ParsableCommand {
+struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a snapshot as one JSON file per model, in the format of GET /v1/customizations/{id}.",
@@ -26,16 +26,15 @@ struct Export: ParsableCommand {
     @Option(help: FilterHelp.model) var model: [String] = []
     @Option(help: FilterHelp.language) var language: [String] = []
 
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let store = try archiveOptions.open(.read)
             let reader = SnapshotReader(store)
             let id = try reader.resolve(try which.selector())
             let filter = ModelFilter(languages: language, models: model)
             try reader.check(filter, in: id)
-            let models = try reader.models(in: id, filter: filter)
-            let files = try Interchange.export(models, to: to)
-            print("exported snapshot \(id): \(files.count) models, \(models.reduce(0) { $0 + ($1.words?.count ?? 0) }) words to \(to)")
+            let exported = try await Interchange.export(snapshot: id, of: store, filter: filter, to: to)
+            print("exported snapshot \(id): \(exported.files.count) models, \(exported.words) words to \(to)")
         }
     }
 }
