@@ -26,8 +26,13 @@ public enum Interchange {
         let stream = try SnapshotStream(path: store.path, snapshot: snapshot)
         try makeFolder(directory)
         var out = Exported(files: [], words: 0)
-        for model in stream.models where filter.matches(model) {
-            let words = try await stream.words(of: model.customizationID)
+        let models = stream.models.filter(filter.matches)
+        // The next model's words are read (on the stream's actor) while this one is written: two cores, about
+        // half the time of reading and writing in turn.
+        var next: Task<PackedWords, Error>? = models.first.map { m in Task { try await stream.words(of: m.customizationID) } }
+        for (i, model) in models.enumerated() {
+            let words = try await next!.value
+            next = i + 1 < models.count ? Task { [id = models[i + 1].customizationID] in try await stream.words(of: id) } : nil
             out.files.append(try writeModel(model, words: words, into: directory))
             out.words += words.count
         }
