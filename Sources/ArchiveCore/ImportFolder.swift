@@ -182,6 +182,9 @@ public enum ImportFolder {
     /// Decodes one file, turning every failure into one line that says where and what.
     static func decode(_ data: Data, file: String) throws -> Body {
         guard data.contains(where: { !isSpace($0) }) else { throw ImportError.file(file, "the file is empty; expected \(shapes)") }
+        // The usual file, a get-model body, through the byte-level decoder that reads service answers (it decodes
+        // as JSONDecoder does); anything else, and any file it refuses, through JSONDecoder for the exact message.
+        if let model = data.withUnsafeBytes({ raw in try? CustomModel.decodeFast(raw) }) { return .model(model) }
         do {
             return try JSONDecoder().decode(Body.self, from: data)
         } catch is UnknownShape {
