@@ -8,7 +8,7 @@ import TTSAPI
 /// A word row is one version: its text never changes, and it is valid from the snapshot that wrote it up to the
 /// one that ended it (migration 0002). Snapshots may have been forgotten since, so a version's first and last
 /// snapshots are the surviving snapshots of its lineage inside that range, and a version no surviving snapshot
-/// holds is not shown. Both queries are index seeks (migration 0005): they cost the history asked for, not the
+/// holds is not shown. Both queries are index seeks (words_open, and migration 0005's index of ended rows): they cost the history asked for, not the
 /// archive's size; a case-folded match has to read every distinct word.
 public struct WordHistory {
     let db: Database
@@ -87,20 +87,34 @@ public struct WordHistory {
         let columns = "w.id, w.model, w.word, w.translation, w.part_of_speech, w.valid_from, w.valid_to"
         switch match {
         case .exact(let word):
-            rows = try db.query("SELECT \(columns) FROM words w WHERE w.word = ?", word, map: Row.init)
+            rows = try exactRows(word, models: models, columns: columns)
         case .like(let pattern):
             rows = try db.query("SELECT \(columns) FROM words w WHERE w.word LIKE ?", pattern, map: Row.init)
         case .ignoringCase(let word):
             let folded = word.lowercased()
-            // Unicode case folding is not SQLite's: read each distinct word once (the index holds them in order)
-            // and fetch the rows of those that fold alike.
+            // Unicode case folding is not SQLite's: read each distinct word once and take the rows of those that
+            // fold alike.
             let matching = try db.query("SELECT DISTINCT word FROM words") { $0.text(0) ?? "" }.filter { $0.lowercased() == folded }
-            for w in matching {
-                rows += try db.query("SELECT \(columns) FROM words w WHERE w.word = ?", w, map: Row.init)
-            }
+            for w in matching { rows += try exactRows(w, models: models, columns: columns) }
         }
         if let models { rows = rows.filter { models.contains($0.model) } }
         return try versions(rows, scope: scope)
+    }
+
+    /// The rows of one word: per model, a seek in the index of open rows (words_open) and one in the index of
+    /// ended rows (migration 0005); no index on the word alone, which every first snapshot would pay for.
+    private func exactRows(_ word: String, models: Set<Int64>?, columns: String) throws -> [Row] {
+        let keys = try models.map { Array($0) } ?? db.query("SELECT id FROM models") { $0.int64(0) }
+        let open = try db.prepare("SELECT \(columns) FROM words w WHERE w.model = ? AND w.word = ? AND w.valid_to = \(Self.open)")
+        let ended = try db.prepare("SELECT \(columns) FROM words w WHERE w.model = ? AND w.word = ? AND w.valid_to <> \(Self.open)")
+        var rows: [Row] = []
+        for key in keys.sorted() {
+            for statement in [open, ended] {
+                try statement.bind(key, word)
+                try statement.forEachRow { rows.append(Row($0)) }
+            }
+        }
+        return rows
     }
 
     struct Row {
@@ -206,12 +220,16 @@ public struct WordHistory {
     }
 
     private func steps(of model: Int64, lineage: Lineage, words listWords: Bool) throws -> [Step] {
-        // Every row the model ever had: its first rows and each night's changes (one range of words_by_model).
+        // Every row the model ever had: its first rows and each night's changes.
         struct WordRow { var word: String; var translation: String; var partOfSpeech: String?; var from: Int64; var to: Int64 }
-        let rows = try db.query("""
-            SELECT word, translation, part_of_speech, valid_from, valid_to FROM words WHERE model = ? ORDER BY valid_from
-            """, model) { WordRow(word: $0.text(0) ?? "", translation: $0.text(1) ?? "", partOfSpeech: $0.text(2),
-                                  from: $0.int64(3), to: $0.int64(4)) }
+        // Its open rows through words_open, its ended ones through the index of ended rows (migration 0005).
+        var rows: [WordRow] = []
+        for condition in ["= \(Self.open)", "<> \(Self.open)"] {
+            rows += try db.query("""
+                SELECT word, translation, part_of_speech, valid_from, valid_to FROM words WHERE model = ? AND valid_to \(condition)
+                """, model) { WordRow(word: $0.text(0) ?? "", translation: $0.text(1) ?? "", partOfSpeech: $0.text(2),
+                                      from: $0.int64(3), to: $0.int64(4)) }
+        }
         struct VersionRow { var name: String?; var language: String?; var description: String?; var from: Int64; var to: Int64 }
         let versions = try db.query("""
             SELECT name, language, description, valid_from, valid_to FROM model_versions WHERE model = ? ORDER BY valid_from

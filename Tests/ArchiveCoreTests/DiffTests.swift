@@ -208,7 +208,7 @@ import TTSAPI
         let models = try ids.map { try SnapshotReader(store).models(in: $0) }
         try store.db.execute("""
             DROP INDEX model_states_history; DROP INDEX model_versions_history;
-            DROP INDEX words_by_word; DROP INDEX words_by_model;
+            DROP INDEX words_ended_by_model_word;
             DELETE FROM schema_migrations WHERE name IN ('0004_history_indexes', '0005_word_history_indexes')
             """)
         let path = store.path
