@@ -87,19 +87,14 @@ struct Restore: AsyncParsableCommand {
             if json { try Output.json(plan) } else { RestoreText.plan(plan) }
             return .success
         }
-        let interactive = Output.stderrIsTerminal && !json
-        var progress: (@Sendable (RestoreProgress) -> Void)?
-        if interactive {
-            progress = { (p: RestoreProgress) in
-                Output.progress("restoring models \(p.modelsDone)/\(p.modelsTotal), \(p.wordsSent) words sent")
-            }
-        }
-        let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: progress)
-        if interactive { Output.progressDone() }
+        let display = JobDisplay(json: json)
+        defer { display.close() }
+        let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: display.sink)
+        display.close()
         if json {
             try Output.json(report)
             // The report's JSON has no place for them: the same warnings as the text output, on stderr.
-            for line in RestoreText.nameWarnings(report.models) { Output.stderr("tts-archive: \(line)") }
+            display.printWarnings()
         } else {
             RestoreText.report(report)
         }
