@@ -47,8 +47,11 @@ struct Drill: AsyncParsableCommand {
             let store = try archiveOptions.open(.read)
             let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
             try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
-            let result = try await DrillRun.perform(store: store, snapshot: id,
-                                                    filter: ModelFilter(languages: language, models: model), concurrency: concurrency)
+            let display = JobDisplay(json: json)
+            defer { display.close() }
+            let result = try await DrillRun.perform(store: store, snapshot: id, filter: ModelFilter(languages: language, models: model),
+                                                    concurrency: concurrency, progress: display.sink)
+            display.close()
             if json { try Output.json(result) } else { DrillRun.print(result) }
             return DrillRun.exitStatus(result)
         }
@@ -58,13 +61,14 @@ struct Drill: AsyncParsableCommand {
 
 /// The drill as `drill` and `snapshot --drill` run it: an in-process emulator instance and the core's drill.
 enum DrillRun {
-    static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int) async throws -> RestoreDrill.Result {
+    static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int,
+                        progress: JobProgressSink? = nil) async throws -> RestoreDrill.Result {
         // Accept every language the snapshot holds: a drill tests the archive, not the emulator's language list.
         let languages = try RestoreDrill.languages(store: store, snapshot: snapshot, filter: filter)
         // The emulator's service instance, called directly: no server, no port, no HTTP.
         let instance = ServiceInstance(rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages)))
         return try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: EmulatorTarget(instance),
-                                          concurrency: concurrency)
+                                          concurrency: concurrency, progress: progress)
     }
 
     static func print(_ r: RestoreDrill.Result) {

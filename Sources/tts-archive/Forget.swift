@@ -58,7 +58,11 @@ struct Forget: ParsableCommand {
             }
             let doomed = plan.filter { !$0.keep }.map(\.snapshot)
             var result: ArchiveMaintenance.ForgetResult?
-            if !dryRun, !doomed.isEmpty || prune { result = try maintenance.forget(doomed, vacuum: prune) }
+            if !dryRun, !doomed.isEmpty || prune {
+                let display = JobDisplay(json: json)
+                defer { display.close() }
+                result = try maintenance.forget(doomed, vacuum: prune, progress: display.sink)
+            }
             if json {
                 struct Shape: Encodable { var dryRun: Bool; var decisions: [RetentionPolicy.Decision]; var result: ArchiveMaintenance.ForgetResult? }
                 return try Output.json(Shape(dryRun: dryRun, decisions: plan, result: result))

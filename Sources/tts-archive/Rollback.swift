@@ -59,7 +59,10 @@ struct Rollback: AsyncParsableCommand {
         let plan = try await RollbackPlan.make(model: model, snapshot: snapshotID, store: store, client: client, batchSize: batchSize)
         if json { try Output.json(plan) } else { describe(plan) }
         if dryRun || plan.isEmpty { return .success }
-        try await plan.apply(with: client)
+        let display = JobDisplay(json: json)
+        defer { display.close() }
+        try await plan.apply(with: client, progress: display.sink)
+        display.close()
         let after = try await RollbackPlan.make(model: plan.customizationID, snapshot: snapshotID, store: store, client: client)
         if !json {
             print(after.isEmpty ? "rolled back \(plan.customizationID) to snapshot \(snapshotID): verified, 0 differences"
