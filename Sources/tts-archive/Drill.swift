@@ -12,7 +12,8 @@ struct Drill: AsyncParsableCommand {
         nothing leaves the process), restores the snapshot into it exactly as `restore` would (create each \
         model, add its words in batches) and reads it back: the drill passes when every model and word came \
         back with 0 differences. The archive is only read (the drill's journal is a scratch file, deleted \
-        afterwards), so a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive.
+        afterwards), so a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive. \
+        On a terminal (without --json) one line shows the phase and the models and words done.
 
         A drill catches what a restore would meet: entries the service would refuse, models that cannot be \
         re-created, an archive that cannot be read back. The emulator applies the service's documented rules \

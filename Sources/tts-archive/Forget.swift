@@ -11,7 +11,8 @@ struct Forget: ParsableCommand {
         7 newest days that have one; --keep-within 30d keeps everything from the 30 days before the newest \
         snapshot. Forgetting never changes a remaining snapshot: `check` still verifies its digest. \
         Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots); \
-        --prune also rewrites the file to hand the space back to the file system.
+        --prune also rewrites the file to hand the space back to the file system. Forgetting is one transaction: \
+        interrupted before it commits, it changes nothing. On a terminal (without --json) one line names the phase.
 
         Safer than restic against a typo: a --keep-tag that no snapshot has is refused (the tags that exist are \
         listed), and so is a policy that would forget every snapshot of a source, unless --allow-empty is given. \

@@ -23,7 +23,8 @@ struct Restore: AsyncParsableCommand {
         Every step is journaled in the archive. A failed or killed run is resumed by running the same command \
         again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options. \
         Afterwards the restored models are read back and compared with the snapshot (unless --no-verify). \
-        --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes.
+        --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes. On a \
+        terminal (without --json) one line shows the phase (plan, replay, verify) and the models and words done.
 
         EXAMPLES
           tts-archive restore latest --to-service-name restore_target --dry-run

@@ -14,7 +14,8 @@ struct Rollback: AsyncParsableCommand {
         and a metadata update when the name or description differ. The customization id stays the same. The \
         model is then read back and compared with the snapshot. A model's language cannot change; to bring back \
         a deleted model use `restore --model`. --dry-run prints the changes and sends nothing that writes. A \
-        rename to a name holding a character the service's documentation forbids (\\ / : = & ?) is warned of.
+        rename to a name holding a character the service's documentation forbids (\\ / : = & ?) is warned of. \
+        On a terminal (without --json) one line shows the entries sent of the total.
 
         EXAMPLES
           tts-archive rollback "Medical terms" --to before-migration --dry-run
