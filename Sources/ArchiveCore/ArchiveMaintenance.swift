@@ -65,11 +65,20 @@ public struct ArchiveMaintenance {
     /// Forgets snapshots and removes every row no surviving snapshot needs, in one transaction; surviving
     /// snapshots keep their content (and digest). With `vacuum`, the file is then rewritten to give the space
     /// back to the file system.
-    public func forget(_ ids: [Int64], vacuum: Bool) throws -> ForgetResult {
+    ///
+    /// `progress` receives the phases `forget` and (with `vacuum`) `vacuum`, then `done`. Task cancellation
+    /// before the transaction commits rolls it back: the archive is unchanged and `CancellationError` is thrown.
+    /// Once committed, the forget completes (the vacuum included).
+    public func forget(_ ids: [Int64], vacuum: Bool, progress: JobProgressSink? = nil) throws -> ForgetResult {
+        let reporter = JobReporter(job: "forget", sink: progress)
+        reporter.begin(.forget)
         let before = try db.logicalSize()
         var removed = 0
         try db.transaction {
-            for id in ids { try db.run("DELETE FROM snapshots WHERE id = ?", id) }
+            for id in ids {
+                try Task.checkCancellation()
+                try db.run("DELETE FROM snapshots WHERE id = ?", id)
+            }
             for table in ["words", "model_versions", "model_states", "prompts"] {
                 try db.run("""
                     DELETE FROM \(table) WHERE id IN (
@@ -81,12 +90,16 @@ public struct ArchiveMaintenance {
             }
             try db.run("DELETE FROM models WHERE NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.model = models.id)")
             try db.run("DELETE FROM sources WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.source = sources.id) AND NOT EXISTS (SELECT 1 FROM models m WHERE m.source = sources.id)")
+            try Task.checkCancellation()  // the last point before the commit
         }
         if vacuum {
+            reporter.begin(.vacuum)
             try db.execute("VACUUM")
         }
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return ForgetResult(forgotten: ids, rowsRemoved: removed, bytesBefore: before, bytesAfter: try db.logicalSize())
+        let result = ForgetResult(forgotten: ids, rowsRemoved: removed, bytesBefore: before, bytesAfter: try db.logicalSize())
+        reporter.finish()
+        return result
     }
 
 

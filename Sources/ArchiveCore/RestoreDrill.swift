@@ -43,9 +43,11 @@ public enum RestoreDrill {
         }
     }
 
-    /// Restores `snapshot` into `target`, which must be empty, and verifies it.
+    /// Restores `snapshot` into `target`, which must be empty, and verifies it. `progress` receives the
+    /// restore's events (``Restorer/run(snapshot:options:resume:job:progress:)``) named `drill`. A cancelled drill
+    /// stops at the next request and throws `CancellationError`; its scratch journal is removed as always.
     public static func run(store: ArchiveStore, snapshot: Int64, filter: ModelFilter = .init(), target: any RestoreTarget,
-                           concurrency: Int = 4) async throws -> Result {
+                           concurrency: Int = 4, progress: JobProgressSink? = nil) async throws -> Result {
         removeStaleScratch(in: FileManager.default.temporaryDirectory)
         let scratch = FileManager.default.temporaryDirectory
             .appending(path: "\(scratchPrefix)\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
@@ -56,7 +58,8 @@ public enum RestoreDrill {
 
         let started = ContinuousClock.now
         let restorer = Restorer(store: store, journalStore: journal, client: target, concurrency: concurrency, verify: true)
-        let report = try await restorer.run(snapshot: snapshot, options: RestoreOptions(filter: filter, existing: .fail))
+        let report = try await restorer.run(snapshot: snapshot, options: RestoreOptions(filter: filter, existing: .fail),
+                                            job: "drill", progress: progress)
         let elapsed = ContinuousClock.now - started
 
         let differences = report.verification.map { !$0.differences.summary.isEmpty } ?? false

@@ -41,9 +41,3 @@ public struct RestoreReport: Codable, Sendable, Equatable {
         models.filter { $0.status == "done" }.reduce(0) { $0 + $1.words - $1.rejections.count }
     }
 }
-
-public struct RestoreProgress: Sendable {
-    public var modelsDone: Int
-    public var modelsTotal: Int
-    public var wordsSent: Int
-}

@@ -40,8 +40,18 @@ public struct Restorer: Sendable {
 
     /// Runs (or resumes) a restore. `resume` names a run; without it an unfinished run of the same snapshot into
     /// the same target is resumed, else a new one starts. A resumed run keeps its recorded options.
-    public func run(snapshot: Int64, options: RestoreOptions, resume: Int64? = nil,
-                    progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> RestoreReport {
+    ///
+    /// `progress` receives the phases plan, replay (models and words done of the run's total, a resumed run
+    /// starting from what its journal holds) and verify (models and words read back), then done; its warnings
+    /// are the models whose names the service may refuse. `job` names the job in those events.
+    ///
+    /// Task cancellation stops the run at the next request, batch or model: a cancelled plan writes nothing, a
+    /// cancelled replay or verification marks the run resumable (`failed`, as a failed run), and the same call
+    /// resumes it without creating any model twice. It throws `CancellationError`.
+    public func run(snapshot: Int64, options: RestoreOptions, resume: Int64? = nil, job: String = "restore",
+                    progress: JobProgressSink? = nil) async throws -> RestoreReport {
+        let reporter = JobReporter(job: job, sink: progress)
+        reporter.begin(.plan)
         var runID: Int64 = 0
         var snapshotID = snapshot
         var resumed = false
@@ -59,7 +69,9 @@ public struct Restorer: Sendable {
         // Metadata now (it serves the plan too); each model's words when that model is restored and verified.
         let source = try SnapshotStream(path: archive, snapshot: snapshotID)
         if !resumed {
-            runID = try journal.start(plan: try await plan(snapshot: snapshot, source: source, options: options))
+            let plan = try await plan(snapshot: snapshot, source: source, options: options)
+            try Task.checkCancellation()  // a cancelled plan writes nothing
+            runID = try journal.start(plan: plan)
         }
         let sources = Dictionary(source.models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
         let words = source
@@ -68,26 +80,41 @@ public struct Restorer: Sendable {
 
         let rows = try journal.rows(run: runID)
         let work = rows.filter { $0.status != "done" && $0.status != "skipped" }
-        let tracker = ProgressTracker(total: rows.count, done: rows.count - work.count, progress: progress)
+        for row in rows where row.action == .create || row.action == .replace {
+            if let warning = RestorePlan.nameWarning(sources[row.sourceID]?.name) { reporter.warn("model \(row.sourceID): \(warning)") }
+        }
+        let size = run.options.mode == .single ? 1 : run.options.batchSize
+        let counted = rows.filter { $0.status != "skipped" }
+        reporter.begin(.replay, modelsDone: rows.count - work.count, modelsTotal: rows.count,
+                       wordsDone: counted.reduce(0) { $0 + ($1.status == "done" ? $1.wordCount : min($1.wordCount, $1.batchesDone * size)) },
+                       wordsTotal: counted.reduce(0) { $0 + $1.wordCount })
         do {
-            try await replay(work, sources: sources, words: words, run: run, tracker: tracker, countsProgress: true, checks: &checks)
+            try await replay(work, sources: sources, words: words, run: run, reporter: reporter, countsProgress: true, checks: &checks)
             // A model that still failed after the client's retries (a burst of 503s, dropped connections) gets one
             // more pass in this run before the run is reported failed; its journal row says where it stopped.
             let failed = try journal.rows(run: runID).filter { $0.status == "failed" }
             if !failed.isEmpty {
-                try await replay(failed, sources: sources, words: words, run: run, tracker: tracker, countsProgress: false,
+                try Task.checkCancellation()
+                try await replay(failed, sources: sources, words: words, run: run, reporter: reporter, countsProgress: false,
                                  checks: &checks)
             }
         } catch {
             try? journal.finish(run: runID, status: "failed", report: nil)
-            throw error
+            throw Task.isCancelled ? CancellationError() : error
         }
 
         var report = try makeReport(run: run, resumed: resumed, sources: sources)
         if verify, report.status != "failed" {
-            report.verification = try await verification(report, sources: sources, words: words, checks: checks)
+            do {
+                report.verification = try await verification(report, sources: sources, words: words, checks: checks, reporter: reporter)
+            } catch where Task.isCancelled {
+                // Every model is restored: the same command resumes at the verification.
+                try? journal.finish(run: runID, status: "failed", report: nil)
+                throw CancellationError()
+            }
         }
         try journal.finish(run: runID, status: report.status, report: report)
+        reporter.finish()
         return report
     }
 
@@ -95,14 +122,20 @@ public struct Restorer: Sendable {
     /// back at once, while its words are at hand, into `checks`: the snapshot is read once, and only the models in
     /// flight are held. Its target model changes no more in this run (no other model pairs with it).
     private func replay(_ rows: [RestoreJournal.Row], sources: [String: CustomModel], words: SnapshotStream,
-                        run: RestoreJournal.Run, tracker: ProgressTracker, countsProgress: Bool,
+                        run: RestoreJournal.Run, reporter: JobReporter, countsProgress: Bool,
                         checks: inout [String: Check]) async throws {
         try await forEachConcurrently(rows, limit: concurrency, { row -> Check? in
-            let restored = try await restoreModel(row, source: sources[row.sourceID], words: words, run: run, tracker: tracker)
-            if countsProgress { tracker.modelDone() }
+            try Task.checkCancellation()
+            let restored = try await restoreModel(row, source: sources[row.sourceID], words: words, run: run, reporter: reporter)
+            if countsProgress { reporter.modelDone() }
             guard verify, let restored, let source = sources[row.sourceID] else { return nil }
             // A read-back that fails here is done again in the verification, which then reports its error.
-            return try? await check(source, expected: restored.words, targetID: restored.targetID)
+            do {
+                return try await check(source, expected: restored.words, targetID: restored.targetID)
+            } catch {
+                try Task.checkCancellation()
+                return nil
+            }
         }, consume: { check in
             if let check { checks[check.sourceID] = check }
         })
@@ -112,7 +145,7 @@ public struct Restorer: Sendable {
 
     /// Restores one model; returns its target id and the words sent when it is done.
     private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, words: SnapshotStream, run: RestoreJournal.Run,
-                              tracker: ProgressTracker) async throws -> (targetID: String, words: PackedWords)? {
+                              reporter: JobReporter) async throws -> (targetID: String, words: PackedWords)? {
         guard let source else {
             try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: "the model is not in snapshot \(run.snapshot) any more")
             return nil
@@ -140,12 +173,14 @@ public struct Restorer: Sendable {
             guard let targetID else { return nil }
             // The reader returns words in byte order, which is the service's order.
             let words = try await words.words(of: row.sourceID)
-            try await sendWords(words, to: targetID, from: row, run: run, tracker: tracker)
+            try await sendWords(words, to: targetID, from: row, run: run, reporter: reporter)
             try journal.setStatus(run: run.id, source: row.sourceID, "done")
             return (targetID, words)
         } catch let error as ServiceError where error.isAuthenticationFailure {
             throw error
         } catch let error as ServiceError {
+            // A request cut short by the cancellation is no failure of the model: its row stays where it was.
+            try Task.checkCancellation()
             // One model failing (after the client's retries) does not stop the others; resume retries it.
             try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: error.description)
             return nil
@@ -166,6 +201,7 @@ public struct Restorer: Sendable {
         if reconcileFirst, let adopted = try await adopt(source, run: run) { return adopted }
         let request = CreateModelRequest(name: source.name ?? "", language: source.language, description: source.description)
         for attempt in 1... {
+            try Task.checkCancellation()
             try journal.setStatus(run: run.id, source: source.customizationID, "creating")
             do {
                 let created = try await client.createModel(request)
@@ -193,10 +229,12 @@ public struct Restorer: Sendable {
     /// Words from the first batch not yet recorded as accepted. Re-adding overwrites (reference §5.6), so a
     /// resume that repeats the last batch is harmless.
     private func sendWords(_ words: PackedWords, to id: String, from row: RestoreJournal.Row, run: RestoreJournal.Run,
-                           tracker: ProgressTracker) async throws {
+                           reporter: JobReporter) async throws {
         let size = run.options.mode == .single ? 1 : run.options.batchSize
         var batch = row.batchesDone
         while batch * size < words.count {
+            // Between batches: the journal holds every batch accepted so far.
+            try Task.checkCancellation()
             let slice = (batch * size)..<min(words.count, (batch + 1) * size)
             let rejected = try await send(words, slice, to: id, single: run.options.mode == .single)
             for r in rejected {
@@ -204,7 +242,7 @@ public struct Restorer: Sendable {
             }
             batch += 1
             try journal.setBatchesDone(run: run.id, source: row.sourceID, batch)
-            tracker.wordsSent(slice.count)
+            reporter.wordsDone(slice.count)
         }
     }
 
@@ -249,7 +287,7 @@ public struct Restorer: Sendable {
     /// (the journal pairs them, so this equals a diff matched by name and language). Prompts are left out on both
     /// sides: they are never restored. Models read back during the replay (`checks`) are not read again.
     private func verification(_ report: RestoreReport, sources: [String: CustomModel], words sourceWords: SnapshotStream,
-                              checks: [String: Check]) async throws -> RestoreReport.Verification {
+                              checks: [String: Check], reporter: JobReporter) async throws -> RestoreReport.Verification {
         let pairs = report.models.compactMap { m -> (CustomModel, String)? in
             guard m.status == "done", let id = m.targetID, let source = sources[m.sourceID] else { return nil }
             return (source, id)
@@ -260,12 +298,22 @@ public struct Restorer: Sendable {
             if let diff = check.diff { diffs.append(diff) }
             words += check.words
         }
+        let expected = Dictionary(report.models.map { ($0.sourceID, $0.words) }, uniquingKeysWith: { a, _ in a })
         let unchecked = pairs.filter { checks[$0.0.customizationID] == nil }
+        let checked = pairs.filter { checks[$0.0.customizationID] != nil }
+        reporter.begin(.verify, modelsDone: checked.count, modelsTotal: pairs.count,
+                       wordsDone: checked.reduce(0) { $0 + (expected[$1.0.customizationID] ?? 0) },
+                       wordsTotal: pairs.reduce(0) { $0 + (expected[$1.0.customizationID] ?? 0) })
+        try Task.checkCancellation()
         for (source, _) in pairs { if let check = checks[source.customizationID] { add(check) } }
         try await forEachConcurrently(unchecked, limit: concurrency, { pair -> Check in
+            try Task.checkCancellation()
             let (source, id) = pair
             return try await check(source, expected: try await sourceWords.words(of: source.customizationID), targetID: id)
-        }, consume: add)
+        }, consume: { check in
+            add(check)
+            reporter.add(models: 1, words: expected[check.sourceID] ?? 0)
+        })
         let diff = ArchiveDiff(from: "snapshot \(report.snapshotID)", to: "restored \(report.target)", matchBy: "name", models: diffs)
         return RestoreReport.Verification(models: pairs.count, words: words, differences: diff)
     }
@@ -290,27 +338,5 @@ public struct Restorer: Sendable {
             restored.words = found.entries
         }
         return Check(sourceID: source.customizationID, diff: ContentDiff.compareModel(source, restored), words: found.count)
-    }
-}
-
-final class ProgressTracker: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: RestoreProgress
-    private let progress: (@Sendable (RestoreProgress) -> Void)?
-
-    init(total: Int, done: Int, progress: (@Sendable (RestoreProgress) -> Void)?) {
-        state = RestoreProgress(modelsDone: done, modelsTotal: total, wordsSent: 0)
-        self.progress = progress
-    }
-
-    func modelDone() { update { $0.modelsDone += 1 } }
-    func wordsSent(_ n: Int) { update { $0.wordsSent += n } }
-
-    private func update(_ change: (inout RestoreProgress) -> Void) {
-        lock.lock()
-        change(&state)
-        let now = state
-        lock.unlock()
-        progress?(now)
     }
 }

@@ -48,22 +48,44 @@ public struct RollbackPlan: Codable, Sendable, Equatable {
     }
 
     /// Sends the plan. Every call is idempotent (overwrite, delete, set), so a failed rollback is simply run again.
-    public func apply(with client: any RestoreTarget) async throws {
+    ///
+    /// `progress` receives the phase `apply` (1 model; words: entries added or deleted of the plan's), then
+    /// `done`; a rename to a name the service may refuse is its warning. A cancelled rollback stops before its
+    /// next request and throws `CancellationError`: what was sent stays, and running the plan again finishes it.
+    public func apply(with client: any RestoreTarget, progress: JobProgressSink? = nil) async throws {
+        let reporter = JobReporter(job: "rollback", sink: progress)
+        for m in metadata where m.field == "name" {
+            if let warning = RestorePlan.nameWarning(m.new, step: "rename the model") { reporter.warn(warning) }
+        }
+        reporter.begin(.apply, modelsTotal: 1, wordsTotal: addWords.count + deleteWords.count)
+        try Task.checkCancellation()
         if !metadata.isEmpty {
             let name = metadata.first { $0.field == "name" }?.new
             // An absent description is set as empty: the service cannot unset a field.
             let description = metadata.first { $0.field == "description" }.map { $0.new ?? "" }
             try await client.updateModel(id: customizationID, UpdateModelRequest(name: name, description: description))
         }
-        try await client.addWords(id: customizationID, addWords, batchSize: batchSize)
+        let packed = PackedWords(addWords)
+        var start = 0
+        while start < packed.count {
+            try Task.checkCancellation()
+            let end = min(packed.count, start + batchSize)
+            try await client.addWords(id: customizationID, packed, start..<end)
+            reporter.wordsDone(end - start)
+            start = end
+        }
         for word in deleteWords {
+            try Task.checkCancellation()
             do {
                 try await client.deleteWord(id: customizationID, word: word)
             } catch let error as ServiceError where error.kind == .badRequest {
                 // Already gone: the service answers 400 for a word not in the model (reference §2.3 (10)).
                 if (try? await client.getWord(id: customizationID, word: word)) != nil { throw error }
             }
+            reporter.wordsDone(1)
         }
+        reporter.modelDone()
+        reporter.finish()
     }
 }
 

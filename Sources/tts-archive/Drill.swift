@@ -12,7 +12,8 @@ struct Drill: AsyncParsableCommand {
         nothing leaves the process), restores the snapshot into it exactly as `restore` would (create each \
         model, add its words in batches) and reads it back: the drill passes when every model and word came \
         back with 0 differences. The archive is only read (the drill's journal is a scratch file, deleted \
-        afterwards), so a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive.
+        afterwards), so a drill can run on a read-only copy and `snapshot --drill` adds nothing to the archive. \
+        On a terminal (without --json) one line shows the phase and the models and words done.
 
         A drill catches what a restore would meet: entries the service would refuse, models that cannot be \
         re-created, an archive that cannot be read back. The emulator applies the service's documented rules \
@@ -47,8 +48,11 @@ struct Drill: AsyncParsableCommand {
             let store = try archiveOptions.open(.read)
             let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
             try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
-            let result = try await DrillRun.perform(store: store, snapshot: id,
-                                                    filter: ModelFilter(languages: language, models: model), concurrency: concurrency)
+            let display = JobDisplay(json: json)
+            defer { display.close() }
+            let result = try await DrillRun.perform(store: store, snapshot: id, filter: ModelFilter(languages: language, models: model),
+                                                    concurrency: concurrency, progress: display.sink)
+            display.close()
             if json { try Output.json(result) } else { DrillRun.print(result) }
             return DrillRun.exitStatus(result)
         }
@@ -58,13 +62,14 @@ struct Drill: AsyncParsableCommand {
 
 /// The drill as `drill` and `snapshot --drill` run it: an in-process emulator instance and the core's drill.
 enum DrillRun {
-    static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int) async throws -> RestoreDrill.Result {
+    static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int,
+                        progress: JobProgressSink? = nil) async throws -> RestoreDrill.Result {
         // Accept every language the snapshot holds: a drill tests the archive, not the emulator's language list.
         let languages = try RestoreDrill.languages(store: store, snapshot: snapshot, filter: filter)
         // The emulator's service instance, called directly: no server, no port, no HTTP.
         let instance = ServiceInstance(rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages)))
         return try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: EmulatorTarget(instance),
-                                          concurrency: concurrency)
+                                          concurrency: concurrency, progress: progress)
     }
 
     static func print(_ r: RestoreDrill.Result) {

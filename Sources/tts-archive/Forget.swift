@@ -11,7 +11,8 @@ struct Forget: ParsableCommand {
         7 newest days that have one; --keep-within 30d keeps everything from the 30 days before the newest \
         snapshot. Forgetting never changes a remaining snapshot: `check` still verifies its digest. \
         Rows no remaining snapshot needs are deleted at once (their space is reused by later snapshots); \
-        --prune also rewrites the file to hand the space back to the file system.
+        --prune also rewrites the file to hand the space back to the file system. Forgetting is one transaction: \
+        interrupted before it commits, it changes nothing. On a terminal (without --json) one line names the phase.
 
         Safer than restic against a typo: a --keep-tag that no snapshot has is refused (the tags that exist are \
         listed), and so is a policy that would forget every snapshot of a source, unless --allow-empty is given. \
@@ -58,7 +59,11 @@ struct Forget: ParsableCommand {
             }
             let doomed = plan.filter { !$0.keep }.map(\.snapshot)
             var result: ArchiveMaintenance.ForgetResult?
-            if !dryRun, !doomed.isEmpty || prune { result = try maintenance.forget(doomed, vacuum: prune) }
+            if !dryRun, !doomed.isEmpty || prune {
+                let display = JobDisplay(json: json)
+                defer { display.close() }
+                result = try maintenance.forget(doomed, vacuum: prune, progress: display.sink)
+            }
             if json {
                 struct Shape: Encodable { var dryRun: Bool; var decisions: [RetentionPolicy.Decision]; var result: ArchiveMaintenance.ForgetResult? }
                 return try Output.json(Shape(dryRun: dryRun, decisions: plan, result: result))

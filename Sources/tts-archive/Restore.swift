@@ -23,7 +23,8 @@ struct Restore: AsyncParsableCommand {
         Every step is journaled in the archive. A failed or killed run is resumed by running the same command \
         again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options. \
         Afterwards the restored models are read back and compared with the snapshot (unless --no-verify). \
-        --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes.
+        --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes. On a \
+        terminal (without --json) one line shows the phase (plan, replay, verify) and the models and words done.
 
         EXAMPLES
           tts-archive restore latest --to-service-name restore_target --dry-run
@@ -87,19 +88,14 @@ struct Restore: AsyncParsableCommand {
             if json { try Output.json(plan) } else { RestoreText.plan(plan) }
             return .success
         }
-        let interactive = Output.stderrIsTerminal && !json
-        var progress: (@Sendable (RestoreProgress) -> Void)?
-        if interactive {
-            progress = { (p: RestoreProgress) in
-                Output.progress("restoring models \(p.modelsDone)/\(p.modelsTotal), \(p.wordsSent) words sent")
-            }
-        }
-        let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: progress)
-        if interactive { Output.progressDone() }
+        let display = JobDisplay(json: json)
+        defer { display.close() }
+        let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: display.sink)
+        display.close()
         if json {
             try Output.json(report)
             // The report's JSON has no place for them: the same warnings as the text output, on stderr.
-            for line in RestoreText.nameWarnings(report.models) { Output.stderr("tts-archive: \(line)") }
+            display.printWarnings()
         } else {
             RestoreText.report(report)
         }

@@ -14,7 +14,8 @@ struct Rollback: AsyncParsableCommand {
         and a metadata update when the name or description differ. The customization id stays the same. The \
         model is then read back and compared with the snapshot. A model's language cannot change; to bring back \
         a deleted model use `restore --model`. --dry-run prints the changes and sends nothing that writes. A \
-        rename to a name holding a character the service's documentation forbids (\\ / : = & ?) is warned of.
+        rename to a name holding a character the service's documentation forbids (\\ / : = & ?) is warned of. \
+        On a terminal (without --json) one line shows the entries sent of the total.
 
         EXAMPLES
           tts-archive rollback "Medical terms" --to before-migration --dry-run
@@ -59,7 +60,10 @@ struct Rollback: AsyncParsableCommand {
         let plan = try await RollbackPlan.make(model: model, snapshot: snapshotID, store: store, client: client, batchSize: batchSize)
         if json { try Output.json(plan) } else { describe(plan) }
         if dryRun || plan.isEmpty { return .success }
-        try await plan.apply(with: client)
+        let display = JobDisplay(json: json)
+        defer { display.close() }
+        try await plan.apply(with: client, progress: display.sink)
+        display.close()
         let after = try await RollbackPlan.make(model: plan.customizationID, snapshot: snapshotID, store: store, client: client)
         if !json {
             print(after.isEmpty ? "rolled back \(plan.customizationID) to snapshot \(snapshotID): verified, 0 differences"

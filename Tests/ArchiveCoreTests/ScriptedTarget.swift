@@ -68,6 +68,25 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     /// retries exhausted) without reaching a model.
     var wordRequestsAllowed = Int.max
 
+    private var pauseRule: (remaining: Int, matching: @Sendable (Call) -> Bool)?
+    private let pausedCalls: AsyncStream<Call>
+    private let pausedContinuation: AsyncStream<Call>.Continuation
+
+    init() { (pausedCalls, pausedContinuation) = AsyncStream.makeStream(of: Call.self) }
+
+    /// A named pause point: the `occurrence`-th request from now that `matching` accepts suspends until its task
+    /// is cancelled, then throws `CancellationError` without reaching a model (as a cancelled HTTP request does;
+    /// it is not recorded in ``calls``). ``paused()`` returns it once it waits.
+    func pause(at occurrence: Int = 1, where matching: @escaping @Sendable (Call) -> Bool) {
+        lock.withLock { pauseRule = (occurrence, matching) }
+    }
+
+    /// Waits until a request is suspended at the pause point, and returns it.
+    func paused() async -> Call {
+        for await call in pausedCalls { return call }
+        fatalError("the pause stream never ends")
+    }
+
     var calls: [Call] { lock.withLock { _calls } }
     /// Requests that threw, in order.
     var failures: [Call] { lock.withLock { _failures } }
@@ -100,13 +119,15 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     // MARK: RestoreTarget
 
     func listModels() async throws -> [CustomModel] {
-        lock.withLock {
+        try await checkpoint(.list)
+        return lock.withLock {
             _calls.append(.list)
             return order.map { models[$0]!.meta }
         }
     }
 
     func createModel(_ request: CreateModelRequest) async throws -> CreatedModel {
+        try await checkpoint(.create(name: request.name))
         if let onCreate { try await onCreate() }
         return try lock.withLock {
             let call = Call.create(name: request.name)
@@ -126,6 +147,7 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func updateModel(id: String, _ update: UpdateModelRequest) async throws {
+        try await checkpoint(.update(id: id, name: update.name, description: update.description))
         try lock.withLock {
             let call = Call.update(id: id, name: update.name, description: update.description)
             _calls.append(call)
@@ -137,6 +159,7 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
 
     func addWords(id: String, _ words: PackedWords, _ range: Range<Int>) async throws {
         let entries = range.map(words.entry)
+        try await checkpoint(.addWords(id: id, words: entries.map(\.word)))
         try lock.withLock {
             let call = Call.addWords(id: id, words: entries.map(\.word))
             try add(entries, to: id, call)
@@ -144,6 +167,7 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func addWord(id: String, word: String, _ translation: Translation) async throws {
+        try await checkpoint(.putWord(id: id, word: word))
         try lock.withLock {
             let call = Call.putWord(id: id, word: word)
             try add([WordEntry(word: word, translation: translation.translation, partOfSpeech: translation.partOfSpeech)], to: id, call)
@@ -151,7 +175,8 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func getWord(id: String, word: String) async throws -> Translation {
-        try lock.withLock {
+        try await checkpoint(.getWord(id: id, word: word))
+        return try lock.withLock {
             let call = Call.getWord(id: id, word: word)
             _calls.append(call)
             guard let m = models[id] else { throw unknown(call, id) }
@@ -161,6 +186,7 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func deleteModel(id: String) async throws {
+        try await checkpoint(.deleteModel(id: id))
         try lock.withLock {
             let call = Call.deleteModel(id: id)
             _calls.append(call)
@@ -170,6 +196,7 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func deleteWord(id: String, word: String) async throws {
+        try await checkpoint(.deleteWord(id: id, word: word))
         try lock.withLock {
             let call = Call.deleteWord(id: id, word: word)
             _calls.append(call)
@@ -182,7 +209,8 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
     }
 
     func getModelPackingWords(id: String) async throws -> (model: CustomModel, words: PackedWords) {
-        try lock.withLock {
+        try await checkpoint(.get(id: id))
+        return try lock.withLock {
             let call = Call.get(id: id)
             _calls.append(call)
             guard let m = models[id] else { throw unknown(call, id) }
@@ -190,6 +218,54 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
             let words = PackedWords(model.words ?? [])
             model.words = nil
             return (model, words)
+        }
+    }
+
+    // MARK: Pause point
+
+    private func checkpoint(_ call: Call) async throws {
+        let pauses: Bool = lock.withLock {
+            guard let rule = pauseRule, rule.matching(call) else { return false }
+            pauseRule!.remaining -= 1
+            guard pauseRule!.remaining == 0 else { return false }
+            pauseRule = nil
+            return true
+        }
+        guard pauses else { return }
+        let gate = Gate()
+        pausedContinuation.yield(call)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { gate.wait($0) }
+        } onCancel: {
+            gate.open()
+        }
+        throw CancellationError()
+    }
+
+    /// A continuation resumed once, by whichever comes second of `wait` and `open`.
+    private final class Gate: @unchecked Sendable {
+        private let lock = NSLock()
+        private var opened = false
+        private var waiting: CheckedContinuation<Void, Never>?
+
+        func wait(_ continuation: CheckedContinuation<Void, Never>) {
+            lock.lock()
+            if opened {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiting = continuation
+                lock.unlock()
+            }
+        }
+
+        func open() {
+            let continuation: CheckedContinuation<Void, Never>? = lock.withLock {
+                opened = true
+                defer { waiting = nil }
+                return waiting
+            }
+            continuation?.resume()
         }
     }
 

@@ -190,6 +190,12 @@ struct CLITests {
         #expect(plan.status == 0, "stderr: \(plan.stderr)")
         #expect(plan.stdout.contains("warning: model \(id): the name \"TCP/IP terms\" holds \"/\", which the service's documentation "
                                      + "forbids in model names; the service may refuse to create the model"), "stdout: \(plan.stdout)")
+        // Under --json the report has no place for it: the restore's progress events carry it to stderr.
+        let restored = try await cli.runDetached(["restore", "latest", "--json", "--archive", cli.archive,
+                                                  "--to-url", targetURL.absoluteString, "--auth-type", "noAuth"])
+        #expect(restored.status == 0, "stderr: \(restored.stderr)")
+        #expect(restored.stderr == "tts-archive: warning: model \(id): the name \"TCP/IP terms\" holds \"/\", which the service's "
+                + "documentation forbids in model names; the service may refuse to create the model\n", "stderr: \(restored.stderr)")
     }
 
     /// diff(1) statuses on both of diff's paths: two snapshots (compared on the main thread, before any

@@ -425,6 +425,7 @@ def bad_input(ctx):
     bad_input_answers(ctx, base, archive, expect_error)
     bad_input_import(ctx, base, archive, expect_error)
     bad_input_output(ctx, base, archive, expect_error)
+    bad_input_jobs(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -778,6 +779,38 @@ def bad_input_files(ctx, base, archive, expect_error):
     ok = listing == ["dangling.sqlite", "existing.sqlite", "link.sqlite", "precious.txt"]
     ctx.record("bad input", "archive-backup: nothing written through a link", "no file created, no temporary file left",
                "folder as before" if ok else "folder holds " + ", ".join(listing), ok)
+
+
+def bad_input_jobs(ctx, base, archive, expect_error):
+    """Jobs with one shape (issue 16, part 1): restore --json prints the warnings its progress events carry on
+    stderr, one line each, and the JSON report on stdout; a drill and a rollback on the same archive succeed."""
+    src = Server.emulator(ctx, name="jobs-source")
+    created = src.call("POST", "/v1/customizations", {"name": "TCP/IP terms", "language": "en-US", "description": ""})
+    mid = created["customization_id"]
+    src.call("POST", f"/v1/customizations/{mid}/words", {"words": [{"word": "IEEE", "translation": "I triple E"}]})
+    jobs = os.path.join(ctx.work, "jobs.sqlite")
+    ctx.run(["snapshot", "--archive", jobs, *noauth(src.url)])
+    target = Server.emulator(ctx, name="jobs-target")
+    r = ctx.run(["restore", "latest", "--json", "--archive", jobs, "--to-url", target.url, "--auth-type", "noAuth"])
+    try:
+        status = json.loads(r.out).get("status") if r.rc == 0 else None
+    except ValueError:
+        status = "not JSON"
+    warned = len(r.err_lines) == 1 and r.err_lines[0].startswith(f"tts-archive: warning: model {mid}: the name") \
+        and '"/"' in r.err_lines[0]
+    ctx.record("bad input", "restore --json: a model name the service may refuse",
+               "exit 0, JSON report (complete), one stderr warning line from the job's events",
+               f"exit {r.rc}, report {status}, {len(r.err_lines)} stderr lines{'' if warned else ' (not the warning)'}",
+               r.rc == 0 and status == "complete" and warned)
+    d = ctx.run(["drill", "--json", "--archive", jobs])
+    try:
+        drilled = json.loads(d.out).get("status") if d.rc == 0 else None
+    except ValueError:
+        drilled = "not JSON"
+    ctx.record("bad input", "drill --json of the same archive", "exit 0, passed, no stderr",
+               f"exit {d.rc}, {drilled}, {len(d.err_lines)} stderr lines", d.rc == 0 and drilled == "passed" and not d.err_lines)
+    target.stop()
+    src.stop()
 
 
 def mount(ctx, *args):
