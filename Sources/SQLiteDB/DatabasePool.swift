@@ -22,6 +22,12 @@ public final class DatabasePool: @unchecked Sendable {
 
     public var path: String { writer.path }
 
+    /// Readers close before the writer: the last connection to close folds the WAL into the file, and only a
+    /// writable one can.
+    deinit {
+        readersLock.withLock { idleReaders.removeAll() }
+    }
+
     /// Shares `writer` (an open, writable or read-only connection that nothing else uses from now on).
     /// Readers open read-only connections to the same file on demand and keep up to `keptReaders` of them.
     public init(_ writer: Database, keptReaders: Int = ProcessInfo.processInfo.activeProcessorCount) {
