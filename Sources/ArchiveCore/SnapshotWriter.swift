@@ -4,7 +4,7 @@ import TTSAPI
 /// Writes one snapshot into the archive in two steps, so that no write transaction spans a network call.
 ///
 /// While models are fetched, ``plan(_:sourceID:on:)`` compares each answer with the rows that are open (valid in
-/// the source's newest snapshot), reading on a reader connection: unchanged rows are left alone, changed ones are
+/// the source's newest snapshot), in a read transaction (no write lock): unchanged rows are left alone, changed ones are
 /// to be closed at this snapshot and new rows added. A plan holds only the differences (an unchanged model's plan
 /// writes nothing). Then, in the one short write transaction that commits the snapshot, ``init(db:source:startedAt:note:)``
 /// inserts the snapshot row, ``apply(_:words:)`` writes each plan, and ``finish(finishedAt:)`` closes the models

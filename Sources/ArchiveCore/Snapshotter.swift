@@ -51,7 +51,7 @@ public struct SnapshotProgress: Sendable {
 }
 
 /// Takes a snapshot: lists the source's models, fetches each with bounded concurrency, compares each with the
-/// archive as it arrives (reading, beside other readers and writers), and commits the whole snapshot in one short
+/// archive as it arrives (in a read transaction: other writers go on), and commits the whole snapshot in one short
 /// write transaction once everything is consistent. No write transaction is open while the service is asked: tags,
 /// restore journals and other writers proceed meanwhile. Any failure or cancellation before the commit leaves the
 /// archive exactly as it was.
@@ -70,7 +70,7 @@ public enum Snapshotter {
         do {
             var description = source.sourceDescription
             description.scope = options.filter.scope
-            let sourceID = try pool.read { try SnapshotWriter.existingSource(description, on: $0) }
+            let sourceID = try pool.readOnWriter { try SnapshotWriter.existingSource(description, on: $0) }
             let stage = try SnapshotStage()
             // What each fetched model will write; words to add beyond a few are staged, not held.
             var plans: [String: (plan: SnapshotWriter.Plan, staged: Bool)] = [:]
@@ -93,7 +93,9 @@ public enum Snapshotter {
                         case .model(let prepared):
                             let model = prepared.model
                             try forget(model.customizationID)
-                            var plan = try pool.read { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: $0) }
+                            // Read on the writer connection (one map and cache of the file for the run), in a read
+                            // transaction: SQLite's write lock stays free.
+                            var plan = try pool.readOnWriter { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: $0) }
                             let staged = plan.insertWords.count > SnapshotStage.inMemoryLimit
                             if staged {
                                 try stage.stage(model.customizationID, plan.insertWords)

@@ -70,6 +70,14 @@ public final class DatabasePool: @unchecked Sendable {
 
     // MARK: Reading
 
+    /// Runs `body` in a read transaction on the writer connection, in the writer's turn (so briefly: one read),
+    /// without taking SQLite's write lock: other processes write meanwhile. For a job that reads much of the file
+    /// and then writes: one connection maps the file's pages and caches them once, where a reader connection
+    /// would map and fault them in again (a second copy counted in the process's memory).
+    public func readOnWriter<T>(_ body: (Database) throws -> T) throws -> T {
+        try writeWithoutTransaction { db in try db.transaction(.deferred) { try body(db) } }
+    }
+
     /// Runs `body` in a read transaction on a read-only connection of its own (one consistent state for the
     /// whole body), at the same time as other readers and the writer. A database that another connection cannot
     /// open (`:memory:`) is read through the writer connection, in its turn.

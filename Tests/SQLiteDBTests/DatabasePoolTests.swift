@@ -55,6 +55,18 @@ import Testing
         #expect(try count() == 2)
     }
 
+    @Test func aReadOnTheWriterLeavesSQLitesWriteLockFree() throws {
+        try pool.write { db in try db.run("INSERT INTO t (n) VALUES (1)") }
+        let other = try Database(path: dir.path("pool.sqlite"), busyTimeout: .zero)
+        try pool.readOnWriter { db in
+            #expect(try db.scalar("SELECT count(*) FROM t", as: Int.self) == 1)
+            // Another process's connection writes (and would get SQLITE_BUSY at once if the write lock were held).
+            try other.run("INSERT INTO t (n) VALUES (2)")
+            #expect(try db.scalar("SELECT count(*) FROM t", as: Int.self) == 1)
+        }
+        #expect(try count() == 2)
+    }
+
     @Test func aWriteIsAllOrNothing() async throws {
         struct Refused: Error {}
         #expect(throws: Refused.self) {
