@@ -11,13 +11,14 @@ public struct ArchiveMaintenance {
 
     public func addTags(_ tags: [String], to snapshot: Int64) throws {
         for t in tags { try SnapshotSelector.validateTag(t) }
-        try db.transaction {
+        // Through the pool: a tag commits between the writes of jobs sharing the store (a snapshot's commit).
+        try store.pool.write { db in
             for t in tags { try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", snapshot, t) }
         }
     }
 
     public func removeTags(_ tags: [String], from snapshot: Int64) throws {
-        try db.transaction {
+        try store.pool.write { db in
             for t in tags { try db.run("DELETE FROM snapshot_tags WHERE snapshot = ? AND tag = ?", snapshot, t) }
         }
     }

@@ -6,9 +6,17 @@ import SQLiteDB
 /// archives (untouched: whose file it is, is read before anything is written), brings the schema up to date, and
 /// turns SQLite's failures into ``ArchiveError``s. Writers first have SQLite check the file's structure
 /// (`PRAGMA quick_check`, about 0.1 s for 500k entries): nothing is written into a damaged file.
+///
+/// The connection is the store's own: code of this module on the store's task uses ``db``; work shared between
+/// concurrent tasks (a restore's model tasks writing the journal, a snapshot committing what it fetched while
+/// other writers go on) goes through ``pool``, which serializes the writers and gives readers their own
+/// connections. Other modules ask the store for what they need (``checkpoint()``), never for SQL.
 public final class ArchiveStore {
     public let path: String
-    public let db: Database
+    /// The connection, for this module's code running on the store's task (not while a job shares ``pool``).
+    let db: Database
+    /// Serialized access to the archive for concurrent tasks: one writer at a time, readers beside it.
+    let pool: DatabasePool
 
     /// `TTSA`, written by migration 0001 as the file's application_id.
     public static let applicationID: Int64 = 0x5454_5341
@@ -34,8 +42,10 @@ public final class ArchiveStore {
         case .read: FileManager.default.isWritableFile(atPath: path) ? .readWrite : .readOnly
         }
         do {
-            db = try Self.open(path: path, mode: mode, access: access)
+            let db = try Self.open(path: path, mode: mode, access: access)
             if access == .write { try Self.checkStructure(db, path: path) }
+            self.db = db
+            pool = DatabasePool(db)
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
         }
@@ -162,6 +172,16 @@ public final class ArchiveStore {
         if error.isDiskFull { return ArchiveError.diskFull(path: path) }
         if error.isBusy { return ArchiveError.locked(path: path, holder: "the database is busy") }
         return ArchiveError.io(path: path, reason: error.description)
+    }
+
+    /// Folds the write-ahead log into the archive file (`PRAGMA wal_checkpoint(TRUNCATE)`), so the file alone
+    /// holds every committed snapshot (for copying it with tools that know nothing of the `-wal` file).
+    public func checkpoint() throws {
+        do {
+            try pool.writeWithoutTransaction { try $0.checkpoint() }
+        } catch let error as SQLiteError {
+            throw Self.translate(error, path: path)
+        }
     }
 
     /// Identity and schema facts for `tts-archive info`.

@@ -2,19 +2,13 @@ import Foundation
 import SQLiteDB
 
 /// The restore journal (migration 0003). Each call is its own short transaction, committed at once, so a run
-/// killed at any point leaves an exact record to resume from. Model tasks run concurrently; one lock
-/// serialises them on the single SQLite connection.
-final class RestoreJournal: @unchecked Sendable {
-    private let db: Database
-    private let lock = NSLock()
+/// killed at any point leaves an exact record to resume from. Safe to call from concurrent tasks (a restore's
+/// model tasks): writes queue for the archive's one writer (``DatabasePool``), reads run on reader connections.
+/// Other writers of the archive (a snapshot committing, a tag) take their turns between the journal's writes.
+final class RestoreJournal: Sendable {
+    private let pool: DatabasePool
 
-    init(_ store: ArchiveStore) { db = store.db }
-
-    private func locked<T>(_ body: () throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
-    }
+    init(_ store: ArchiveStore) { pool = store.pool }
 
     struct Row: Sendable {
         var sourceID: String
@@ -37,26 +31,24 @@ final class RestoreJournal: @unchecked Sendable {
 
     func start(plan: RestorePlan) throws -> Int64 {
         let options = String(decoding: try JSONEncoder().encode(plan.options), as: UTF8.self)
-        return try locked {
-            try db.transaction {
-                try db.run("INSERT INTO restore_runs (snapshot, target, started_at, status, options) VALUES (?, ?, ?, 'running', ?)",
-                           plan.snapshotID, plan.target, Timestamp.now(), options)
-                let run = db.lastInsertRowID
-                let insert = try db.prepare("""
-                    INSERT INTO restore_models (run, source_id, target_id, action, replaces, name, language, word_count, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for item in plan.items {
-                    try insert.run(run, item.sourceID, item.targetID, item.action.rawValue, item.replaces.joined(separator: " "),
-                                   item.name, item.language, item.words, item.action == .skip ? "skipped" : "pending")
-                }
-                return run
+        return try pool.write { db in
+            try db.run("INSERT INTO restore_runs (snapshot, target, started_at, status, options) VALUES (?, ?, ?, 'running', ?)",
+                       plan.snapshotID, plan.target, Timestamp.now(), options)
+            let run = db.lastInsertRowID
+            let insert = try db.prepare("""
+                INSERT INTO restore_models (run, source_id, target_id, action, replaces, name, language, word_count, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for item in plan.items {
+                try insert.run(run, item.sourceID, item.targetID, item.action.rawValue, item.replaces.joined(separator: " "),
+                               item.name, item.language, item.words, item.action == .skip ? "skipped" : "pending")
             }
+            return run
         }
     }
 
     func run(_ id: Int64) throws -> Run? {
-        try locked {
+        try pool.read { db in
             try db.query("SELECT id, snapshot, target, status, options FROM restore_runs WHERE id = ?", id) { r in
                 Run(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "", status: r.text(3) ?? "",
                     options: try JSONDecoder().decode(RestoreOptions.self, from: Data((r.text(4) ?? "{}").utf8)))
@@ -66,7 +58,7 @@ final class RestoreJournal: @unchecked Sendable {
 
     /// The newest run of this snapshot into this target that did not finish (killed: `running`; or `failed`).
     func unfinished(snapshot: Int64, target: String) throws -> Int64? {
-        try locked {
+        try pool.read { db in
             try db.query("""
                 SELECT id FROM restore_runs WHERE snapshot = ? AND target = ? AND status IN ('running', 'failed')
                 ORDER BY id DESC LIMIT 1
@@ -75,7 +67,7 @@ final class RestoreJournal: @unchecked Sendable {
     }
 
     func rows(run: Int64) throws -> [Row] {
-        try locked {
+        try pool.read { db in
             try db.query("""
                 SELECT source_id, target_id, action, replaces, word_count, batches_done, status, message
                 FROM restore_models WHERE run = ? ORDER BY source_id
@@ -88,45 +80,43 @@ final class RestoreJournal: @unchecked Sendable {
     }
 
     func setStatus(run: Int64, source: String, _ status: String, message: String? = nil) throws {
-        try locked {
+        try pool.write { db in
             try db.run("UPDATE restore_models SET status = ?, message = ? WHERE run = ? AND source_id = ?", status, message, run, source)
         }
     }
 
     /// Stores the new model's id the moment it is known. `adopting`: only if no row of any run claims it yet
-    /// (checked and written under the lock, so two tasks never adopt one model).
+    /// (checked and written in one write transaction, so two tasks never adopt one model).
     func setTarget(run: Int64, source: String, targetID: String, target: String, adopting: Bool = false) throws -> Bool {
-        try locked {
-            try db.transaction {
-                if adopting {
-                    let taken: Int = try db.scalar("""
-                        SELECT count(*) FROM restore_models m JOIN restore_runs r ON r.id = m.run
-                        WHERE r.target = ? AND m.target_id = ?
-                        """, target, targetID)
-                    if taken > 0 { return false }
-                }
-                try db.run("UPDATE restore_models SET target_id = ?, status = 'created', message = NULL WHERE run = ? AND source_id = ?",
-                           targetID, run, source)
-                return true
+        try pool.write { db in
+            if adopting {
+                let taken: Int = try db.scalar("""
+                    SELECT count(*) FROM restore_models m JOIN restore_runs r ON r.id = m.run
+                    WHERE r.target = ? AND m.target_id = ?
+                    """, target, targetID)
+                if taken > 0 { return false }
             }
+            try db.run("UPDATE restore_models SET target_id = ?, status = 'created', message = NULL WHERE run = ? AND source_id = ?",
+                       targetID, run, source)
+            return true
         }
     }
 
     func setBatchesDone(run: Int64, source: String, _ n: Int) throws {
-        try locked {
+        try pool.write { db in
             try db.run("UPDATE restore_models SET batches_done = ?, status = 'words' WHERE run = ? AND source_id = ?", n, run, source)
         }
     }
 
     func reject(run: Int64, source: String, word: String, message: String) throws {
-        try locked {
+        try pool.write { db in
             try db.run("INSERT OR REPLACE INTO restore_rejections (run, source_id, word, message) VALUES (?, ?, ?, ?)",
                        run, source, word, message)
         }
     }
 
     func rejections(run: Int64) throws -> [String: [RestoreReport.Rejection]] {
-        try locked {
+        try pool.read { db in
             var out: [String: [RestoreReport.Rejection]] = [:]
             try db.prepare("SELECT source_id, word, message FROM restore_rejections WHERE run = ? ORDER BY source_id, word")
                 .bind(run).forEachRow { r in
@@ -144,7 +134,7 @@ final class RestoreJournal: @unchecked Sendable {
             encoder.keyEncodingStrategy = .convertToSnakeCase
             json = String(decoding: try encoder.encode(report), as: UTF8.self)
         }
-        try locked {
+        try pool.write { db in
             try db.run("UPDATE restore_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status, Timestamp.now(), json, run)
         }
     }

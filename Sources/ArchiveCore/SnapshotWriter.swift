@@ -1,11 +1,15 @@
 import SQLiteDB
 import TTSAPI
 
-/// Writes one snapshot into the archive, model by model, inside one transaction owned by the caller.
+/// Writes one snapshot into the archive in two steps, so that no write transaction spans a network call.
 ///
-/// Each model is merged against the rows that are open (valid in the source's newest snapshot): unchanged rows
-/// are left alone, changed ones are closed at this snapshot and a new row is added. A model can be written again
-/// in the same run (it changed while the run was going): ``rewind(customizationID:)`` undoes its rows first.
+/// While models are fetched, ``plan(_:sourceID:on:)`` compares each answer with the rows that are open (valid in
+/// the source's newest snapshot), in a read transaction (no write lock): unchanged rows are left alone, changed ones are
+/// to be closed at this snapshot and new rows added. A plan holds only the differences (an unchanged model's plan
+/// writes nothing). Then, in the one short write transaction that commits the snapshot, ``init(db:source:startedAt:note:)``
+/// inserts the snapshot row, ``apply(_:words:)`` writes each plan, and ``finish(finishedAt:)`` closes the models
+/// that vanished. A model fetched again in the same run (it changed while the run was going) just gets a new plan.
+/// Plans stay valid until the commit: only runs holding the archive's lock (`ArchiveLock`) write models and words.
 final class SnapshotWriter {
     static let open: Int64 = 2_147_483_647
 
@@ -49,7 +53,14 @@ final class SnapshotWriter {
         s = try Statements(db)
     }
 
-    // MARK: Writing a model
+    /// The id of the source's row, if the archive has one yet (read before the snapshot's transaction).
+    static func existingSource(_ source: SourceDescription, on db: Database) throws -> Int64? {
+        try db.query("SELECT id FROM sources WHERE kind = ? AND url = ? AND scope = ?", source.kind.rawValue, source.url, source.scope) {
+            $0.int64(0)
+        }.first
+    }
+
+    // MARK: Planning a model (reads only)
 
     /// A fetched model made ready for writing: words in service order (duplicates refused) and the content
     /// hashes. Built in the fetch tasks, in parallel, so the single writer only compares and writes.
@@ -65,53 +76,228 @@ final class SnapshotWriter {
             words = try SnapshotWriter.serviceOrdered(model.words ?? [], model: model.customizationID)
             wordsHash = ContentHasher.wordsHash(words)
             promptsHash = ContentHasher.promptsHash(model.prompts ?? [])
+            self.model.words = nil  // kept once, in `words`
         }
     }
 
-    func write(_ prepared: Prepared) throws {
+    /// What writing one model will change: rows to close (by id) and rows to add. Words to add are kept apart
+    /// (``Plan/insertWords``) so that the caller can stage them outside memory.
+    struct Plan {
+        var model: CustomModel
+        var closeVersion: Int64?
+        var insertVersion = false
+        var closeState: Int64?
+        var insertState = false
+        var wordsHash: [UInt8]
+        var promptsHash: [UInt8]
+        var closeWords: [Int64] = []
+        var insertWords: [WordEntry] = []
+        var closePrompts: [Int64] = []
+        var insertPrompts: [Prompt] = []
+        var change: ModelChange
+    }
+
+    /// Compares a fetched model with its open rows (`db`: a read transaction on the archive) and returns what
+    /// to write. `sourceID` nil: the source has no row yet, so every model is new.
+    static func plan(_ prepared: Prepared, sourceID: Int64?, on db: Database) throws -> Plan {
         let model = prepared.model, words = prepared.words
-        let id = model.customizationID
         let prompts = model.prompts ?? []
-        let key = try modelKey(id)
-        var change = ModelChange(wordCount: words.count, promptCount: prompts.count)
-
-        change.added = try !hasOpenVersion(key)
-        change.metadataChanged = try writeMetadata(model, key: key)
-
-        let wordsHash = prepared.wordsHash, promptsHash = prepared.promptsHash
-        let state = try openState(key)
+        var plan = Plan(model: model, wordsHash: prepared.wordsHash, promptsHash: prepared.promptsHash,
+                        change: ModelChange(wordCount: words.count, promptCount: prompts.count))
+        let key = try sourceID.flatMap { source in
+            try db.query("SELECT id FROM models WHERE source = ? AND customization_id = ?", source, model.customizationID) { $0.int64(0) }.first
+        }
+        guard let key else {
+            plan.change.added = true
+            plan.change.wordsAdded = words.count
+            plan.insertVersion = true
+            plan.insertState = true
+            plan.insertWords = words
+            plan.insertPrompts = prompts
+            return plan
+        }
+        try planMetadata(&plan, key: key, on: db)
         // The open rows are compared with the answer even when the recorded hash says the model is unchanged: a
         // row altered in the archive since (bit rot, a hand edit) must not be carried forward as "unchanged". Such
         // rows are closed and written anew from the answer, so the new snapshot is right (older ones keep the
         // damage, which `check` reports). An unchanged model costs one read of its open rows and no writes.
-        let wordsDamage = try mergeWords(words, key: key, change: &change, unchanged: state?.wordsHash == wordsHash)
-        let promptsDamage = try mergePrompts(prompts, key: key, unchanged: state?.promptsHash == promptsHash)
-        change.rowsHealed = wordsDamage + promptsDamage
-        if state == nil || state!.wordsHash != wordsHash || state!.promptsHash != promptsHash
+        let state = try openState(key, on: db)
+        let wordsDamage = try mergeWords(words, key: key, plan: &plan, unchanged: state?.wordsHash == plan.wordsHash, on: db)
+        let promptsDamage = try mergePrompts(prompts, key: key, plan: &plan, unchanged: state?.promptsHash == plan.promptsHash, on: db)
+        plan.change.rowsHealed = wordsDamage + promptsDamage
+        if state == nil || state!.wordsHash != plan.wordsHash || state!.promptsHash != plan.promptsHash
             || !ByteOrder.equal(state!.lastModified, model.lastModified) || state!.wordCount != words.count {
-            if let state { try s.closeState.run(snapshotID, state.id) }
-            try s.insertState.run(key, model.lastModified, words.count, wordsHash, promptsHash, snapshotID)
-            change.contentChanged = state != nil
+            plan.closeState = state?.id
+            plan.insertState = true
+            plan.change.contentChanged = state != nil
         }
-        stats[id] = change
-        names[id] = model.name
-        digests[id] = ContentHasher.ModelDigestInput(
-            customizationID: id, name: model.name, language: model.language, description: model.description,
-            owner: model.owner, created: model.created, lastModified: model.lastModified,
-            wordCount: words.count, wordsHash: wordsHash, promptsHash: promptsHash)
+        return plan
     }
 
-    /// Undoes what this snapshot wrote for a model, so it can be written again.
-    func rewind(customizationID id: String) throws {
-        guard stats[id] != nil else { return }
-        let key = try modelKey(id)
-        for table in ["words", "model_versions", "model_states", "prompts"] {
-            try db.run("DELETE FROM \(table) WHERE model = ? AND valid_from = ?", key, snapshotID)
-            try db.run("UPDATE \(table) SET valid_to = \(Self.open) WHERE model = ? AND valid_to = ?", key, snapshotID)
+    /// Whether the model has an open version (else it is added, or back after it vanished), and whether its
+    /// metadata changed.
+    private static func planMetadata(_ plan: inout Plan, key: Int64, on db: Database) throws {
+        let m = plan.model
+        let stmt = try db.prepare("SELECT id, name, language, description, owner, created FROM model_versions WHERE model = ? AND valid_to = \(open)")
+        try stmt.bind(key)
+        var existing: (id: Int64, same: Bool)?
+        if try stmt.step() {
+            let same = ByteOrder.equal(stmt.text(1), m.name) && ByteOrder.equal(stmt.text(2), m.language)
+                && ByteOrder.equal(stmt.text(3), m.description) && ByteOrder.equal(stmt.text(4), m.owner)
+                && ByteOrder.equal(stmt.text(5), m.created)
+            existing = (stmt.int64(0), same)
         }
-        stats[id] = nil
-        names[id] = nil
-        digests[id] = nil
+        plan.change.added = existing == nil
+        if existing?.same == true { return }
+        plan.closeVersion = existing?.id
+        plan.insertVersion = true
+        plan.change.metadataChanged = existing != nil
+    }
+
+    private struct OpenState {
+        var id: Int64
+        var lastModified: String?
+        var wordCount: Int
+        var wordsHash: [UInt8]
+        var promptsHash: [UInt8]
+    }
+
+    private static func openState(_ key: Int64, on db: Database) throws -> OpenState? {
+        let st = try db.prepare("SELECT id, last_modified, word_count, words_hash, prompts_hash FROM model_states WHERE model = ? AND valid_to = \(open)")
+        try st.bind(key)
+        guard try st.step() else { return nil }
+        return OpenState(id: st.int64(0), lastModified: st.text(1), wordCount: st.int(2),
+                         wordsHash: st.blob(3) ?? [], promptsHash: st.blob(4) ?? [])
+    }
+
+    /// Merge-join of the fetched words (service order) with the open rows (index order = byte order), comparing
+    /// bytes in place (no String per row).
+    ///
+    /// `unchanged`: the model's recorded words hash equals the answer's, so the open rows should equal the answer;
+    /// any difference is damage in the archive, repaired the same way but counted apart from the service's
+    /// changes. Returns how many rows were damaged (0 unless `unchanged`).
+    private static func mergeWords(_ words: [WordEntry], key: Int64, plan: inout Plan, unchanged: Bool, on db: Database) throws -> Int {
+        var close: [Int64] = []
+        var insert: [WordEntry] = []
+        var added = 0, removed = 0, changed = 0
+        let open = try db.prepare("SELECT id, word, translation, part_of_speech FROM words WHERE model = ? AND valid_to = \(Self.open) ORDER BY word")
+        try open.bind(key)
+        var hasRow = try open.step()
+        var i = 0
+        while hasRow || i < words.count {
+            let cmp: Int
+            if !hasRow { cmp = 1 } else if i == words.count { cmp = -1 } else { cmp = Self.compare(open, 1, words[i].word) }
+            if cmp < 0 {  // only in the archive: removed
+                close.append(open.int64(0))
+                removed += 1
+                hasRow = try open.step()
+            } else if cmp > 0 {  // only on the service: added
+                insert.append(words[i])
+                added += 1
+                i += 1
+            } else {
+                let w = words[i]
+                if Self.compare(open, 2, w.translation) != 0 || !Self.equal(open, 3, w.partOfSpeech) {
+                    close.append(open.int64(0))
+                    insert.append(w)
+                    changed += 1
+                }
+                i += 1
+                hasRow = try open.step()
+            }
+        }
+        plan.closeWords = close
+        plan.insertWords = insert
+        if unchanged {
+            // A damaged row counts once, whether its word, its translation or its presence was altered.
+            return max(close.count, insert.count)
+        }
+        plan.change.wordsAdded += added
+        plan.change.wordsRemoved += removed
+        plan.change.wordsChanged += changed
+        return 0
+    }
+
+    /// Byte order of a text column of the current row against `text`, without making a String of the column.
+    @inline(__always)
+    private static func compare(_ row: Statement, _ column: Int, _ text: String) -> Int {
+        row.withBytes(column) { raw -> Int in
+            let n = raw?.count ?? 0
+            var text = text
+            return text.withUTF8 { t -> Int in
+                guard let a = raw?.baseAddress, n > 0 else { return 0 - t.count }
+                guard let b = t.baseAddress, t.count > 0 else { return n }
+                return ByteOrder.compare(a.assumingMemoryBound(to: UInt8.self), n, b, t.count)
+            }
+        }
+    }
+
+    /// Whether an optional text column of the current row holds exactly `text` (NULL for nil).
+    @inline(__always)
+    private static func equal(_ row: Statement, _ column: Int, _ text: String?) -> Bool {
+        guard let text else { return row.isNull(column) }
+        return !row.isNull(column) && compare(row, column, text) == 0
+    }
+
+    /// Returns how many prompt rows were damaged (0 unless `unchanged`: see ``mergeWords``).
+    private static func mergePrompts(_ prompts: [Prompt], key: Int64, plan: inout Plan, unchanged: Bool, on db: Database) throws -> Int {
+        let existing = try db.query("""
+            SELECT id, prompt_id, prompt, status, error, speaker_id FROM prompts
+            WHERE model = ? AND valid_to = \(Self.open)
+            """, key) { r in
+            (id: r.int64(0), prompt: Prompt(prompt: r.text(2) ?? "", promptID: r.text(1) ?? "", status: r.text(3) ?? "",
+                                             error: r.text(4), speakerID: r.text(5)))
+        }
+        var unmatched = prompts
+        for row in existing {
+            if let i = unmatched.firstIndex(where: { Self.samePrompt($0, row.prompt) }) {
+                unmatched.remove(at: i)
+            } else {
+                plan.closePrompts.append(row.id)
+            }
+        }
+        plan.insertPrompts = unmatched
+        return unchanged ? max(plan.closePrompts.count, unmatched.count) : 0
+    }
+
+    private static func samePrompt(_ a: Prompt, _ b: Prompt) -> Bool {
+        ByteOrder.equal(a.promptID, b.promptID) && ByteOrder.equal(a.prompt, b.prompt) && ByteOrder.equal(a.status, b.status)
+            && ByteOrder.equal(a.error, b.error) && ByteOrder.equal(a.speakerID, b.speakerID)
+    }
+
+    // MARK: Writing a model (in the snapshot's transaction)
+
+    /// Writes a plan: closes its rows at this snapshot, then adds its new rows (`words`: the plan's words to add,
+    /// given back by the caller from where it staged them).
+    func apply(_ plan: Plan, words: [WordEntry]) throws {
+        let m = plan.model
+        let id = m.customizationID
+        let key = try modelKey(id)
+        if let v = plan.closeVersion { try s.closeVersion.run(snapshotID, v) }
+        if plan.insertVersion { try s.insertVersion.run(key, m.name, m.language, m.description, m.owner, m.created, snapshotID) }
+        // Closed before added: an open word is unique per model.
+        for row in plan.closeWords { try s.closeWord.run(snapshotID, row) }
+        for w in words { try s.insertWord.run(key, w.word, w.translation, w.partOfSpeech, snapshotID) }
+        for row in plan.closePrompts { try s.closePrompt.run(snapshotID, row) }
+        for p in plan.insertPrompts { try s.insertPrompt.run(key, p.promptID, p.prompt, p.status, p.error, p.speakerID, snapshotID) }
+        if let state = plan.closeState { try s.closeState.run(snapshotID, state) }
+        if plan.insertState {
+            try s.insertState.run(key, m.lastModified, plan.change.wordCount, plan.wordsHash, plan.promptsHash, snapshotID)
+        }
+        stats[id] = plan.change
+        names[id] = m.name
+        digests[id] = ContentHasher.ModelDigestInput(
+            customizationID: id, name: m.name, language: m.language, description: m.description,
+            owner: m.owner, created: m.created, lastModified: m.lastModified,
+            wordCount: plan.change.wordCount, wordsHash: plan.wordsHash, promptsHash: plan.promptsHash)
+    }
+
+    private func modelKey(_ customizationID: String) throws -> Int64 {
+        try s.insertModel.run(sourceID, customizationID)
+        try s.selectModel.bind(sourceID, customizationID)
+        defer { s.selectModel.reset() }
+        guard try s.selectModel.step() else { throw SQLiteError(code: 1, message: "model row missing") }
+        return s.selectModel.int64(0)
     }
 
     // MARK: Finishing
@@ -162,160 +348,6 @@ final class SnapshotWriter {
             """, finishedAt, t.models, t.words, t.prompts, t.modelsAdded, t.modelsRemoved, t.modelsChanged,
                    t.wordsAdded, t.wordsRemoved, t.wordsChanged, t.digest, wordIDEnd, snapshotID)
         return t
-    }
-
-    // MARK: Pieces
-
-    private func modelKey(_ customizationID: String) throws -> Int64 {
-        try s.insertModel.run(sourceID, customizationID)
-        try s.selectModel.bind(sourceID, customizationID)
-        defer { s.selectModel.reset() }
-        guard try s.selectModel.step() else { throw SQLiteError(code: 1, message: "model row missing") }
-        return s.selectModel.int64(0)
-    }
-
-    private func hasOpenVersion(_ key: Int64) throws -> Bool {
-        try s.openVersion.bind(key)
-        defer { s.openVersion.reset() }
-        return try s.openVersion.step()
-    }
-
-    /// Returns whether the metadata changed (false for a new model).
-    private func writeMetadata(_ m: CustomModel, key: Int64) throws -> Bool {
-        try s.openVersion.bind(key)
-        var existing: (id: Int64, same: Bool)?
-        if try s.openVersion.step() {
-            let same = ByteOrder.equal(s.openVersion.text(1), m.name) && ByteOrder.equal(s.openVersion.text(2), m.language)
-                && ByteOrder.equal(s.openVersion.text(3), m.description) && ByteOrder.equal(s.openVersion.text(4), m.owner)
-                && ByteOrder.equal(s.openVersion.text(5), m.created)
-            existing = (s.openVersion.int64(0), same)
-        }
-        s.openVersion.reset()
-        if existing?.same == true { return false }
-        if let existing { try s.closeVersion.run(snapshotID, existing.id) }
-        try s.insertVersion.run(key, m.name, m.language, m.description, m.owner, m.created, snapshotID)
-        return existing != nil
-    }
-
-    private struct OpenState {
-        var id: Int64
-        var lastModified: String?
-        var wordCount: Int
-        var wordsHash: [UInt8]
-        var promptsHash: [UInt8]
-    }
-
-    private func openState(_ key: Int64) throws -> OpenState? {
-        try s.openState.bind(key)
-        defer { s.openState.reset() }
-        guard try s.openState.step() else { return nil }
-        let st = s.openState
-        return OpenState(id: st.int64(0), lastModified: st.text(1), wordCount: st.int(2),
-                         wordsHash: st.blob(3) ?? [], promptsHash: st.blob(4) ?? [])
-    }
-
-    /// Merge-join of the fetched words (service order) with the open rows (index order = byte order), comparing
-    /// bytes in place (no String per row). Changes are applied after the scan: writing through the index being
-    /// scanned would let the cursor revisit a row just inserted.
-    ///
-    /// `unchanged`: the model's recorded words hash equals the answer's, so the open rows should equal the answer;
-    /// any difference is damage in the archive, repaired the same way but counted apart from the service's
-    /// changes. Returns how many rows were damaged (0 unless `unchanged`).
-    private func mergeWords(_ words: [WordEntry], key: Int64, change: inout ModelChange, unchanged: Bool) throws -> Int {
-        var close: [Int64] = []
-        var insert: [WordEntry] = []
-        var added = 0, removed = 0, changed = 0
-        let open = s.openWords
-        try open.bind(key)
-        var hasRow = try open.step()
-        var i = 0
-        while hasRow || i < words.count {
-            let cmp: Int
-            if !hasRow { cmp = 1 } else if i == words.count { cmp = -1 } else { cmp = Self.compare(open, 1, words[i].word) }
-            if cmp < 0 {  // only in the archive: removed
-                close.append(open.int64(0))
-                removed += 1
-                hasRow = try open.step()
-            } else if cmp > 0 {  // only on the service: added
-                insert.append(words[i])
-                added += 1
-                i += 1
-            } else {
-                let w = words[i]
-                if Self.compare(open, 2, w.translation) != 0 || !Self.equal(open, 3, w.partOfSpeech) {
-                    close.append(open.int64(0))
-                    insert.append(w)
-                    changed += 1
-                }
-                i += 1
-                hasRow = try open.step()
-            }
-        }
-        open.reset()
-        for id in close { try s.closeWord.run(snapshotID, id) }
-        for w in insert { try s.insertWord.run(key, w.word, w.translation, w.partOfSpeech, snapshotID) }
-        if unchanged {
-            // A damaged row counts once, whether its word, its translation or its presence was altered.
-            return max(close.count, insert.count)
-        }
-        change.wordsAdded += added
-        change.wordsRemoved += removed
-        change.wordsChanged += changed
-        return 0
-    }
-
-    /// Byte order of a text column of the current row against `text`, without making a String of the column.
-    @inline(__always)
-    private static func compare(_ row: Statement, _ column: Int, _ text: String) -> Int {
-        row.withBytes(column) { raw -> Int in
-            let n = raw?.count ?? 0
-            var text = text
-            return text.withUTF8 { t -> Int in
-                guard let a = raw?.baseAddress, n > 0 else { return 0 - t.count }
-                guard let b = t.baseAddress, t.count > 0 else { return n }
-                return ByteOrder.compare(a.assumingMemoryBound(to: UInt8.self), n, b, t.count)
-            }
-        }
-    }
-
-    /// Whether an optional text column of the current row holds exactly `text` (NULL for nil).
-    @inline(__always)
-    private static func equal(_ row: Statement, _ column: Int, _ text: String?) -> Bool {
-        guard let text else { return row.isNull(column) }
-        return !row.isNull(column) && compare(row, column, text) == 0
-    }
-
-    /// Returns how many prompt rows were damaged (0 unless `unchanged`: see ``mergeWords``).
-    private func mergePrompts(_ prompts: [Prompt], key: Int64, unchanged: Bool) throws -> Int {
-        let existing = try db.query("""
-            SELECT id, prompt_id, prompt, status, error, speaker_id FROM prompts
-            WHERE model = ? AND valid_to = \(Self.open)
-            """, key) { r in
-            (id: r.int64(0), prompt: Prompt(prompt: r.text(2) ?? "", promptID: r.text(1) ?? "", status: r.text(3) ?? "",
-                                             error: r.text(4), speakerID: r.text(5)))
-        }
-        var unmatched = prompts
-        var closed = 0
-        for row in existing {
-            if let i = unmatched.firstIndex(where: { Self.samePrompt($0, row.prompt) }) {
-                unmatched.remove(at: i)
-            } else {
-                try db.run("UPDATE prompts SET valid_to = ? WHERE id = ?", snapshotID, row.id)
-                closed += 1
-            }
-        }
-        for p in unmatched {
-            try db.run("""
-                INSERT INTO prompts (model, prompt_id, prompt, status, error, speaker_id, valid_from)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, key, p.promptID, p.prompt, p.status, p.error, p.speakerID, snapshotID)
-        }
-        return unchanged ? max(closed, unmatched.count) : 0
-    }
-
-    private static func samePrompt(_ a: Prompt, _ b: Prompt) -> Bool {
-        ByteOrder.equal(a.promptID, b.promptID) && ByteOrder.equal(a.prompt, b.prompt) && ByteOrder.equal(a.status, b.status)
-            && ByteOrder.equal(a.error, b.error) && ByteOrder.equal(a.speakerID, b.speakerID)
     }
 
     /// The service never holds more than its documented limits (reference §5.1): an answer beyond them does not
@@ -378,22 +410,23 @@ final class SnapshotWriter {
 
     /// Statements reused for every model and word.
     private struct Statements {
-        let insertModel, selectModel, openVersion, closeVersion, insertVersion: Statement
-        let openState, closeState, insertState, openWords, closeWord, insertWord: Statement
+        let insertModel, selectModel, closeVersion, insertVersion, closeState, insertState, closeWord, insertWord: Statement
+        let closePrompt, insertPrompt: Statement
 
         init(_ db: Database) throws {
-            let open = SnapshotWriter.open
             insertModel = try db.prepare("INSERT OR IGNORE INTO models (source, customization_id) VALUES (?, ?)")
             selectModel = try db.prepare("SELECT id FROM models WHERE source = ? AND customization_id = ?")
-            openVersion = try db.prepare("SELECT id, name, language, description, owner, created FROM model_versions WHERE model = ? AND valid_to = \(open)")
             closeVersion = try db.prepare("UPDATE model_versions SET valid_to = ? WHERE id = ?")
             insertVersion = try db.prepare("INSERT INTO model_versions (model, name, language, description, owner, created, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            openState = try db.prepare("SELECT id, last_modified, word_count, words_hash, prompts_hash FROM model_states WHERE model = ? AND valid_to = \(open)")
             closeState = try db.prepare("UPDATE model_states SET valid_to = ? WHERE id = ?")
             insertState = try db.prepare("INSERT INTO model_states (model, last_modified, word_count, words_hash, prompts_hash, valid_from) VALUES (?, ?, ?, ?, ?, ?)")
-            openWords = try db.prepare("SELECT id, word, translation, part_of_speech FROM words WHERE model = ? AND valid_to = \(open) ORDER BY word")
             closeWord = try db.prepare("UPDATE words SET valid_to = ? WHERE id = ?")
             insertWord = try db.prepare("INSERT INTO words (model, word, translation, part_of_speech, valid_from) VALUES (?, ?, ?, ?, ?)")
+            closePrompt = try db.prepare("UPDATE prompts SET valid_to = ? WHERE id = ?")
+            insertPrompt = try db.prepare("""
+                INSERT INTO prompts (model, prompt_id, prompt, status, error, speaker_id, valid_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
         }
     }
 }

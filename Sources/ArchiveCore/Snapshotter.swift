@@ -50,32 +50,39 @@ public struct SnapshotProgress: Sendable {
     public var words: Int
 }
 
-/// Takes a snapshot: lists the source's models, fetches each with bounded concurrency, merges them into the
-/// archive inside one transaction, and commits only when everything is consistent. Any failure rolls back,
-/// leaving the archive exactly as it was.
+/// Takes a snapshot: lists the source's models, fetches each with bounded concurrency, compares each with the
+/// archive as it arrives (in a read transaction: other writers go on), and commits the whole snapshot in one short
+/// write transaction once everything is consistent. No write transaction is open while the service is asked: tags,
+/// restore journals and other writers proceed meanwhile. Any failure or cancellation before the commit leaves the
+/// archive exactly as it was.
 public enum Snapshotter {
     public static func run(
         store: ArchiveStore, source: ModelSource, options: SnapshotOptions = .init(),
         progress: (@Sendable (SnapshotProgress) -> Void)? = nil
     ) async throws -> SnapshotSummary {
-        let db = store.db
+        let pool = store.pool
         let startedAt = Timestamp.now()
         var requests = 1
         let everyModel = try await source.listModels()
         try options.filter.check(everyModel, in: source.sourceDescription.kind == .service ? "on the service" : "in \(source.sourceDescription.url)")
         var listed = everyModel.filter(options.filter.matches)
 
-        try db.execute("BEGIN IMMEDIATE")
         do {
             var description = source.sourceDescription
             description.scope = options.filter.scope
-            let writer = try SnapshotWriter(db: db, source: description, startedAt: startedAt, note: options.note)
+            let sourceID = try pool.readOnWriter { try SnapshotWriter.existingSource(description, on: $0) }
+            let stage = try SnapshotStage()
+            // What each fetched model will write; words to add beyond a few are staged, not held.
+            var plans: [String: (plan: SnapshotWriter.Plan, staged: Bool)] = [:]
             var fetchedLastModified: [String: String?] = [:]
             var goneCandidates: Set<String> = []
             var refetched: Set<String> = []
             var wordsSoFar = 0
             var toFetch = listed.map(\.customizationID)
             var total = toFetch.count
+            func forget(_ id: String) throws {
+                if plans.removeValue(forKey: id)?.staged == true { try stage.remove(id) }
+            }
 
             for round in 0...options.consistencyRounds {
                 for id in toFetch { try SnapshotWriter.checkID(id) }  // before any request: a listed id that is no GUID
@@ -85,12 +92,20 @@ public enum Snapshotter {
                         switch result {
                         case .model(let prepared):
                             let model = prepared.model
-                            try writer.rewind(customizationID: model.customizationID)
-                            try writer.write(prepared)
+                            try forget(model.customizationID)
+                            // Read on the writer connection (one map and cache of the file for the run), in a read
+                            // transaction: SQLite's write lock stays free.
+                            var plan = try pool.readOnWriter { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: $0) }
+                            let staged = plan.insertWords.count > SnapshotStage.inMemoryLimit
+                            if staged {
+                                try stage.stage(model.customizationID, plan.insertWords)
+                                plan.insertWords = []
+                            }
+                            plans[model.customizationID] = (plan, staged)
                             fetchedLastModified[model.customizationID] = model.lastModified
-                            wordsSoFar += model.words?.count ?? 0
+                            wordsSoFar += prepared.words.count
                         case .gone(let id):
-                            try writer.rewind(customizationID: id)
+                            try forget(id)
                             fetchedLastModified[id] = nil
                             goneCandidates.insert(id)
                         }
@@ -106,7 +121,7 @@ public enum Snapshotter {
                     throw SnapshotError.modelVanishedButListed(id: id)
                 }
                 for id in Array(fetchedLastModified.keys) where !listedIDs.contains(id) {
-                    try writer.rewind(customizationID: id)  // deleted after we fetched it
+                    try forget(id)  // deleted after we fetched it
                     fetchedLastModified[id] = nil
                     goneCandidates.insert(id)
                 }
@@ -124,23 +139,31 @@ public enum Snapshotter {
                 }
             }
 
-            _ = try writer.finish(finishedAt: Timestamp.now())
-            for tag in options.tags {
-                try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", writer.snapshotID, tag)
+            // The one write transaction: everything fetched, nothing awaited inside. Rolled back on any error,
+            // and when the task was cancelled.
+            let (record, writer) = try await pool.write { db in
+                let writer = try SnapshotWriter(db: db, source: description, startedAt: startedAt, note: options.note)
+                for id in plans.keys.sorted() {
+                    let (plan, staged) = plans[id]!
+                    try writer.apply(plan, words: staged ? try stage.words(id) : plan.insertWords)
+                }
+                _ = try writer.finish(finishedAt: Timestamp.now())
+                for tag in options.tags {
+                    try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", writer.snapshotID, tag)
+                }
+                guard let record = try SnapshotReader(db: db).snapshot(writer.snapshotID) else {
+                    throw SQLiteError(code: 1, message: "snapshot \(writer.snapshotID) vanished before commit")
+                }
+                return (record, writer)
             }
-            guard let record = try SnapshotReader(db: db).snapshot(writer.snapshotID) else {
-                throw SQLiteError(code: 1, message: "snapshot \(writer.snapshotID) vanished before commit")
-            }
-            try db.execute("COMMIT")
             let healed = writer.stats.filter { $0.value.rowsHealed > 0 }.keys.sorted().map { id in
                 SnapshotSummary.HealedModel(customizationID: id, name: writer.names[id] ?? nil, rows: writer.stats[id]!.rowsHealed)
             }
             return SnapshotSummary(snapshot: record, goneDuringRun: goneCandidates.sorted(), refetched: refetched.sorted(),
                                    requests: requests, healed: healed)
         } catch {
-            if db.isInTransaction { try? db.execute("ROLLBACK") }
             // A full disk or a damaged page is the archive's condition, not a SQL detail: name the file (nothing
-            // was changed: the transaction is rolled back).
+            // was changed: the transaction, if one was open, is rolled back).
             if let sqlite = error as? SQLiteError, sqlite.isDiskFull || sqlite.isCorrupt {
                 throw ArchiveStore.translate(sqlite, path: store.path)
             }

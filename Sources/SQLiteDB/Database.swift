@@ -9,7 +9,8 @@ let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// Opened with foreign keys on, a busy timeout, and (when writable) WAL journaling so readers never block the
 /// nightly writer. Switching to WAL writes the file's header, so a caller that must first make sure the file is
 /// its own opens with `writeAheadLog: false`, checks, then calls ``useWriteAheadLog()``; nothing before that
-/// writes to the file. Not thread-safe: use a connection from one task at a time; open another for another thread.
+/// writes to the file. Not thread-safe: a connection is used by one task at a time. To share a database between
+/// concurrent tasks, hand the connection to a ``DatabasePool`` and go through it.
 public final class Database {
     public enum Mode: Sendable {
         case readOnly
@@ -222,6 +223,12 @@ public final class Database {
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "\(destination) already exists")
         }
         try run("VACUUM INTO ?", destination)
+    }
+
+    /// Copies the write-ahead log into the database file and empties it (`PRAGMA wal_checkpoint(TRUNCATE)`), so
+    /// the file alone holds everything committed. Must run outside a transaction.
+    public func checkpoint() throws {
+        try execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     /// Bytes in use by the database's pages (WAL content included), independent of checkpointing.

@@ -89,7 +89,7 @@ struct Demo: AsyncParsableCommand {
         step(3, "Tuesday: nothing changed. The nightly run costs almost no space.")
         let sizeBefore = try store.info().fileBytes
         let tuesday = try await Snapshotter.run(store: store, source: source)
-        try store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try store.checkpoint()
         say("   snapshot \(tuesday.snapshotID): same digest (\(tuesday.digest == monday.digest ? "yes" : "no")), archive grew by \(try store.info().fileBytes - sizeBefore) bytes.")
 
         step(4, "During the week the team edits the lexicons:")

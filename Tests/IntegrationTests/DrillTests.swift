@@ -1,4 +1,4 @@
-import ArchiveCore
+@testable import ArchiveCore
 import Foundation
 import TestSupport
 import Testing
