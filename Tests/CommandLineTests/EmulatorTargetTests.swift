@@ -71,6 +71,6 @@ import TTSEmulator
         #expect(failed.status == "failed" && failed.rejectedEntries == 1)
         #expect(failed.report.models[0].rejections.map(\.word) == ["two words"])
         #expect(failed.report.models[0].rejections[0].message.contains("white space"))
-        #expect(try store.db.scalar("SELECT count(*) FROM restore_runs", as: Int.self) == 0)
+        #expect(try RestoreRunSummary.all(in: store).isEmpty)
     }
 }
