@@ -87,7 +87,7 @@ public struct WordHistory {
         let columns = "w.id, w.model, w.word, w.translation, w.part_of_speech, w.valid_from, w.valid_to"
         switch match {
         case .exact(let word):
-            rows = try exactRows(word, models: models, columns: columns)
+            rows = try exactRows([word], models: models, columns: columns)
         case .like(let pattern):
             rows = try db.query("SELECT \(columns) FROM words w WHERE w.word LIKE ?", pattern, map: Row.init)
         case .ignoringCase(let word):
@@ -95,23 +95,25 @@ public struct WordHistory {
             // Unicode case folding is not SQLite's: read each distinct word once and take the rows of those that
             // fold alike.
             let matching = try db.query("SELECT DISTINCT word FROM words") { $0.text(0) ?? "" }.filter { $0.lowercased() == folded }
-            for w in matching { rows += try exactRows(w, models: models, columns: columns) }
+            rows = try exactRows(matching, models: models, columns: columns)
         }
         if let models { rows = rows.filter { models.contains($0.model) } }
         return try versions(rows, scope: scope)
     }
 
-    /// The rows of one word: per model, a seek in the index of open rows (words_open) and one in the index of
+    /// The rows of these words: per word and model, a seek in the index of open rows (words_open) and one in the index of
     /// ended rows (migration 0005); no index on the word alone, which every first snapshot would pay for.
-    private func exactRows(_ word: String, models: Set<Int64>?, columns: String) throws -> [Row] {
+    private func exactRows(_ words: [String], models: Set<Int64>?, columns: String) throws -> [Row] {
         let keys = try models.map { Array($0) } ?? db.query("SELECT id FROM models") { $0.int64(0) }
         let open = try db.prepare("SELECT \(columns) FROM words w WHERE w.model = ? AND w.word = ? AND w.valid_to = \(Self.open)")
         let ended = try db.prepare("SELECT \(columns) FROM words w WHERE w.model = ? AND w.word = ? AND w.valid_to <> \(Self.open)")
         var rows: [Row] = []
-        for key in keys.sorted() {
-            for statement in [open, ended] {
-                try statement.bind(key, word)
-                try statement.forEachRow { rows.append(Row($0)) }
+        for word in words {
+            for key in keys.sorted() {
+                for statement in [open, ended] {
+                    try statement.bind(key, word)
+                    try statement.forEachRow { rows.append(Row($0)) }
+                }
             }
         }
         return rows
