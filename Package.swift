@@ -28,6 +28,8 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "Digest"),
+        // Cron expressions and their clock arithmetic (schedules of the archive server); knows nothing else.
+        .target(name: "Cron"),
         .target(name: "SQLiteDB", dependencies: ["CSQLite", "Digest"]),
 
         // Build-time embedding of migrations/ so a binary copied alone still creates archives.
@@ -88,6 +90,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["SQLiteDB"], path: "Tests/TestSupport"),
+        .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
