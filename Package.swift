@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layers (see README "Architecture"):
+//   Basics                          timestamps, seeded random numbers: below every layer that needs them
 //   CSQLite -> SQLiteDB            SQLite wrapper + migrator; knows nothing of TTS
 //   TTSAPI                          wire models of the Text to Speech customization API
 //   TTSAPI -> TTSClient             HTTP client: auth, retries; knows nothing of SQLite
@@ -28,7 +29,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "Digest"),
-        .target(name: "SQLiteDB", dependencies: ["CSQLite", "Digest"]),
+        // Timestamps and the seeded random generator: below SQLiteDB (the migrator stamps), which cannot see TTSAPI.
+        .target(name: "Basics"),
+        .target(name: "SQLiteDB", dependencies: ["Basics", "CSQLite", "Digest"]),
 
         // Build-time embedding of migrations/ so a binary copied alone still creates archives.
         .executableTarget(name: "EmbedMigrations"),
@@ -41,7 +44,7 @@ let package = Package(
         .target(name: "TTSAPI"),
 
         // The archive core: snapshot, diff, restore, retention, on top of the SQLite layer and the client.
-        .target(name: "ArchiveCore", dependencies: ["SQLiteDB", "ArchiveSchema", "Digest", "TTSAPI", "TTSClient"]),
+        .target(name: "ArchiveCore", dependencies: ["Basics", "SQLiteDB", "ArchiveSchema", "Digest", "TTSAPI", "TTSClient"]),
         .target(
             name: "TTSClient",
             dependencies: [
@@ -57,7 +60,7 @@ let package = Package(
         .target(
             name: "TTSEmulator",
             dependencies: [
-                "TTSAPI",
+                "Basics", "TTSAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,11 +90,11 @@ let package = Package(
             ]
         ),
 
-        .target(name: "TestSupport", dependencies: ["SQLiteDB"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Basics", "SQLiteDB"], path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
-        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
+        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "Basics", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "Basics", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]
@@ -106,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "TTSEmulatorTests",
             dependencies: [
-                "TTSEmulator", "TTSAPI",
+                "Basics", "TTSEmulator", "TTSAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Basics
 import Digest
 import Foundation
 
@@ -120,16 +121,10 @@ public struct Migrator: Sendable {
                     """)
                 try db.execute(migration.sql)
                 try db.run("INSERT INTO \(Self.table) (name, checksum, applied_at) VALUES (?, ?, ?)",
-                           migration.name, migration.checksum, Self.timestamp())
+                           migration.name, migration.checksum, Timestamp.now())
                 done.append(migration.name)
             }
         }
         return done
-    }
-
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
     }
 }

@@ -1,4 +1,5 @@
 import ArchiveSchema
+import Basics
 import Foundation
 import SQLiteDB
 import TestSupport
@@ -15,7 +16,7 @@ import TTSAPI
     }
 
     /// A night of random edits: translations, parts of speech, adds, deletes, renames, model adds and deletes.
-    func churn(_ source: ScriptedSource, _ rng: inout SplitMix, night: Int) {
+    func churn(_ source: ScriptedSource, _ rng: inout SplitMix64, night: Int) {
         for m in source.current() {
             switch Int.random(in: 0..<10, using: &rng) {
             case 0: source.delete(m.customizationID); continue
@@ -43,7 +44,7 @@ import TTSAPI
 
     @Test func fastDiffEqualsFullComparisonForEveryPair() async throws {
         let source = Fixtures.standardSource()
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         var ids: [Int64] = []
         for night in 0..<8 {
             if night > 0 { churn(source, &rng, night: night) }
@@ -198,7 +199,7 @@ import TTSAPI
     /// slower scan, with the same result; opened writable it gains the indexes.
     @Test func archivesWithoutTheHistoryIndexesAreReadTheSame() async throws {
         let source = Fixtures.standardSource()
-        var rng = SplitMix(state: 11)
+        var rng = SplitMix64(seed: 11)
         var ids: [Int64] = []
         for night in 0..<5 {
             if night > 0 { churn(source, &rng, night: night) }
