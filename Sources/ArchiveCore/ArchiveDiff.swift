@@ -143,7 +143,7 @@ public struct PromptChange: Codable, Sendable, Equatable {
 /// Compares materialized models (any two sides: snapshots of different sources, a snapshot and the live
 /// service, or a source and its restored copy matched by name).
 public enum ContentDiff {
-    public enum MatchBy: String, Sendable { case id, name }
+    public enum MatchBy: String, Sendable, CaseIterable { case id, name }
 
     public static func compare(_ a: [CustomModel], _ b: [CustomModel], from: String, to: String, matchBy: MatchBy) -> ArchiveDiff {
         func key(_ m: CustomModel) -> String {

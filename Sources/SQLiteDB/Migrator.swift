@@ -39,7 +39,7 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .newerSchema(let unknown):
-            "the database was written by a newer version (unknown migrations: \(unknown.joined(separator: ", "))); upgrade tts-archive to use it"
+            "the database was written by a newer version (unknown migrations: \(unknown.joined(separator: ", ")))"
         case .altered(let name, let recorded, let expected):
             "migration \(name) was altered after it was applied (recorded checksum \(recorded.prefix(12)), this binary has \(expected.prefix(12)))"
         case .outOfOrder(let applied, let expected):
