@@ -1,3 +1,5 @@
+// Step 1 of the diff pipeline (rows read); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import Foundation
 import SQLiteDB
 import TTSAPI
@@ -8,7 +10,7 @@ import TTSAPI
 /// of ended rows, so a large range is read on several connections at once: the born rows, and the ended rows
 /// split by the snapshot that ended them into pieces that give every core the same work (`endedPieces`);
 /// when a large share of the archive ended in the range, the ended rows are found by scanning the table in
-/// two halves instead.
+/// two pieces instead.
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -162,16 +164,16 @@ struct LineageRows {
 }
 
 extension WordRows {
-    /// `pieces` one after another, each a sorted run: the bytes in the room the first one reserved, which
+    /// `pieces` one after another, each sorted: the bytes in the room the first one reserved, which
     /// usually holds them all.
     static func joined(_ pieces: consuming [WordRows]) -> WordRows {
         guard !pieces.isEmpty else { return WordRows() }
         var out = WordRows()
         swap(&out, &pieces[0])
-        out.runStarts = [0]
+        out.pieceStarts = [0]
         for p in pieces.dropFirst() {
             let shift = out.bytes.count
-            out.runStarts.append(out.rows.count)
+            out.pieceStarts.append(out.rows.count)
             out.bytes.append(contentsOf: p.bytes)
             out.rows.append(contentsOf: p.rows.lazy.map { var r = $0; r.start += shift; return r })
         }

@@ -71,3 +71,13 @@ public enum RestoreDrill {
                       report: report)
     }
 }
+
+/// The outcome of a restore drill (``RestoreDrill/Result``); not stored in the archive, printed as its raw value.
+public enum DrillOutcome: String, Codable, Sendable, CaseIterable {
+    /// Restored and verified: 0 differences.
+    case passed
+    /// Restored, but reading it back differs from the snapshot.
+    case differences
+    /// Models or entries refused.
+    case failed
+}

@@ -27,13 +27,3 @@ public enum RestoreModelStatus: String, Codable, Sendable, CaseIterable {
     /// Nothing left to do for the model in this run.
     public var isFinished: Bool { self == .done || self == .skipped }
 }
-
-/// The outcome of a restore drill (``RestoreDrill/Result``); not stored in the archive.
-public enum DrillOutcome: String, Codable, Sendable, CaseIterable {
-    /// Restored and verified: 0 differences.
-    case passed
-    /// Restored, but reading it back differs from the snapshot.
-    case differences
-    /// Models or entries refused.
-    case failed
-}

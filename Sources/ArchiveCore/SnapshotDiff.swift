@@ -1,3 +1,23 @@
+// The diff pipeline, in four steps; each names the types it makes and the file that holds them.
+//
+//   1. rows read     SnapshotDiff.between (this file) picks the path. Within one lineage matched by id,
+//                    LineageRows (LineageRows.swift) reads the word rows that ended (`died`) and started (`born`)
+//                    between the two snapshots, on several connections, into WordRows (WordRows.swift): text as
+//                    bytes in one buffer, each read piece sorted by model and word.
+//                    Any other pair (other sources, --match-by name, a live side, a restored copy) is read whole
+//                    as CustomModels and compared by ContentDiff (ContentDiff.swift), which gives step 3 directly.
+//   2. merged        WordRowMerge.changes (WordRowMerge.swift) merges died against born, on two threads when
+//                    large, into WordChanges per model (WordChanges.swift): records that point into the rows
+//                    (a String is made only when a change is read), and WordCounts (ArchiveDiff.swift).
+//   3. changes       SnapshotDiff adds the model-level changes (fields, prompts) and makes one ModelDiff per
+//                    changed model, and the ArchiveDiff that holds them (ArchiveDiff.swift): ChangeKind,
+//                    FieldChange, WordChange (one word's change, as values), PromptChange, the summary.
+//   4. rendered      `--json`: ArchiveDiff+JSON.swift; the text: DiffFormat.swift in the CLI; both hand the models
+//                    to DiffPieces (DiffPieces.swift), which renders pieces of about 1,000 word changes
+//                    concurrently and writes them in order; WordChangeBytes hands a change's bytes to a writer.
+//
+// DiffDetail.counts (`--stat`, `--name-only`) stops step 2 at WordCounts.
+
 import SQLiteDB
 import TTSAPI
 

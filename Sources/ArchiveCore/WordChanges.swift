@@ -1,3 +1,5 @@
+// Step 2 of the diff pipeline (merged); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import TTSAPI
 
 /// The changed words of one model, kept as references into the rows a diff read rather than as Strings. A

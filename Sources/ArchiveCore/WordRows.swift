@@ -1,3 +1,5 @@
+// Step 1 of the diff pipeline (rows read); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import Foundation
 import SQLiteDB
 import TTSAPI
@@ -19,13 +21,13 @@ struct WordRows: Sendable {
 
     var bytes: [UInt8] = []
     var rows: [Row] = []
-    /// Where each sorted run of `rows` starts: rows read in pieces are joined without merging them (the
-    /// comparison merges them as it goes).
-    var runStarts: [Int] = [0]
+    /// Where each piece of `rows` starts, each piece sorted: rows read in pieces are joined without merging them
+    /// (the comparison merges them as it goes).
+    var pieceStarts: [Int] = [0]
 
-    /// The sorted runs of `rows`, in order.
-    var sortedRuns: [Range<Int>] {
-        zip(runStarts, runStarts.dropFirst() + [rows.count]).map { $0..<$1 }
+    /// The pieces of `rows` (each sorted), in order.
+    var pieces: [Range<Int>] {
+        zip(pieceStarts, pieceStarts.dropFirst() + [rows.count]).map { $0..<$1 }
     }
 
     /// Appends every row of `statement`, whose columns are model, word, translation, part_of_speech. Text is
@@ -81,117 +83,6 @@ struct WordRows: Sendable {
                 return ByteOrder.compare(base + x.start, Int(x.wordLength), base + y.start, Int(y.wordLength)) < 0
             }
         }
-    }
-}
-
-/// The word differences of one lineage between two snapshots, from the rows that ended (`died`, valid in the
-/// older) and started (`born`, valid in the newer): a merge of sorted lists (`died` may be several sorted runs,
-/// one per piece read), whose changes point into them.
-enum WordRowMerge {
-    /// The changed words of each model (none with `.counts`) and their numbers.
-    struct Result {
-        var words: [Int64: WordChanges] = [:]
-        var counts: [Int64: WordCounts] = [:]
-    }
-
-    /// Above this many rows the two halves of the models are merged on two threads.
-    static let parallelRows = 20_000
-
-    static func changes(died: WordRows, born: WordRows, detail: DiffDetail = .words) -> Result {
-        let listed = detail == .words
-        let whole = [Half(died: died.sortedRuns, born: 0..<born.rows.count)]
-        let halves = died.rows.count + born.rows.count >= parallelRows ? split(whole[0], died, born) : whole
-        let parts = halves.count == 1
-            ? [merge(died, halves[0].died, born, halves[0].born, listed: listed)]
-            : concurrentMap(2) { merge(died, halves[$0].died, born, halves[$0].born, listed: listed) }
-        var out = Result()
-        let sides = WordChanges.Sides(old: died, new: born)
-        for part in parts {
-            for (n, run) in part.models.enumerated() {
-                out.counts[run.model] = run.counts
-                if listed {
-                    let end = n + 1 < part.models.count ? part.models[n + 1].start : part.records.count
-                    out.words[run.model] = WordChanges(sides: sides, records: part.records[run.start..<end])
-                }
-            }
-        }
-        return out
-    }
-
-    /// Rows of some models: ranges of each died run and of the born rows.
-    struct Half: Sendable {
-        var died: [Range<Int>]
-        var born: Range<Int>
-    }
-
-    /// Two halves of `all`, split at a model near the middle of its longest list (every row of a model falls in
-    /// the same half).
-    static func split(_ all: Half, _ died: WordRows, _ born: WordRows) -> [Half] {
-        let lists = all.died.map { (died.rows, $0) } + [(born.rows, all.born)]
-        let (rows, longest) = lists.max { $0.1.count < $1.1.count }!
-        guard !longest.isEmpty else { return [all] }
-        let pivot = rows[longest.lowerBound + longest.count / 2].model
-        let d = all.died.map { died.rows.firstIndex(atOrAfterModel: pivot, in: $0) }
-        let b = born.rows.firstIndex(atOrAfterModel: pivot, in: all.born)
-        return [Half(died: zip(all.died, d).map { $0.lowerBound..<$1 }, born: all.born.lowerBound..<b),
-                Half(died: zip(all.died, d).map { $1..<$0.upperBound }, born: b..<all.born.upperBound)]
-    }
-
-    /// The changes of models whose rows are `diedRuns` (each sorted) and `bornRange`: one array of records for
-    /// every model, each model's changes a contiguous run of it.
-    private static func merge(_ died: WordRows, _ diedRuns: [Range<Int>], _ born: WordRows, _ bornRange: Range<Int>, listed: Bool)
-        -> (records: [WordChanges.Record], models: [(model: Int64, start: Int, counts: WordCounts)]) {
-        var records: [WordChanges.Record] = []
-        // Room for the most changes there can be: growing by doubling copied the records and faulted in pages.
-        if listed { records.reserveCapacity(diedRuns.reduce(bornRange.count) { $0 + $1.count }) }
-        var models: [(model: Int64, start: Int, counts: WordCounts)] = []
-        died.withRows { x in
-            born.withRows { y in
-                // The next row of each died run; the least of them is the next died row.
-                var heads = diedRuns.map(\.lowerBound)
-                let ends = diedRuns.map(\.upperBound)
-                func nextDied() -> Int? {
-                    var best: Int?
-                    for k in heads.indices where heads[k] < ends[k] {
-                        if best == nil || x.compare(heads[k], x, heads[best!]) < 0 { best = k }
-                    }
-                    return best
-                }
-                var j = bornRange.lowerBound
-                var model: Int64 = 0, start = 0
-                var counts = WordCounts()
-                func flush() {
-                    if !counts.isEmpty { models.append((model, start, counts)) }
-                    start = records.count
-                    counts = WordCounts()
-                }
-                func record(_ change: ChangeKind, _ old: Int, _ new: Int) {
-                    counts.count(change)
-                    if listed { records.append(WordChanges.Record(change: change, old: Int32(old), new: Int32(new))) }
-                }
-                var k = nextDied()
-                while k != nil || j < bornRange.upperBound {
-                    let i = k.map { heads[$0] } ?? -1
-                    let c = k == nil ? 1 : (j == bornRange.upperBound ? -1 : x.compare(i, y, j))
-                    let rowModel = c <= 0 ? x.model(i) : y.model(j)
-                    if rowModel != model { flush(); model = rowModel }
-                    if c > 0 {
-                        record(.added, -1, j); j += 1
-                        continue
-                    }
-                    if c < 0 {
-                        record(.removed, i, -1)
-                    } else {
-                        if !x.sameContent(i, y, j) { record(.changed, i, j) }
-                        j += 1
-                    }
-                    heads[k!] += 1
-                    k = nextDied()
-                }
-                flush()
-            }
-        }
-        return (records, models)
     }
 }
 

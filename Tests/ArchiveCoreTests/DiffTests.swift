@@ -73,7 +73,7 @@ import TTSAPI
     }
 
     /// Above ~20,000 changed rows the rows are read on several connections and the output is rendered in
-    /// concurrent chunks; the result must not change.
+    /// concurrent pieces; the result must not change.
     @Test func largeDiffsReadAndRenderConcurrentlyWithTheSameResult() async throws {
         let source = Fixtures.largeSource(models: 6, words: 4_500)
         var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
@@ -98,19 +98,19 @@ import TTSAPI
                                            from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
             #expect(fast == full, "snapshots \(a) -> \(b)")
             #expect(try engine.between(a, b, detail: .counts) == Self.countsOnly(full), "snapshots \(a) -> \(b)")
-            #expect(fast.summary.total > ModelChunks.parallelWords)
-            // Rendered in chunks on several threads into reused buffers, large models cut across chunks, the JSON
+            #expect(fast.summary.total > DiffPieces.parallelWords)
+            // Rendered in pieces on several threads into reused buffers, large models cut across pieces, the JSON
             // is the JSON of the models one by one.
             let whole = fast.jsonBytes()
             let one = fast.models.indices.map { i in
                 var bytes: [UInt8] = []
-                ArchiveDiff.json(fast.models, ModelPiece(model: i, words: 0..<fast.models[i].words.count), into: &bytes)
+                ArchiveDiff.json(fast.models, ModelSpan(model: i, words: 0..<fast.models[i].words.count), into: &bytes)
                 return bytes
             }
-            let chunks = ModelChunks.chunks(fast.models)
-            #expect(chunks.count > 2 * ProcessInfo.processInfo.activeProcessorCount, "buffers are reused")
-            #expect(chunks.contains { $0.contains { !$0.opens } }, "a model cut across chunks")
-            #expect(chunks.joined().map(\.words.count).reduce(0, +) == fast.models.map(\.words.count).reduce(0, +))
+            let pieces = DiffPieces.pieces(fast.models)
+            #expect(pieces.count > 2 * ProcessInfo.processInfo.activeProcessorCount, "buffers are reused")
+            #expect(pieces.contains { $0.contains { !$0.opens } }, "a model cut across pieces")
+            #expect(pieces.joined().map(\.words.count).reduce(0, +) == fast.models.map(\.words.count).reduce(0, +))
             #expect(Array(one.joined()) == Array(whole[Self.firstModel(whole)..<(Self.firstModel(whole) + one.joined().count)]))
         }
         let d = try engine.between(ids[0], ids[3])
@@ -153,9 +153,9 @@ import TTSAPI
             let read = try lineage.read(cores: cores)
             // Pieces are joined as sorted runs, one after another: the same rows, each run in order.
             #expect(rows(read.died).sorted() == rows(one.died).sorted() && rows(read.born) == rows(one.born), "\(cores) cores")
-            #expect(read.died.sortedRuns.count == pieces.count, "\(cores) cores")
+            #expect(read.died.pieces.count == pieces.count, "\(cores) cores")
             #expect(read.died.withRows { x in
-                read.died.sortedRuns.allSatisfy { run in zip(run, run.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
+                read.died.pieces.allSatisfy { piece in zip(piece, piece.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
             }, "\(cores) cores")
             // However many runs, the comparison merges them into the same changes.
             let merged = WordRowMerge.changes(died: read.died, born: read.born)
