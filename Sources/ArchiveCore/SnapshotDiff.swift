@@ -2,8 +2,9 @@
 //
 //   1. rows read     SnapshotDiff.between (this file) picks the path. Within one lineage matched by id,
 //                    LineageRows (LineageRows.swift) reads the word rows that ended (`died`) and started (`born`)
-//                    between the two snapshots, on several connections, into WordRows (WordRows.swift): text as
-//                    bytes in one buffer, each read piece sorted by model and word.
+//                    between the two snapshots, on several connections, into PackedWords tables (TTSAPI) keyed
+//                    by model (DiffRows.swift: reading, RowBytes): text as bytes in one buffer, each piece read
+//                    sorted by model and word.
 //                    Any other pair (other sources, --match-by name, a live side, a restored copy) is read whole
 //                    as CustomModels and compared by ContentDiff (ContentDiff.swift), which gives step 3 directly.
 //   2. merged        WordRowMerge.changes (WordRowMerge.swift) merges died against born, on two threads when
@@ -89,11 +90,11 @@ public struct SnapshotDiff {
 
     private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter, detail: DiffDetail) throws -> [ModelDiff] {
         let lineage = try LineageRows(db: db, from: lo, to: hi)
-        func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], WordRows, WordRows) {
-            let (died, born) = try lineage.read()
-            return (try modelsAt(lo), try modelsAt(hi), died, born)
+        func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], PackedWords, [Range<Int>], PackedWords) {
+            let (died, diedPieces, born) = try lineage.read()
+            return (try modelsAt(lo), try modelsAt(hi), died, diedPieces, born)
         }
-        let (before, after, died, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
+        let (before, after, died, diedPieces, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
         if !filter.isEmpty {
             // Every model of either snapshot is at hand: check the filter against both sides at no cost.
             let existing = (Array(before.values) + Array(after.values)).map {
@@ -101,7 +102,7 @@ public struct SnapshotDiff {
             }
             try filter.check(existing, in: SnapshotReader.place([lo, hi]))
         }
-        let words = WordRowMerge.changes(died: died, born: born, detail: detail)
+        let words = WordRowMerge.changes(died: died, diedPieces: diedPieces, born: born, detail: detail)
 
         func matches(_ key: Int64) -> Bool {
             if filter.isEmpty { return true }

@@ -188,10 +188,3 @@ public struct SnapshotReader {
         }
     }
 }
-
-extension Array where Element == WordEntry {
-    var isSorted: Bool {
-        for i in indices.dropFirst() where ByteOrder.compare(self[i - 1].word, self[i].word) >= 0 { return false }
-        return true
-    }
-}

@@ -1,6 +1,7 @@
 // Step 2 of the diff pipeline (merged); the whole pipeline is drawn at the top of SnapshotDiff.swift.
 
 import Foundation
+import TTSAPI
 
 /// The word differences of one lineage between two snapshots, from the rows that ended (`died`, valid in the
 /// older) and started (`born`, valid in the newer): a merge of sorted lists (`died` may be several sorted pieces,
@@ -15,10 +16,11 @@ enum WordRowMerge {
     /// Above this many rows the models are merged in two pieces, on two threads.
     static let parallelRows = 20_000
 
-    static func changes(died: WordRows, born: WordRows, detail: DiffDetail = .words) -> Result {
+    /// `diedPieces`: the sorted pieces of `died` (nil: all of it is one).
+    static func changes(died: PackedWords, diedPieces: [Range<Int>]? = nil, born: PackedWords, detail: DiffDetail = .words) -> Result {
         let listed = detail == .words
-        let whole = [Piece(died: died.pieces, born: 0..<born.rows.count)]
-        let pieces = died.rows.count + born.rows.count >= parallelRows ? split(whole[0], died, born) : whole
+        let whole = [Piece(died: diedPieces ?? [0..<died.count], born: 0..<born.count)]
+        let pieces = died.count + born.count >= parallelRows ? split(whole[0], died, born) : whole
         let merged = pieces.count == 1
             ? [merge(died, pieces[0].died, born, pieces[0].born, listed: listed)]
             : concurrentMap(2) { merge(died, pieces[$0].died, born, pieces[$0].born, listed: listed) }
@@ -44,20 +46,20 @@ enum WordRowMerge {
 
     /// Two pieces of `all`, split at a model near the middle of its longest list (every row of a model falls in
     /// the same piece).
-    static func split(_ all: Piece, _ died: WordRows, _ born: WordRows) -> [Piece] {
-        let lists = all.died.map { (died.rows, $0) } + [(born.rows, all.born)]
+    static func split(_ all: Piece, _ died: PackedWords, _ born: PackedWords) -> [Piece] {
+        let lists = all.died.map { (died.spans, $0) } + [(born.spans, all.born)]
         let (rows, longest) = lists.max { $0.1.count < $1.1.count }!
         guard !longest.isEmpty else { return [all] }
-        let pivot = rows[longest.lowerBound + longest.count / 2].model
-        let d = all.died.map { died.rows.firstIndex(atOrAfterModel: pivot, in: $0) }
-        let b = born.rows.firstIndex(atOrAfterModel: pivot, in: all.born)
+        let pivot = rows[longest.lowerBound + longest.count / 2].key
+        let d = all.died.map { died.spans.firstIndex(atOrAfterModel: pivot, in: $0) }
+        let b = born.spans.firstIndex(atOrAfterModel: pivot, in: all.born)
         return [Piece(died: zip(all.died, d).map { $0.lowerBound..<$1 }, born: all.born.lowerBound..<b),
                 Piece(died: zip(all.died, d).map { $1..<$0.upperBound }, born: b..<all.born.upperBound)]
     }
 
     /// The changes of models whose rows are `diedPieces` (each sorted) and `bornRange`: one array of records for
     /// every model, each model's changes a contiguous range of it.
-    private static func merge(_ died: WordRows, _ diedPieces: [Range<Int>], _ born: WordRows, _ bornRange: Range<Int>, listed: Bool)
+    private static func merge(_ died: PackedWords, _ diedPieces: [Range<Int>], _ born: PackedWords, _ bornRange: Range<Int>, listed: Bool)
         -> (records: [WordChanges.Record], models: [(model: Int64, start: Int, counts: WordCounts)]) {
         var records: [WordChanges.Record] = []
         // Room for the most changes there can be: growing by doubling copied the records and faulted in pages.

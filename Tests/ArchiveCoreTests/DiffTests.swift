@@ -135,16 +135,16 @@ import TTSAPI
         }
         let lineage = try LineageRows(db: store.db, from: ids[0], to: ids[8], largeRows: 1_000)
         #expect(lineage.isLarge && !lineage.scansTable)
-        func rows(_ r: WordRows) -> [String] {
-            r.rows.map { row in
+        func rows(_ r: PackedWords) -> [String] {
+            r.spans.map { row in
                 let text = { (at: Int, n: Int32) in String(decoding: r.bytes[at..<(at + Int(max(0, n)))], as: UTF8.self) }
-                let t = row.start + Int(row.wordLength)
-                return "\(row.model) \(text(row.start, row.wordLength)) \(text(t, row.translationLength)) \(row.posLength)"
+                let t = row.start + Int(row.word)
+                return "\(row.key) \(text(row.start, row.word)) \(text(t, row.translation)) \(row.partOfSpeech)"
             }
         }
         let one = try lineage.read(cores: 1)
         #expect(rows(one.died).count > 1_000 && rows(one.born).count > 1_000)
-        let expected = WordRowMerge.changes(died: one.died, born: one.born)
+        let expected = WordRowMerge.changes(died: one.died, diedPieces: one.diedPieces, born: one.born)
         for cores in [1, 2, 3, 4, 8, 64] {
             let pieces = lineage.endedPieces(cores: cores)
             #expect(pieces.first?.0 == ids[0] && pieces.last?.1 == ids[8], "\(cores) cores")
@@ -153,12 +153,12 @@ import TTSAPI
             let read = try lineage.read(cores: cores)
             // Pieces are joined as sorted runs, one after another: the same rows, each run in order.
             #expect(rows(read.died).sorted() == rows(one.died).sorted() && rows(read.born) == rows(one.born), "\(cores) cores")
-            #expect(read.died.pieces.count == pieces.count, "\(cores) cores")
+            #expect(read.diedPieces.count == pieces.count, "\(cores) cores")
             #expect(read.died.withRows { x in
-                read.died.pieces.allSatisfy { piece in zip(piece, piece.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
+                read.diedPieces.allSatisfy { piece in zip(piece, piece.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
             }, "\(cores) cores")
             // However many runs, the comparison merges them into the same changes.
-            let merged = WordRowMerge.changes(died: read.died, born: read.born)
+            let merged = WordRowMerge.changes(died: read.died, diedPieces: read.diedPieces, born: read.born)
             #expect(merged.words == expected.words && merged.counts == expected.counts, "\(cores) cores")
         }
         #expect(lineage.endedPieces(cores: 2).count == 2)
