@@ -51,7 +51,8 @@ final class RestoreJournal: Sendable {
     func run(_ id: Int64) throws -> Run? {
         try pool.read { db in
             try db.query("SELECT id, snapshot, target, status, options FROM restore_runs WHERE id = ?", id) { r in
-                Run(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "", status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: pool.path),
+                Run(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "",
+                    status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: pool.path),
                     options: try JSONDecoder().decode(RestoreOptions.self, from: Data((r.text(4) ?? "{}").utf8)))
             }.first
         }
@@ -73,7 +74,8 @@ final class RestoreJournal: Sendable {
                 SELECT source_id, target_id, action, replaces, word_count, batches_done, status, message
                 FROM restore_models WHERE run = ? ORDER BY source_id
                 """, run) { r in
-                Row(sourceID: r.text(0) ?? "", targetID: r.text(1), action: try stored(RestorePlan.Action.self, r.text(2), "restore_models.action", archive: pool.path),
+                Row(sourceID: r.text(0) ?? "", targetID: r.text(1),
+                    action: try stored(RestorePlan.Action.self, r.text(2), "restore_models.action", archive: pool.path),
                     replaces: (r.text(3) ?? "").split(separator: " ").map(String.init), wordCount: r.int(4),
                     batchesDone: r.int(5), status: try stored(RestoreModelStatus.self, r.text(6), "restore_models.status", archive: pool.path),
                     message: r.text(7))
@@ -164,7 +166,8 @@ public struct RestoreRunSummary: Codable, Sendable, Equatable {
             FROM restore_runs r ORDER BY r.id
             """) { r in
             RestoreRunSummary(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "",
-                              status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: store.path), startedAt: r.text(4) ?? "", finishedAt: r.text(5), models: r.int(6), words: r.int(7), rejections: r.int(8))
+                              status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: store.path),
+                              startedAt: r.text(4) ?? "", finishedAt: r.text(5), models: r.int(6), words: r.int(7), rejections: r.int(8))
         }
     }
 }
@@ -174,7 +177,8 @@ public struct RestoreRunSummary: Codable, Sendable, Equatable {
 func stored<T: RawRepresentable>(_ type: T.Type, _ text: String?, _ column: String, archive path: String) throws -> T
     where T.RawValue == String {
     guard let text, let value = T(rawValue: text) else {
-        throw ArchiveError.corrupt(path: path, reason: "\(column) holds \(text.map { "'\($0)'" } ?? "NULL"), which its CHECK constraint does not allow")
+        throw ArchiveError.corrupt(path: path,
+                                   reason: "\(column) holds \(text.map { "'\($0)'" } ?? "NULL"), which its CHECK constraint does not allow")
     }
     return value
 }

@@ -193,8 +193,9 @@ public struct PackedWords: Sendable {
         }
     }
 
-    /// Entry `a` (text at `x`) against entry `b` (text at `y`): by key, then word in byte order.
-    @inline(__always)
+    /// Entry `a` (text at `x`) against entry `b` (text at `y`): by key, then word in byte order. Inlinable: the
+    /// diff's merge (ArchiveCore) calls it for every row.
+    @inlinable @inline(__always)
     public static func compare(_ x: UnsafePointer<UInt8>, _ a: Span, _ y: UnsafePointer<UInt8>, _ b: Span) -> Int {
         if a.key != b.key { return a.key < b.key ? -1 : 1 }
         return ByteOrder.compare(x + a.start, Int(a.word), y + b.start, Int(b.word))
