@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layers (see README "Architecture"):
+//   Basics                          timestamps, seeded random numbers: below every layer that needs them
 //   CSQLite -> SQLiteDB            SQLite wrapper + migrator; knows nothing of TTS
 //   TTSAPI                          wire models of the Text to Speech customization API
 //   TTSAPI -> TTSClient             HTTP client: auth, retries; knows nothing of SQLite
@@ -30,7 +31,9 @@ let package = Package(
         .target(name: "Digest"),
         // Cron expressions and their clock arithmetic (schedules of the archive server); knows nothing else.
         .target(name: "Cron"),
-        .target(name: "SQLiteDB", dependencies: ["CSQLite", "Digest"]),
+        // Timestamps and the seeded random generator: below SQLiteDB (the migrator stamps), which cannot see TTSAPI.
+        .target(name: "Basics"),
+        .target(name: "SQLiteDB", dependencies: ["Basics", "CSQLite", "Digest"]),
 
         // Build-time embedding of migrations/ so a binary copied alone still creates archives.
         .executableTarget(name: "EmbedMigrations"),
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "TTSAPI"),
 
         // The archive core: snapshot, diff, restore, retention, on top of the SQLite layer and the client.
-        .target(name: "ArchiveCore", dependencies: ["SQLiteDB", "ArchiveSchema", "Digest", "TTSAPI", "TTSClient"]),
+        .target(name: "ArchiveCore", dependencies: ["Basics", "SQLiteDB", "ArchiveSchema", "Digest", "TTSAPI", "TTSClient"]),
         .target(
             name: "TTSClient",
             dependencies: [
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "TTSEmulator",
             dependencies: [
-                "TTSAPI",
+                "Basics", "TTSAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,12 +92,12 @@ let package = Package(
             ]
         ),
 
-        .target(name: "TestSupport", dependencies: ["SQLiteDB"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Basics", "SQLiteDB"], path: "Tests/TestSupport"),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
-        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
+        .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "Basics", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "Basics", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]
@@ -109,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "TTSEmulatorTests",
             dependencies: [
-                "TTSEmulator", "TTSAPI",
+                "Basics", "TTSEmulator", "TTSAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -1,3 +1,5 @@
+// Step 4 of the diff pipeline (rendered); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import TTSAPI
 
 extension ArchiveDiff {
@@ -14,7 +16,7 @@ extension ArchiveDiff {
     }
 
     /// The same document handed to `sink` in pieces, in order: a long-range diff is megabytes, rendered a few
-    /// chunks of models at a time (see ``ModelChunks``). A piece is only valid during the call.
+    /// pieces of models at a time (see ``DiffPieces``). A piece is only valid during the call.
     public func writeJSON(to sink: ([UInt8]) -> Void) {
         var w = JSONWriter(capacity: 256)
         w.raw("{\"from\":")
@@ -24,7 +26,7 @@ extension ArchiveDiff {
         w.raw(",\"models\":[")
         sink(w.bytes)
         let models = models
-        ModelChunks.stream(models, bytesPerWord: 240, { piece, buffer in Self.json(models, piece, into: &buffer) }, to: sink)
+        DiffPieces.stream(models, bytesPerWord: 240, { span, buffer in Self.json(models, span, into: &buffer) }, to: sink)
         w = JSONWriter(capacity: 256)
         if !models.isEmpty { w.raw("\n") }
         w.raw("],\"summary\":")
@@ -43,18 +45,18 @@ extension ArchiveDiff {
         sink(w.bytes)
     }
 
-    /// Appends a piece of an element of the `models` array: its opening (on a new line after its separator, none
-    /// before the first model), a run of its word changes, its closing.
-    static func json(_ models: [ModelDiff], _ piece: ModelPiece, into buffer: inout [UInt8]) {
+    /// Appends a span of an element of the `models` array: its opening (on a new line after its separator, none
+    /// before the first model), some of its word changes, its closing.
+    static func json(_ models: [ModelDiff], _ span: ModelSpan, into buffer: inout [UInt8]) {
         var w = JSONWriter(capacity: 0)
         swap(&w.bytes, &buffer)
-        let m = models[piece.model]
-        if piece.opens {
-            w.raw(piece.model == 0 ? "\n" : ",\n")
+        let m = models[span.model]
+        if span.opens {
+            w.raw(span.model == 0 ? "\n" : ",\n")
             w.modelOpening(m)
         }
-        w.words(m.words, piece.words)
-        if piece.closes(m) { w.raw(m.words.isEmpty ? "]}" : "\n]}") }
+        w.words(m.words, span.words)
+        if span.closes(m) { w.raw(m.words.isEmpty ? "]}" : "\n]}") }
         swap(&w.bytes, &buffer)
     }
 }

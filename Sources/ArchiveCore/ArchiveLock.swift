@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// One writing run at a time per archive: an advisory `flock` on `<archive>.lock`. The kernel drops the lock

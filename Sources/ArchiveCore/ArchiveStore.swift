@@ -1,4 +1,5 @@
 import ArchiveSchema
+import Basics
 import Foundation
 import SQLiteDB
 

@@ -1,3 +1,5 @@
+// Step 1 of the diff pipeline (rows read); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import Foundation
 import SQLiteDB
 import TTSAPI
@@ -8,7 +10,7 @@ import TTSAPI
 /// of ended rows, so a large range is read on several connections at once: the born rows, and the ended rows
 /// split by the snapshot that ended them into pieces that give every core the same work (`endedPieces`);
 /// when a large share of the archive ended in the range, the ended rows are found by scanning the table in
-/// two halves instead.
+/// two pieces instead.
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -57,7 +59,9 @@ struct LineageRows {
     /// A large range whose ended rows are found by scanning the table.
     var scansTable: Bool { isLarge && Double(endedTotal) > Self.scanShare * Double(hiEnd) }
 
-    func read(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (died: WordRows, born: WordRows) {
+    /// The rows that ended (`died`, in `diedPieces`, each sorted by model and word) and were born (`born`, sorted).
+    func read(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws
+        -> (died: PackedWords, diedPieces: [Range<Int>], born: PackedWords) {
         let jobs: [Job]
         if !isLarge {
             jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
@@ -68,7 +72,8 @@ struct LineageRows {
         }
         var results = try run(jobs, parallel: jobs.count > 2)
         let born = results.removeFirst()
-        return (WordRows.joined(results), born)
+        let died = PackedWords.joined(results)
+        return (died.rows, died.pieces, born)
     }
 
     /// What reading a row costs against looking up a scattered ended row (a changed or removed word): traced
@@ -128,13 +133,12 @@ struct LineageRows {
         }
     }
 
-    private func rows(_ job: Job, on db: Database) throws -> WordRows {
-        var rows = WordRows()
+    private func rows(_ job: Job, on db: Database) throws -> PackedWords {
+        var rows = PackedWords()
         // Room for every row up front: growing by doubling copied the buffers and faulted in their pages again.
         // The first piece of ended rows gets room for all of them: the others' bytes join it (`joined`).
         let bound = if case .died(lo, _) = job { endedTotal } else { rowBound(job) }
-        rows.rows.reserveCapacity(bound)
-        rows.bytes.reserveCapacity(bound * Self.reservedRowBytes)
+        rows.reserveCapacity(entries: bound, bytes: bound * Self.reservedRowBytes)
         switch job {
         case let .born(start, end):
             try rows.read(try db.prepare("""
@@ -152,29 +156,11 @@ struct LineageRows {
                 WHERE id >= ?1 AND id < ?2 AND valid_to > ?3 AND valid_to <= ?4 AND valid_from <= ?3
                 """).bind(start, end, lo, hi))
         }
-        rows.sort()
+        rows.sortByKeyAndWord()
         return rows
     }
 
-    private func run(_ jobs: [Job], parallel: Bool) throws -> [WordRows] {
+    private func run(_ jobs: [Job], parallel: Bool) throws -> [PackedWords] {
         try db.readConcurrently(jobs, parallel: parallel) { job, db in try rows(job, on: db) }
-    }
-}
-
-extension WordRows {
-    /// `pieces` one after another, each a sorted run: the bytes in the room the first one reserved, which
-    /// usually holds them all.
-    static func joined(_ pieces: consuming [WordRows]) -> WordRows {
-        guard !pieces.isEmpty else { return WordRows() }
-        var out = WordRows()
-        swap(&out, &pieces[0])
-        out.runStarts = [0]
-        for p in pieces.dropFirst() {
-            let shift = out.bytes.count
-            out.runStarts.append(out.rows.count)
-            out.bytes.append(contentsOf: p.bytes)
-            out.rows.append(contentsOf: p.rows.lazy.map { var r = $0; r.start += shift; return r })
-        }
-        return out
     }
 }

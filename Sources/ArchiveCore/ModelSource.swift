@@ -13,7 +13,7 @@ public protocol ModelSource: Sendable {
 }
 
 public struct SourceDescription: Sendable, Equatable, Hashable {
-    public enum Kind: String, Sendable { case service, `import` }
+    public enum Kind: String, Sendable, CaseIterable { case service, `import` }
     public var kind: Kind
     public var url: String
     /// Empty for every model; otherwise the canonical text of the filter that limited the snapshot.

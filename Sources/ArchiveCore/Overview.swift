@@ -13,8 +13,9 @@
 // - The store: `ArchiveStore` opens (or refuses) a file and migrates it; `ArchiveLock` keeps one writer a run.
 // - Snapshot: `Snapshotter.run` lists and fetches through a `ModelSource`, `SnapshotWriter` merges each model
 //   into the versioned rows (migrations/0002_snapshots.sql explains the row ranges); `ContentHasher` hashes.
-// - Diff: `SnapshotDiff` reads the rows born and ended between two snapshots (`LineageRows`, `WordRows`), merges
-//   them into `WordChanges`, and `ArchiveDiff` (+JSON, `ModelChunks` for ordered output) renders the result.
+// - Diff: `SnapshotDiff` reads the rows born and ended between two snapshots (`LineageRows`, into `PackedWords`
+//   keyed by model: `DiffRows.swift`), merges them into `WordChanges` (`WordRowMerge`), and `ArchiveDiff` (+JSON,
+//   `DiffPieces` for ordered output) renders the result; SnapshotDiff.swift draws the whole pipeline.
 //   `ContentDiff` compares materialized models (a live side, a restored copy).
 // - Restore: `RestorePlan` decides per model, `Restorer` replays through a `RestoreTarget` with a
 //   `RestoreJournal` so a killed run resumes, reading the snapshot model by model (`SnapshotStream`);

@@ -11,7 +11,7 @@ public enum RestoreDrill {
     public struct Result: Codable, Sendable {
         public var snapshotID: Int64
         /// `passed` (restored and verified, 0 differences), `differences`, or `failed` (models or entries refused).
-        public var status: String
+        public var status: DrillOutcome
         public var models: Int
         public var words: Int
         public var rejectedEntries: Int
@@ -63,11 +63,21 @@ public enum RestoreDrill {
         let elapsed = ContinuousClock.now - started
 
         let differences = report.verification.map { !$0.differences.summary.isEmpty } ?? false
-        let status = report.status != "complete" ? "failed" : (differences ? "differences" : "passed")
+        let status: DrillOutcome = report.status != .complete ? .failed : (differences ? .differences : .passed)
         return Result(snapshotID: snapshot, status: status, models: report.verification?.models ?? 0,
                       words: report.verification?.words ?? 0, rejectedEntries: report.rejectedEntries,
                       promptsNotRestorable: report.promptsNotRestorable,
                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                       report: report)
     }
+}
+
+/// The outcome of a restore drill (``RestoreDrill/Result``); not stored in the archive, printed as its raw value.
+public enum DrillOutcome: String, Codable, Sendable, CaseIterable {
+    /// Restored and verified: 0 differences.
+    case passed
+    /// Restored, but reading it back differs from the snapshot.
+    case differences
+    /// Models or entries refused.
+    case failed
 }

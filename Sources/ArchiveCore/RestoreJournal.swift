@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import SQLiteDB
 
@@ -17,7 +18,7 @@ final class RestoreJournal: Sendable {
         var replaces: [String]
         var wordCount: Int
         var batchesDone: Int
-        var status: String
+        var status: RestoreModelStatus
         var message: String?
     }
 
@@ -25,15 +26,15 @@ final class RestoreJournal: Sendable {
         var id: Int64
         var snapshot: Int64
         var target: String
-        var status: String
+        var status: RestoreRunStatus
         var options: RestoreOptions
     }
 
     func start(plan: RestorePlan) throws -> Int64 {
         let options = String(decoding: try JSONEncoder().encode(plan.options), as: UTF8.self)
         return try pool.write { db in
-            try db.run("INSERT INTO restore_runs (snapshot, target, started_at, status, options) VALUES (?, ?, ?, 'running', ?)",
-                       plan.snapshotID, plan.target, Timestamp.now(), options)
+            try db.run("INSERT INTO restore_runs (snapshot, target, started_at, status, options) VALUES (?, ?, ?, ?, ?)",
+                       plan.snapshotID, plan.target, Timestamp.now(), RestoreRunStatus.running.rawValue, options)
             let run = db.lastInsertRowID
             let insert = try db.prepare("""
                 INSERT INTO restore_models (run, source_id, target_id, action, replaces, name, language, word_count, status)
@@ -41,7 +42,7 @@ final class RestoreJournal: Sendable {
                 """)
             for item in plan.items {
                 try insert.run(run, item.sourceID, item.targetID, item.action.rawValue, item.replaces.joined(separator: " "),
-                               item.name, item.language, item.words, item.action == .skip ? "skipped" : "pending")
+                               item.name, item.language, item.words, (item.action == .skip ? RestoreModelStatus.skipped : .pending).rawValue)
             }
             return run
         }
@@ -50,7 +51,8 @@ final class RestoreJournal: Sendable {
     func run(_ id: Int64) throws -> Run? {
         try pool.read { db in
             try db.query("SELECT id, snapshot, target, status, options FROM restore_runs WHERE id = ?", id) { r in
-                Run(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "", status: r.text(3) ?? "",
+                Run(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "",
+                    status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: pool.path),
                     options: try JSONDecoder().decode(RestoreOptions.self, from: Data((r.text(4) ?? "{}").utf8)))
             }.first
         }
@@ -72,16 +74,18 @@ final class RestoreJournal: Sendable {
                 SELECT source_id, target_id, action, replaces, word_count, batches_done, status, message
                 FROM restore_models WHERE run = ? ORDER BY source_id
                 """, run) { r in
-                Row(sourceID: r.text(0) ?? "", targetID: r.text(1), action: RestorePlan.Action(rawValue: r.text(2) ?? "") ?? .create,
+                Row(sourceID: r.text(0) ?? "", targetID: r.text(1),
+                    action: try stored(RestorePlan.Action.self, r.text(2), "restore_models.action", archive: pool.path),
                     replaces: (r.text(3) ?? "").split(separator: " ").map(String.init), wordCount: r.int(4),
-                    batchesDone: r.int(5), status: r.text(6) ?? "", message: r.text(7))
+                    batchesDone: r.int(5), status: try stored(RestoreModelStatus.self, r.text(6), "restore_models.status", archive: pool.path),
+                    message: r.text(7))
             }
         }
     }
 
-    func setStatus(run: Int64, source: String, _ status: String, message: String? = nil) throws {
+    func setStatus(run: Int64, source: String, _ status: RestoreModelStatus, message: String? = nil) throws {
         try pool.write { db in
-            try db.run("UPDATE restore_models SET status = ?, message = ? WHERE run = ? AND source_id = ?", status, message, run, source)
+            try db.run("UPDATE restore_models SET status = ?, message = ? WHERE run = ? AND source_id = ?", status.rawValue, message, run, source)
         }
     }
 
@@ -126,7 +130,7 @@ final class RestoreJournal: Sendable {
         }
     }
 
-    func finish(run: Int64, status: String, report: RestoreReport?) throws {
+    func finish(run: Int64, status: RestoreRunStatus, report: RestoreReport?) throws {
         var json: String?
         if let report {
             let encoder = JSONEncoder()
@@ -135,7 +139,7 @@ final class RestoreJournal: Sendable {
             json = String(decoding: try encoder.encode(report), as: UTF8.self)
         }
         try pool.write { db in
-            try db.run("UPDATE restore_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status, Timestamp.now(), json, run)
+            try db.run("UPDATE restore_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue, Timestamp.now(), json, run)
         }
     }
 }
@@ -145,7 +149,7 @@ public struct RestoreRunSummary: Codable, Sendable, Equatable {
     public var id: Int64
     public var snapshot: Int64
     public var target: String
-    public var status: String
+    public var status: RestoreRunStatus
     public var startedAt: String
     public var finishedAt: String?
     public var models: Int
@@ -161,8 +165,20 @@ public struct RestoreRunSummary: Codable, Sendable, Equatable {
                    (SELECT count(*) FROM restore_rejections j WHERE j.run = r.id)
             FROM restore_runs r ORDER BY r.id
             """) { r in
-            RestoreRunSummary(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "", status: r.text(3) ?? "",
+            RestoreRunSummary(id: r.int64(0), snapshot: r.int64(1), target: r.text(2) ?? "",
+                              status: try stored(RestoreRunStatus.self, r.text(3), "restore_runs.status", archive: store.path),
                               startedAt: r.text(4) ?? "", finishedAt: r.text(5), models: r.int(6), words: r.int(7), rejections: r.int(8))
         }
     }
+}
+
+/// A status column's value as its enum. The schema's CHECK allows only the enum's values, so another value means
+/// a damaged archive (a newer schema is refused when the archive is opened).
+func stored<T: RawRepresentable>(_ type: T.Type, _ text: String?, _ column: String, archive path: String) throws -> T
+    where T.RawValue == String {
+    guard let text, let value = T(rawValue: text) else {
+        throw ArchiveError.corrupt(path: path,
+                                   reason: "\(column) holds \(text.map { "'\($0)'" } ?? "NULL"), which its CHECK constraint does not allow")
+    }
+    return value
 }

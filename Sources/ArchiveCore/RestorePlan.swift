@@ -42,7 +42,7 @@ public struct RestoreOptions: Codable, Sendable, Equatable {
 
 /// What a restore will do, computed without writing anything: printed by `--dry-run`, executed by ``Restorer``.
 public struct RestorePlan: Codable, Sendable, Equatable {
-    public enum Action: String, Codable, Sendable { case create, update, replace, skip }
+    public enum Action: String, Codable, Sendable, CaseIterable { case create, update, replace, skip }
 
     public struct Item: Codable, Sendable, Equatable {
         public var sourceID: String
@@ -170,16 +170,15 @@ extension RestorePlan {
 public enum RestoreError: Error, Equatable, CustomStringConvertible {
     case targetNotEmpty(models: Int, conflicts: Int)
     case noSuchRun(Int64)
-    case runFinished(Int64, status: String)
+    case runFinished(Int64, status: RestoreRunStatus)
     case runMismatch(Int64, reason: String)
 
     public var description: String {
         switch self {
         case .targetNotEmpty(let n, let c):
-            "the target already has \(n) custom models (\(c) with a name and language in the snapshot); "
-                + "choose --existing skip, update or replace, or restore into an empty instance"
-        case .noSuchRun(let id): "no restore run \(id) in the archive (see `tts-archive restores`)"
-        case .runFinished(let id, let status): "restore run \(id) already finished (\(status)); nothing to resume"
+            "the target already has \(n) custom models (\(c) with a name and language in the snapshot)"
+        case .noSuchRun(let id): "no restore run \(id) in the archive"
+        case .runFinished(let id, let status): "restore run \(id) already finished (\(status.rawValue)); nothing to resume"
         case .runMismatch(let id, let reason): "restore run \(id) cannot be resumed here: \(reason)"
         }
     }

@@ -12,9 +12,9 @@ public struct RestoreReport: Codable, Sendable, Equatable {
         public var name: String?
         public var language: String?
         public var words: Int
-        public var action: String
+        public var action: RestorePlan.Action
         /// done, skipped or failed (or the step a failed run stopped at).
-        public var status: String
+        public var status: RestoreModelStatus
         public var message: String?
         public var rejections: [Rejection]
     }
@@ -30,7 +30,7 @@ public struct RestoreReport: Codable, Sendable, Equatable {
     public var snapshotID: Int64
     public var target: String
     /// complete, partial (entries rejected) or failed (a model could not be restored; resume retries it).
-    public var status: String
+    public var status: RestoreRunStatus
     public var resumed: Bool
     public var models: [Model]
     public var promptsNotRestorable: Int
@@ -38,6 +38,6 @@ public struct RestoreReport: Codable, Sendable, Equatable {
 
     public var rejectedEntries: Int { models.reduce(0) { $0 + $1.rejections.count } }
     public var wordsRestored: Int {
-        models.filter { $0.status == "done" }.reduce(0) { $0 + $1.words - $1.rejections.count }
+        models.filter { $0.status == .done }.reduce(0) { $0 + $1.words - $1.rejections.count }
     }
 }

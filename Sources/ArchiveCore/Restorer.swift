@@ -57,7 +57,7 @@ public struct Restorer: Sendable {
         var resumed = false
         if let resume {
             guard let run = try journal.run(resume) else { throw RestoreError.noSuchRun(resume) }
-            guard run.status == "running" || run.status == "failed" else { throw RestoreError.runFinished(resume, status: run.status) }
+            guard run.status.isResumable else { throw RestoreError.runFinished(resume, status: run.status) }
             guard run.target == target else { throw RestoreError.runMismatch(resume, reason: "it restored into \(run.target), not \(target)") }
             runID = resume
             snapshotID = run.snapshot
@@ -79,37 +79,37 @@ public struct Restorer: Sendable {
         guard let run = try journal.run(runID) else { throw RestoreError.noSuchRun(runID) }
 
         let rows = try journal.rows(run: runID)
-        let work = rows.filter { $0.status != "done" && $0.status != "skipped" }
+        let work = rows.filter { !$0.status.isFinished }
         for row in rows where row.action == .create || row.action == .replace {
             if let warning = RestorePlan.nameWarning(sources[row.sourceID]?.name) { reporter.warn("model \(row.sourceID): \(warning)") }
         }
         let size = run.options.mode == .single ? 1 : run.options.batchSize
-        let counted = rows.filter { $0.status != "skipped" }
+        let counted = rows.filter { $0.status != .skipped }
         reporter.begin(.replay, modelsDone: rows.count - work.count, modelsTotal: rows.count,
-                       wordsDone: counted.reduce(0) { $0 + ($1.status == "done" ? $1.wordCount : min($1.wordCount, $1.batchesDone * size)) },
+                       wordsDone: counted.reduce(0) { $0 + ($1.status == .done ? $1.wordCount : min($1.wordCount, $1.batchesDone * size)) },
                        wordsTotal: counted.reduce(0) { $0 + $1.wordCount })
         do {
             try await replay(work, sources: sources, words: words, run: run, reporter: reporter, countsProgress: true, checks: &checks)
             // A model that still failed after the client's retries (a burst of 503s, dropped connections) gets one
             // more pass in this run before the run is reported failed; its journal row says where it stopped.
-            let failed = try journal.rows(run: runID).filter { $0.status == "failed" }
+            let failed = try journal.rows(run: runID).filter { $0.status == .failed }
             if !failed.isEmpty {
                 try Task.checkCancellation()
                 try await replay(failed, sources: sources, words: words, run: run, reporter: reporter, countsProgress: false,
                                  checks: &checks)
             }
         } catch {
-            try? journal.finish(run: runID, status: "failed", report: nil)
+            try? journal.finish(run: runID, status: .failed, report: nil)
             throw Task.isCancelled ? CancellationError() : error
         }
 
         var report = try makeReport(run: run, resumed: resumed, sources: sources)
-        if verify, report.status != "failed" {
+        if verify, report.status != .failed {
             do {
                 report.verification = try await verification(report, sources: sources, words: words, checks: checks, reporter: reporter)
             } catch where Task.isCancelled {
                 // Every model is restored: the same command resumes at the verification.
-                try? journal.finish(run: runID, status: "failed", report: nil)
+                try? journal.finish(run: runID, status: .failed, report: nil)
                 throw CancellationError()
             }
         }
@@ -147,7 +147,7 @@ public struct Restorer: Sendable {
     private func restoreModel(_ row: RestoreJournal.Row, source: CustomModel?, words: SnapshotStream, run: RestoreJournal.Run,
                               reporter: JobReporter) async throws -> (targetID: String, words: PackedWords)? {
         guard let source else {
-            try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: "the model is not in snapshot \(run.snapshot) any more")
+            try journal.setStatus(run: run.id, source: row.sourceID, .failed, message: "the model is not in snapshot \(run.snapshot) any more")
             return nil
         }
         do {
@@ -156,7 +156,7 @@ public struct Restorer: Sendable {
             case .update:
                 if row.batchesDone == 0 {  // setting the description again is harmless
                     try await client.updateModel(id: row.targetID!, UpdateModelRequest(description: source.description))
-                    try journal.setStatus(run: run.id, source: row.sourceID, "created")
+                    try journal.setStatus(run: run.id, source: row.sourceID, .created)
                 }
             case .create, .replace:
                 if targetID == nil {
@@ -164,7 +164,7 @@ public struct Restorer: Sendable {
                         for old in row.replaces { try await deleteIfPresent(old) }
                     }
                     // `creating` (or failed before an id was stored): a POST may have reached the service.
-                    let maybeSent = row.status == "creating" || row.status == "failed"
+                    let maybeSent = row.status == .creating || row.status == .failed
                     targetID = try await createOrAdopt(source, run: run, reconcileFirst: maybeSent)
                 }
             case .skip:
@@ -174,7 +174,7 @@ public struct Restorer: Sendable {
             // The reader returns words in byte order, which is the service's order.
             let words = try await words.words(of: row.sourceID)
             try await sendWords(words, to: targetID, from: row, run: run, reporter: reporter)
-            try journal.setStatus(run: run.id, source: row.sourceID, "done")
+            try journal.setStatus(run: run.id, source: row.sourceID, .done)
             return (targetID, words)
         } catch let error as ServiceError where error.isAuthenticationFailure {
             throw error
@@ -182,7 +182,7 @@ public struct Restorer: Sendable {
             // A request cut short by the cancellation is no failure of the model: its row stays where it was.
             try Task.checkCancellation()
             // One model failing (after the client's retries) does not stop the others; resume retries it.
-            try journal.setStatus(run: run.id, source: row.sourceID, "failed", message: error.description)
+            try journal.setStatus(run: run.id, source: row.sourceID, .failed, message: error.description)
             return nil
         }
     }
@@ -202,7 +202,7 @@ public struct Restorer: Sendable {
         let request = CreateModelRequest(name: source.name ?? "", language: source.language, description: source.description)
         for attempt in 1... {
             try Task.checkCancellation()
-            try journal.setStatus(run: run.id, source: source.customizationID, "creating")
+            try journal.setStatus(run: run.id, source: source.customizationID, .creating)
             do {
                 let created = try await client.createModel(request)
                 _ = try journal.setTarget(run: run.id, source: source.customizationID, targetID: created.customizationID, target: target)
@@ -273,12 +273,12 @@ public struct Restorer: Sendable {
         let rejections = try journal.rejections(run: run.id)
         let models = rows.map { row in
             RestoreReport.Model(sourceID: row.sourceID, targetID: row.targetID, name: sources[row.sourceID]?.name,
-                                language: sources[row.sourceID]?.language, words: row.wordCount, action: row.action.rawValue,
+                                language: sources[row.sourceID]?.language, words: row.wordCount, action: row.action,
                                 status: row.status, message: row.message, rejections: rejections[row.sourceID] ?? [])
         }
-        let status = models.contains { $0.status != "done" && $0.status != "skipped" } ? "failed"
-            : (models.contains { !$0.rejections.isEmpty } ? "partial" : "complete")
-        let prompts = rows.filter { $0.status != "skipped" }.reduce(0) { $0 + (sources[$1.sourceID]?.prompts?.count ?? 0) }
+        let status: RestoreRunStatus = models.contains { !$0.status.isFinished } ? .failed
+            : (models.contains { !$0.rejections.isEmpty } ? .partial : .complete)
+        let prompts = rows.filter { $0.status != .skipped }.reduce(0) { $0 + (sources[$1.sourceID]?.prompts?.count ?? 0) }
         return RestoreReport(runID: run.id, snapshotID: run.snapshot, target: run.target, status: status, resumed: resumed,
                              models: models, promptsNotRestorable: prompts, verification: nil)
     }
@@ -289,7 +289,7 @@ public struct Restorer: Sendable {
     private func verification(_ report: RestoreReport, sources: [String: CustomModel], words sourceWords: SnapshotStream,
                               checks: [String: Check], reporter: JobReporter) async throws -> RestoreReport.Verification {
         let pairs = report.models.compactMap { m -> (CustomModel, String)? in
-            guard m.status == "done", let id = m.targetID, let source = sources[m.sourceID] else { return nil }
+            guard m.status == .done, let id = m.targetID, let source = sources[m.sourceID] else { return nil }
             return (source, id)
         }
         var diffs: [ModelDiff] = []

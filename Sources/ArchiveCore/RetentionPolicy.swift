@@ -99,7 +99,7 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badDuration(let t): "cannot read duration '\(t)' (use e.g. 7d, 2w, 36h, 1y6m)"
-        case .noPolicy: "no --keep-* option given; refusing to forget every snapshot"
+        case .noPolicy: "no retention rule given; refusing to forget every snapshot"
         case .unknownTag(let tag, let existing):
             "no snapshot has the tag \(tag.debugDescription), a keep rule that keeps nothing; "
                 + (existing.isEmpty ? "no snapshot has any tag" : "did you mean " + ModelFilter.list(existing) + "?")

@@ -122,7 +122,7 @@ public enum RollbackError: Error, Equatable, CustomStringConvertible {
         case .ambiguous(let m, let ids): "\(ids.count) live models are named '\(m)' (\(ids.joined(separator: ", "))); name one by customization id"
         case .notInSnapshot(let m, let s): "snapshot \(s) has no model matching '\(m)' (by id, or by a unique name and language)"
         case .languageDiffers(let live, let snapshot):
-            "the live model is \(live) but the snapshot's is \(snapshot); a model's language cannot change: use `restore --model` instead"
+            "the live model is \(live) but the snapshot's is \(snapshot); a model's language cannot change"
         }
     }
 }

@@ -1,3 +1,24 @@
+// The diff pipeline, in four steps; each names the types it makes and the file that holds them.
+//
+//   1. rows read     SnapshotDiff.between (this file) picks the path. Within one lineage matched by id,
+//                    LineageRows (LineageRows.swift) reads the word rows that ended (`died`) and started (`born`)
+//                    between the two snapshots, on several connections, into PackedWords tables (TTSAPI) keyed
+//                    by model (DiffRows.swift: reading, RowBytes): text as bytes in one buffer, each piece read
+//                    sorted by model and word.
+//                    Any other pair (other sources, --match-by name, a live side, a restored copy) is read whole
+//                    as CustomModels and compared by ContentDiff (ContentDiff.swift), which gives step 3 directly.
+//   2. merged        WordRowMerge.changes (WordRowMerge.swift) merges died against born, on two threads when
+//                    large, into WordChanges per model (WordChanges.swift): records that point into the rows
+//                    (a String is made only when a change is read), and WordCounts (ArchiveDiff.swift).
+//   3. changes       SnapshotDiff adds the model-level changes (fields, prompts) and makes one ModelDiff per
+//                    changed model, and the ArchiveDiff that holds them (ArchiveDiff.swift): ChangeKind,
+//                    FieldChange, WordChange (one word's change, as values), PromptChange, the summary.
+//   4. rendered      `--json`: ArchiveDiff+JSON.swift; the text: DiffFormat.swift in the CLI; both hand the models
+//                    to DiffPieces (DiffPieces.swift), which renders pieces of about 1,000 word changes
+//                    concurrently and writes them in order; WordChangeBytes hands a change's bytes to a writer.
+//
+// DiffDetail.counts (`--stat`, `--name-only`) stops step 2 at WordCounts.
+
 import SQLiteDB
 import TTSAPI
 
@@ -69,11 +90,11 @@ public struct SnapshotDiff {
 
     private func sameLineage(from lo: Int64, to hi: Int64, filter: ModelFilter, detail: DiffDetail) throws -> [ModelDiff] {
         let lineage = try LineageRows(db: db, from: lo, to: hi)
-        func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], WordRows, WordRows) {
-            let (died, born) = try lineage.read()
-            return (try modelsAt(lo), try modelsAt(hi), died, born)
+        func read() throws -> ([Int64: ModelAt], [Int64: ModelAt], PackedWords, [Range<Int>], PackedWords) {
+            let (died, diedPieces, born) = try lineage.read()
+            return (try modelsAt(lo), try modelsAt(hi), died, diedPieces, born)
         }
-        let (before, after, died, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
+        let (before, after, died, diedPieces, born) = lineage.isLarge ? try read() : try db.withoutMemoryMap(read)
         if !filter.isEmpty {
             // Every model of either snapshot is at hand: check the filter against both sides at no cost.
             let existing = (Array(before.values) + Array(after.values)).map {
@@ -81,7 +102,7 @@ public struct SnapshotDiff {
             }
             try filter.check(existing, in: SnapshotReader.place([lo, hi]))
         }
-        let words = WordRowMerge.changes(died: died, born: born, detail: detail)
+        let words = WordRowMerge.changes(died: died, diedPieces: diedPieces, born: born, detail: detail)
 
         func matches(_ key: Int64) -> Bool {
             if filter.isEmpty { return true }

@@ -133,23 +133,23 @@ public struct SnapshotReader {
     /// Calls `body` with each word row (model, word, translation, part_of_speech) of a snapshot for the given
     /// model keys.
     func forEachWord(in snapshot: Int64, models: Set<Int64>, _ body: (Int64, Statement) throws -> Void) throws {
-        for part in try wordParts(in: snapshot, models: models.sorted(), ways: 1) {
-            try forEachRow(of: part, on: db, body)
+        for piece in try wordPieces(in: snapshot, models: models.sorted(), ways: 1) {
+            try forEachRow(of: piece, on: db, body)
         }
     }
 
-    /// A share of a snapshot's word rows that can be read on a connection of its own.
-    enum WordPart: Sendable {
+    /// A piece of a snapshot's word rows that can be read on a connection of its own.
+    enum WordPiece: Sendable {
         /// The open rows of these models, through their index, each model in word order: the newest snapshot.
         case open(models: [Int64])
         /// Rows with ids in the range valid at the snapshot, of these models, by a scan in no particular order.
         case scan(snapshot: Int64, ids: Range<Int64>, models: Set<Int64>)
     }
 
-    /// The word rows of `models` at `snapshot` in `ways` shares of about equal size.
-    func wordParts(in snapshot: Int64, models: [Int64], ways: Int) throws -> [WordPart] {
+    /// The word rows of `models` at `snapshot` in `ways` pieces of about equal size.
+    func wordPieces(in snapshot: Int64, models: [Int64], ways: Int) throws -> [WordPiece] {
         if try isNewestOfSource(snapshot) {
-            // Alternate models so that each share gets about as many large ones.
+            // Alternate models so that each piece gets about as many large ones.
             return (0..<min(ways, max(1, models.count))).map { k in
                 .open(models: stride(from: k, to: models.count, by: ways).map { models[$0] })
             }
@@ -163,8 +163,8 @@ public struct SnapshotReader {
         }
     }
 
-    func forEachRow(of part: WordPart, on db: Database, _ body: (Int64, Statement) throws -> Void) throws {
-        switch part {
+    func forEachRow(of piece: WordPiece, on db: Database, _ body: (Int64, Statement) throws -> Void) throws {
+        switch piece {
         case .open(let models):
             let stmt = try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words
@@ -186,12 +186,5 @@ public struct SnapshotReader {
                 try body(key, r)
             }
         }
-    }
-}
-
-extension Array where Element == WordEntry {
-    var isSorted: Bool {
-        for i in indices.dropFirst() where ByteOrder.compare(self[i - 1].word, self[i].word) >= 0 { return false }
-        return true
     }
 }

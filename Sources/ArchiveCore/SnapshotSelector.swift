@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import SQLiteDB
 
@@ -93,7 +94,7 @@ public enum SelectorError: Error, Equatable, CustomStringConvertible {
         case .malformed(let text, let why): "cannot read snapshot selector '\(text)': \(why)"
         case .notFound(let what, let available): "no snapshot \(what); \(available)"
         case .ambiguous(let tag, let ids): "tag '\(tag)' names \(ids.count) snapshots (\(ids.map(String.init).joined(separator: ", "))); pick one by id"
-        case .empty: "the archive has no snapshots yet; run `tts-archive snapshot` first"
+        case .empty: "the archive has no snapshots yet"
         }
     }
 }

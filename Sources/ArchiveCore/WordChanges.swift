@@ -1,3 +1,5 @@
+// Step 2 of the diff pipeline (merged); the whole pipeline is drawn at the top of SnapshotDiff.swift.
+
 import TTSAPI
 
 /// The changed words of one model, kept as references into the rows a diff read rather than as Strings. A
@@ -8,8 +10,8 @@ public struct WordChanges: Sendable {
     /// The rows both sides' records point into; every model of a diff shares them.
     final class Sides: Sendable {
         /// Rows of the `from` side (old values) and of the `to` side (new values).
-        let old: WordRows, new: WordRows
-        init(old: WordRows, new: WordRows) { self.old = old; self.new = new }
+        let old: PackedWords, new: PackedWords
+        init(old: PackedWords, new: PackedWords) { self.old = old; self.new = new }
     }
 
     struct Record: Sendable {
@@ -26,11 +28,11 @@ public struct WordChanges: Sendable {
         self.records = records
     }
 
-    private static let noSides = Sides(old: WordRows(), new: WordRows())
+    private static let noSides = Sides(old: PackedWords(), new: PackedWords())
 
     /// Packs changes made elsewhere (a comparison of materialized models, a stored report).
     public init<S: Sequence>(_ changes: S) where S.Element == WordChange {
-        var old = WordRows(), new = WordRows()
+        var old = PackedWords(), new = PackedWords()
         var records: [Record] = []
         for c in changes {
             let o = c.old.map { old.append(word: c.word, $0) } ?? -1
@@ -101,7 +103,7 @@ public struct TranslationBytes {
 
 extension WordChanges {
     /// Calls `body` with each change's bytes, in order, without making Strings. The bytes are valid UTF-8:
-    /// rows read from the archive were checked (and repaired) when read, see ``WordRows/read(_:)``.
+    /// rows read from the archive were checked (and repaired) when read, see ``PackedWords/read(_:)``.
     public func forEachBytes(_ body: (WordChangeBytes) -> Void) {
         sides.old.withRows { old in
             sides.new.withRows { new in

@@ -1,3 +1,4 @@
+import Basics
 import Digest
 import Foundation
 
@@ -38,7 +39,7 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .newerSchema(let unknown):
-            "the database was written by a newer version (unknown migrations: \(unknown.joined(separator: ", "))); upgrade tts-archive to use it"
+            "the database was written by a newer version (unknown migrations: \(unknown.joined(separator: ", ")))"
         case .altered(let name, let recorded, let expected):
             "migration \(name) was altered after it was applied (recorded checksum \(recorded.prefix(12)), this binary has \(expected.prefix(12)))"
         case .outOfOrder(let applied, let expected):
@@ -120,16 +121,10 @@ public struct Migrator: Sendable {
                     """)
                 try db.execute(migration.sql)
                 try db.run("INSERT INTO \(Self.table) (name, checksum, applied_at) VALUES (?, ?, ?)",
-                           migration.name, migration.checksum, Self.timestamp())
+                           migration.name, migration.checksum, Timestamp.now())
                 done.append(migration.name)
             }
         }
         return done
-    }
-
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
     }
 }

@@ -52,4 +52,26 @@ public enum ByteOrder {
         default: false
         }
     }
+
+    /// Whether elements 0..<count strictly increase, `compare(i, j)` ordering element i against j (negative: i
+    /// first). The one check of "sorted" for every list of words: the service lists words strictly increasing in
+    /// byte order, one entry per word.
+    @inlinable
+    public static func isStrictlyIncreasing(_ count: Int, _ compare: (Int, Int) -> Int) -> Bool {
+        var i = 1
+        while i < count {
+            if compare(i - 1, i) >= 0 { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+extension Collection where Element == WordEntry, Index == Int {
+    /// Words strictly increasing in byte order: the service's listing order, one entry per word.
+    public var isSorted: Bool {
+        ByteOrder.isStrictlyIncreasing(count) { i, j in
+            ByteOrder.compare(self[startIndex + i].word, self[startIndex + j].word)
+        }
+    }
 }

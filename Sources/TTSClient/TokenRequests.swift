@@ -40,7 +40,7 @@ enum TokenRequests {
     }
 
     static func iam(apiKey: Secret, authURL: String, clientID: String?, clientSecret: Secret?, scope: String?,
-                    insecureTLS: Bool, transport: Transport) -> @Sendable () async throws -> IssuedToken {
+                    insecureTLS: Bool, transport: Transport) -> @Sendable () async throws -> ScheduledToken {
         let url = iamTokenURL(authURL)
         var form = "grant_type=\(PathSegment.encode("urn:ibm:params:oauth:grant-type:apikey"))"
             + "&apikey=\(PathSegment.encode(apiKey.value))&response_type=cloud_iam"
@@ -54,12 +54,12 @@ enum TokenRequests {
         return {
             let answer = try await transport.send(call)
             let parsed = try transport.decode(IAMAnswer.self, call, answer)
-            return IssuedToken(value: parsed.accessToken, expiresIn: parsed.expiresIn, now: Date())
+            return ScheduledToken(value: parsed.accessToken, expiresIn: parsed.expiresIn, now: Date())
         }
     }
 
     static func cloudPak(authURL: String, username: String, secret: Authentication.CloudPakSecret,
-                         insecureTLS: Bool, transport: Transport) -> @Sendable () async throws -> IssuedToken {
+                         insecureTLS: Bool, transport: Transport) -> @Sendable () async throws -> ScheduledToken {
         let url = cloudPakTokenURL(authURL)
         var request = CloudPakRequest(username: username)
         switch secret {
@@ -73,7 +73,7 @@ enum TokenRequests {
         return {
             let answer = try await transport.send(call)
             let parsed = try transport.decode(CloudPakAnswer.self, call, answer)
-            return IssuedToken(value: parsed.token, expiresIn: nil, now: Date())
+            return ScheduledToken(value: parsed.token, expiresIn: nil, now: Date())
         }
     }
 

@@ -69,7 +69,7 @@ struct AdminAPI: Sendable {
             default:
                 return .error(.init(status: 404, message: "Unknown emulator admin endpoint \(method) \(path)"))
             }
-        } catch let e as ServiceError {
+        } catch let e as ErrorAnswer {
             return .error(e)
         } catch {
             return .error(.badRequest("\(error)"))

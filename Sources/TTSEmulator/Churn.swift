@@ -1,3 +1,4 @@
+import Basics
 import TTSAPI
 
 /// A "night of work" on an instance: how many of each kind of change to make.
@@ -176,7 +177,7 @@ extension ServiceInstance {
 
     /// Loads the generator's models for `spec` into this instance; returns their ids.
     @discardableResult
-    public func generate(_ spec: GeneratorSpec) throws(ServiceError) -> [String] {
+    public func generate(_ spec: GeneratorSpec) throws(ErrorAnswer) -> [String] {
         var ids: [String] = []
         for m in Generator.models(for: spec) { ids.append(try importModel(m)) }
         return ids

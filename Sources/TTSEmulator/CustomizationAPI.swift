@@ -8,7 +8,7 @@ struct CustomizationAPI {
     let instance: ServiceInstance
 
     /// `body` stays a ByteBuffer so the word lists, the large bodies, are decoded where they were received.
-    func handle(route: Route, method: String, query: Substring, body: ByteBuffer) throws(ServiceError) -> Reply {
+    func handle(route: Route, method: String, query: Substring, body: ByteBuffer) throws(ErrorAnswer) -> Reply {
         switch (route, method) {
         case (.models, "GET"):
             let language = Self.queryValue("language", in: query)
@@ -76,7 +76,7 @@ struct CustomizationAPI {
         }
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws(ServiceError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws(ErrorAnswer) -> T {
         guard !body.isEmpty else { throw .badRequest("The request body is empty; a JSON object is required") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Hummingbird
 import NIOCore
@@ -75,7 +76,7 @@ struct EmulatorResponder: HTTPResponder {
                     }
                 }
             }
-        } catch let e as ServiceError {
+        } catch let e as ErrorAnswer {
             reply = .error(e)
         }
 
@@ -95,7 +96,7 @@ struct EmulatorResponder: HTTPResponder {
         return reply.response(transactionID: transactionID)
     }
 
-    private func collectBody(_ request: inout Request) async throws(ServiceError) -> ByteBuffer {
+    private func collectBody(_ request: inout Request) async throws(ErrorAnswer) -> ByteBuffer {
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
             // We cannot inflate without another dependency; say so instead of misreading the bytes.
             throw .init(status: 415, message: "Content-Encoding '\(encoding)' is not supported by the emulator; send the body uncompressed")
@@ -111,7 +112,7 @@ struct EmulatorResponder: HTTPResponder {
         switch fault {
         case .drop, nil: return nil
         case .status(let s):
-            var r = Reply.error(.init(status: s, message: "Injected fault: \(ServiceError.reason(s))"))
+            var r = Reply.error(.init(status: s, message: "Injected fault: \(ErrorAnswer.reason(s))"))
             if s == 429 || s == 503 { r.headers.append((.retryAfter, String(retryAfter))) }
             return r
         }
@@ -132,11 +133,11 @@ struct EmulatorResponder: HTTPResponder {
         guard route.allowedMethods.contains(method) else { return Self.methodNotAllowed(route, method) }
         do {
             if body.readableBytes > 0, let type = headers[.contentType], !type.lowercased().contains("json") {
-                throw ServiceError(status: 415, message: "Unsupported Content-Type '\(type)': send application/json")
+                throw ErrorAnswer(status: 415, message: "Unsupported Content-Type '\(type)': send application/json")
             }
             return try CustomizationAPI(instance: instance)
                 .handle(route: route, method: method, query: query, body: body)
-        } catch let e as ServiceError {
+        } catch let e as ErrorAnswer {
             return .error(e)
         } catch {
             return .error(.init(status: 500, message: "Internal error"))

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What an injected fault does to a request.

@@ -1,3 +1,5 @@
+import Basics
+
 /// Customization ids and owners: lower-case 8-4-4-4-12 hex GUIDs, as the service prints them.
 enum GUID {
     static func random() -> String {

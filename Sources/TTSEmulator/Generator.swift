@@ -1,3 +1,4 @@
+import Basics
 import TTSAPI
 
 /// `models=100,words=20000,seed=7`: how many models, how many entries in total (spread unevenly over the

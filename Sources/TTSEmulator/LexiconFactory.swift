@@ -1,3 +1,4 @@
+import Basics
 import TTSAPI
 
 /// Makes realistic custom entries from a seeded PRNG: acronyms, product names, unicode and URL-hostile

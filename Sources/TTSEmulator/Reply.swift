@@ -22,11 +22,11 @@ struct Reply: Sendable {
     var bodyCount: Int { body?.reduce(0) { $0 + $1.readableBytes } ?? 0 }
 
     /// Watson error body `{"code","code_description","error"}` (reference §3).
-    static func error(_ e: ServiceError) -> Reply {
+    static func error(_ e: ErrorAnswer) -> Reply {
         var w = JSONWriter()
         w.raw("{\"code\":")
         w.number(e.status)
-        w.field("code_description", ServiceError.reason(e.status))
+        w.field("code_description", ErrorAnswer.reason(e.status))
         w.field("error", e.message)
         w.raw("}")
         return .json(e.status, w.bytes)

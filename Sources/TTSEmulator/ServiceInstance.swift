@@ -22,13 +22,13 @@ public final class ServiceInstance: @unchecked Sendable {
         self.rules = rules
     }
 
-    private func locked<T>(_ body: () throws(ServiceError) -> T) throws(ServiceError) -> T {
+    private func locked<T>(_ body: () throws(ErrorAnswer) -> T) throws(ErrorAnswer) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
 
-    private func model(_ id: String) throws(ServiceError) -> StoredModel {
+    private func model(_ id: String) throws(ErrorAnswer) -> StoredModel {
         guard GUID.isWellFormed(id) else { throw .malformedGUID(id) }
         guard let m = models[id] else { throw .invalidCustomization(id) }
         return m
@@ -38,16 +38,16 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// `POST /v1/customizations`; returns the new id.
     @discardableResult
-    public func createModel(_ request: CreateModelRequest) throws(ServiceError) -> String {
+    public func createModel(_ request: CreateModelRequest) throws(ErrorAnswer) -> String {
         try createModel(request, id: nil)
     }
 
-    func createModel(_ request: CreateModelRequest, id fixedID: String?) throws(ServiceError) -> String {
+    func createModel(_ request: CreateModelRequest, id fixedID: String?) throws(ErrorAnswer) -> String {
         let language = request.language ?? ServiceLimits.defaultLanguage
         try rules.checkLanguage(language)
         try rules.checkName(request.name)
         try rules.checkDescription(request.description ?? "")
-        return try locked { () throws(ServiceError) -> String in
+        return try locked { () throws(ErrorAnswer) -> String in
             var id = fixedID ?? GUID.random()
             while models[id] != nil { id = GUID.random() }
             let now = clock.stamp()
@@ -68,8 +68,8 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// `GET /v1/customizations/{id}`: metadata, sorted words and prompts.
-    public func model(id: String) throws(ServiceError) -> CustomModel {
-        try locked { () throws(ServiceError) -> CustomModel in
+    public func model(id: String) throws(ErrorAnswer) -> CustomModel {
+        try locked { () throws(ErrorAnswer) -> CustomModel in
             let m = try model(id)
             var c = m.meta.customModel
             c.words = m.words
@@ -80,8 +80,8 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Encoded answer of get-model in three pieces: metadata, the model's cached word list (shared, not
     /// copied), prompts.
-    func encodedModel(id: String) throws(ServiceError) -> [ByteBuffer] {
-        let (meta, words, prompts) = try locked { () throws(ServiceError) -> (ModelMetadata, ByteBuffer, [Prompt]) in
+    func encodedModel(id: String) throws(ErrorAnswer) -> [ByteBuffer] {
+        let (meta, words, prompts) = try locked { () throws(ErrorAnswer) -> (ModelMetadata, ByteBuffer, [Prompt]) in
             let m = try model(id)
             return (m.meta, m.encodedWords, m.prompts)
         }
@@ -96,10 +96,10 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// `POST /v1/customizations/{id}`: name, description and words, all or nothing.
-    public func updateModel(id: String, _ request: UpdateModelRequest) throws(ServiceError) {
+    public func updateModel(id: String, _ request: UpdateModelRequest) throws(ErrorAnswer) {
         if let name = request.name { try rules.checkName(name) }
         if let d = request.description { try rules.checkDescription(d) }
-        try locked { () throws(ServiceError) in
+        try locked { () throws(ErrorAnswer) in
             let m = try model(id)
             let batch = try checked(request.words ?? [], language: m.meta.language)
             let merge = m.plan(batch)
@@ -113,8 +113,8 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// `DELETE /v1/customizations/{id}`.
-    public func deleteModel(id: String) throws(ServiceError) {
-        try locked { () throws(ServiceError) in
+    public func deleteModel(id: String) throws(ErrorAnswer) {
+        try locked { () throws(ErrorAnswer) in
             _ = try model(id)
             models[id] = nil
             order.removeAll { $0 == id }
@@ -125,7 +125,7 @@ public final class ServiceInstance: @unchecked Sendable {
 
     /// Checks every entry against the rules (all-or-nothing, reference [INF]); duplicates within one request:
     /// last wins. Needs no model state, so it runs outside the instance lock.
-    private func checked(_ words: [WordEntry], language: String) throws(ServiceError) -> WordBatch {
+    private func checked(_ words: [WordEntry], language: String) throws(ErrorAnswer) -> WordBatch {
         for e in words {
             try rules.checkEntry(word: e.word, translation: e.translation, partOfSpeech: e.partOfSpeech, language: language)
         }
@@ -133,7 +133,7 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// The 20,000-entry limit: `added` new keys (from a plan made under the same lock) on top of the model.
-    private func checkLimit(adding added: Int, to m: StoredModel) throws(ServiceError) {
+    private func checkLimit(adding added: Int, to m: StoredModel) throws(ErrorAnswer) {
         if m.wordCount + added > ServiceLimits.maxWordsPerModel {
             throw .badRequest(
                 "Adding \(added) new words would exceed the limit of \(ServiceLimits.maxWordsPerModel) entries per custom model (it has \(m.wordCount))")
@@ -141,12 +141,12 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// `POST /v1/customizations/{id}/words`.
-    public func addWords(id: String, _ words: [WordEntry]) throws(ServiceError) {
+    public func addWords(id: String, _ words: [WordEntry]) throws(ErrorAnswer) {
         // Entries are checked before taking the lock, so concurrent add-words into different models (a restore)
         // use every core; a model's language never changes, so checking against it early is exact.
-        let language = try locked { () throws(ServiceError) -> String in try model(id).meta.language }
+        let language = try locked { () throws(ErrorAnswer) -> String in try model(id).meta.language }
         let batch = try checked(words, language: language)
-        try locked { () throws(ServiceError) in
+        try locked { () throws(ErrorAnswer) in
             let m = try model(id)
             let merge = m.plan(batch)
             try checkLimit(adding: merge.added, to: m)
@@ -157,31 +157,31 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// `PUT /v1/customizations/{id}/words/{word}`.
-    public func setWord(id: String, word: String, _ translation: Translation) throws(ServiceError) {
+    public func setWord(id: String, word: String, _ translation: Translation) throws(ErrorAnswer) {
         try addWords(id: id, [WordEntry(word: word, translation: translation.translation,
                                         partOfSpeech: translation.partOfSpeech)])
     }
 
     /// `GET /v1/customizations/{id}/words`.
-    public func words(id: String) throws(ServiceError) -> [WordEntry] {
-        try locked { () throws(ServiceError) -> [WordEntry] in try model(id).words }
+    public func words(id: String) throws(ErrorAnswer) -> [WordEntry] {
+        try locked { () throws(ErrorAnswer) -> [WordEntry] in try model(id).words }
     }
 
-    func encodedWords(id: String) throws(ServiceError) -> ByteBuffer {
-        try locked { () throws(ServiceError) -> ByteBuffer in try model(id).encodedWords }
+    func encodedWords(id: String) throws(ErrorAnswer) -> ByteBuffer {
+        try locked { () throws(ErrorAnswer) -> ByteBuffer in try model(id).encodedWords }
     }
 
     /// `GET /v1/customizations/{id}/words/{word}`.
-    public func word(id: String, word: String) throws(ServiceError) -> Translation {
-        try locked { () throws(ServiceError) -> Translation in
+    public func word(id: String, word: String) throws(ErrorAnswer) -> Translation {
+        try locked { () throws(ErrorAnswer) -> Translation in
             guard let t = try model(id).translation(of: word) else { throw .wordNotFound(word) }
             return t
         }
     }
 
     /// `DELETE /v1/customizations/{id}/words/{word}`; a missing word is 400, as for get-word ([INF]).
-    public func deleteWord(id: String, word: String) throws(ServiceError) {
-        try locked { () throws(ServiceError) in
+    public func deleteWord(id: String, word: String) throws(ErrorAnswer) {
+        try locked { () throws(ErrorAnswer) in
             let m = try model(id)
             guard m.removeWord(word) else { throw .wordNotFound(word) }
             m.meta.lastModified = clock.stamp()
@@ -190,12 +190,12 @@ public final class ServiceInstance: @unchecked Sendable {
 
     // MARK: Prompts (read-only: creating prompts is deprecated by the service)
 
-    public func prompts(id: String) throws(ServiceError) -> [Prompt] {
-        try locked { () throws(ServiceError) -> [Prompt] in try model(id).prompts }
+    public func prompts(id: String) throws(ErrorAnswer) -> [Prompt] {
+        try locked { () throws(ErrorAnswer) -> [Prompt] in try model(id).prompts }
     }
 
-    public func prompt(id: String, promptID: String) throws(ServiceError) -> Prompt {
-        try locked { () throws(ServiceError) -> Prompt in
+    public func prompt(id: String, promptID: String) throws(ErrorAnswer) -> Prompt {
+        try locked { () throws(ErrorAnswer) -> Prompt in
             guard let p = try model(id).prompts.first(where: { $0.promptID == promptID }) else {
                 throw .badRequest("Prompt '\(promptID)' not found in custom model")
             }
@@ -203,8 +203,8 @@ public final class ServiceInstance: @unchecked Sendable {
         }
     }
 
-    public func deletePrompt(id: String, promptID: String) throws(ServiceError) {
-        try locked { () throws(ServiceError) in
+    public func deletePrompt(id: String, promptID: String) throws(ErrorAnswer) {
+        try locked { () throws(ErrorAnswer) in
             let m = try model(id)
             guard let i = m.prompts.firstIndex(where: { $0.promptID == promptID }) else {
                 throw .badRequest("Prompt '\(promptID)' not found in custom model")
@@ -220,13 +220,13 @@ public final class ServiceInstance: @unchecked Sendable {
     /// add-words; the id and timestamps are kept when present (a fresh id if the id is taken or malformed);
     /// `owner` always becomes this instance's. Returns the id used.
     @discardableResult
-    public func importModel(_ source: CustomModel) throws(ServiceError) -> String {
+    public func importModel(_ source: CustomModel) throws(ErrorAnswer) -> String {
         let language = source.language ?? ServiceLimits.defaultLanguage
         try rules.checkLanguage(language)
         let name = source.name ?? ""
         try rules.checkName(name)
         try rules.checkDescription(source.description ?? "")
-        return try locked { () throws(ServiceError) -> String in
+        return try locked { () throws(ErrorAnswer) -> String in
             var id = source.customizationID.lowercased()
             if !GUID.isWellFormed(id) || models[id] != nil { id = GUID.random() }
             let now = clock.stamp()
@@ -266,8 +266,8 @@ public final class ServiceInstance: @unchecked Sendable {
     }
 
     /// Sorted word keys of one model (for the churn's deterministic picks).
-    func sortedWordKeys(id: String) throws(ServiceError) -> [String] {
-        try locked { () throws(ServiceError) -> [String] in try model(id).words.map(\.word) }
+    func sortedWordKeys(id: String) throws(ErrorAnswer) -> [String] {
+        try locked { () throws(ErrorAnswer) -> [String] in try model(id).words.map(\.word) }
     }
 }
 

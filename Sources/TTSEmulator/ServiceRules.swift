@@ -15,13 +15,13 @@ public struct ServiceRules: Sendable, Equatable {
         self.strictNames = strictNames
     }
 
-    func checkLanguage(_ language: String) throws(ServiceError) {
+    func checkLanguage(_ language: String) throws(ErrorAnswer) {
         guard languages.contains(language) else {
             throw .badRequest("Invalid value for 'language': '\(language)' is not a supported language for customization")
         }
     }
 
-    func checkName(_ name: String) throws(ServiceError) {
+    func checkName(_ name: String) throws(ErrorAnswer) {
         if name.isEmpty { throw .badRequest("Required parameter 'name' is missing or empty") }
         if ServiceLimits.exceeds(name, ServiceLimits.maxNameLength) {
             throw .badRequest("The name of a custom model must not exceed \(ServiceLimits.maxNameLength) characters")
@@ -31,7 +31,7 @@ public struct ServiceRules: Sendable, Equatable {
         }
     }
 
-    func checkDescription(_ description: String) throws(ServiceError) {
+    func checkDescription(_ description: String) throws(ErrorAnswer) {
         if ServiceLimits.exceeds(description, ServiceLimits.maxDescriptionLength) {
             throw .badRequest(
                 "The description of a custom model must not exceed \(ServiceLimits.maxDescriptionLength) characters")
@@ -39,7 +39,7 @@ public struct ServiceRules: Sendable, Equatable {
     }
 
     /// Per-entry checks (reference §5.3, §4.2). Messages are [ND]; they name the offending word.
-    func checkEntry(word: String, translation: String, partOfSpeech: String?, language: String) throws(ServiceError) {
+    func checkEntry(word: String, translation: String, partOfSpeech: String?, language: String) throws(ErrorAnswer) {
         if word.isEmpty { throw .badRequest("A word must not be empty") }
         if Self.containsWhitespace(word) {
             throw .badRequest("The word '\(word)' must not contain white space")

@@ -11,15 +11,10 @@ struct WordBatch {
     let words: [WordEntry]
 
     init(_ entries: [WordEntry]) {
-        words = Self.isStrictlyIncreasing(entries) ? entries : Self.sortedLastWins(entries)
+        words = entries.isSorted ? entries : Self.sortedLastWins(entries)
     }
 
     var isEmpty: Bool { words.isEmpty }
-
-    static func isStrictlyIncreasing(_ words: [WordEntry]) -> Bool {
-        for i in words.indices.dropFirst() where ByteOrder.compare(words[i - 1].word, words[i].word) >= 0 { return false }
-        return true
-    }
 
     /// Sorted by key, and of entries with equal keys only the one latest in `words`. The keys' bytes are laid
     /// end to end and an index is sorted with memcmp: sorting the entries themselves retained and released two

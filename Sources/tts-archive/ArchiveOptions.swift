@@ -25,3 +25,8 @@ struct ArchiveOptions: ParsableArguments {
         try ArchiveStore(path: Self.resolve(flag: archive, environment: Output.environment), access: access)
     }
 }
+
+// Closed choices: argument-parser lists the values in `--help` and refuses any other (exit 64).
+extension ExistingPolicy: ExpressibleByArgument {}
+extension RestoreMode: ExpressibleByArgument {}
+extension ContentDiff.MatchBy: ExpressibleByArgument {}

@@ -134,7 +134,7 @@ struct Demo: AsyncParsableCommand {
         }
         say("   (tts-archive restore monday --to-service-name restore_target)")
         for m in restored.models.prefix(4) {
-            say("   \(m.sourceID) -> \(m.targetID ?? "-")  \(m.words) words  \(m.status)  \(m.name ?? "")")
+            say("   \(m.sourceID) -> \(m.targetID ?? "-")  \(m.words) words  \(m.status.rawValue)  \(m.name ?? "")")
         }
         if restored.models.count > 4 { say("   ... and \(restored.models.count - 4) more") }
         if let v = restored.verification {

@@ -51,7 +51,8 @@ struct Diff: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Newer side: a snapshot selector or `live`.", valueName: "to")) var to: String?
     @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
-    @Option(name: .customLong("match-by"), help: "Match models by `id` (default) or `name` (name and language).") var matchBy: String = "id"
+    @Option(name: .customLong("match-by"), help: "Match models by `id`, or by `name` (name and language).")
+    var matchBy: ContentDiff.MatchBy = .id
     @Option(help: FilterHelp.model) var model: [String] = []
     @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "Counts per model instead of every word.") var stat = false
@@ -65,7 +66,6 @@ struct Diff: AsyncParsableCommand {
             throw ValidationError("too many sides: \(positional.joined(separator: " "))")
         }
         if positional == ["live", "live"] { throw ValidationError("compare live with a snapshot, not with itself") }
-        guard ["id", "name"].contains(matchBy) else { throw ValidationError("--match-by takes id or name") }
         if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
     }
 
@@ -120,7 +120,7 @@ struct Diff: AsyncParsableCommand {
                     b: try resolve(toSpec, at: toAt, fallback: .latest(back: 0)),
                     engine: SnapshotDiff(store),
                     filter: ModelFilter(languages: language, models: model),
-                    match: matchBy == "name" ? .name : .id)
+                    match: matchBy)
     }
 
     /// Prints the result in the chosen format; differences end with status 1, as diff(1) does.

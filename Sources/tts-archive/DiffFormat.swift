@@ -26,7 +26,7 @@ struct DiffFormat {
         return "\(marker(m.change)) model \(TerminalText.quoted(m.name ?? "")) (\(TerminalText.escape(m.language ?? "?"))) \(idText)"
     }
 
-    /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): chunks of word changes
+    /// The readable diff handed to `sink` in pieces, in order (see ``Output/lines(_:)``): pieces of word changes
     /// are rendered concurrently, straight into bytes, because a long-range diff runs to hundreds of thousands
     /// of lines. A model's words are aligned to its longest (up to 30 characters), found first.
     func writeText(_ d: ArchiveDiff, to sink: ([UInt8]) -> Void) {
@@ -37,8 +37,8 @@ struct DiffFormat {
             m.words.forEachBytes { width = max(width, TerminalText.width($0.word)) }
             return min(30, width)
         }
-        ModelChunks.stream(models, bytesPerWord: 120, { piece, out in
-            render(models[piece.model], piece, width: widths[piece.model], into: &out)
+        DiffPieces.stream(models, bytesPerWord: 120, { span, out in
+            render(models[span.model], span, width: widths[span.model], into: &out)
         }, to: sink)
         sink(Array(summary(d.summary).utf8))
     }
@@ -49,9 +49,9 @@ struct DiffFormat {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func render(_ m: ModelDiff, _ piece: ModelPiece, width: Int, into out: inout [UInt8]) {
+    private func render(_ m: ModelDiff, _ span: ModelSpan, width: Int, into out: inout [UInt8]) {
         func line(_ text: String) { out.append(contentsOf: text.utf8); out.append(0x0A) }
-        if piece.opens {
+        if span.opens {
             var title = modelTitle(m)
             if m.change != .changed { title += " (\(m.words.count) words)" }
             line(title)
@@ -60,7 +60,7 @@ struct DiffFormat {
             }
         }
         let markers = [ChangeKind.added, .removed, .changed].map { Array("    \(marker($0)) ".utf8) }
-        m.words.slice(piece.words).forEachBytes { w in
+        m.words.slice(span.words).forEachBytes { w in
             switch w.change {
             case .added: out.append(contentsOf: markers[0])
             case .removed: out.append(contentsOf: markers[1])
@@ -79,7 +79,7 @@ struct DiffFormat {
             }
             out.append(0x0A)
         }
-        for p in m.prompts where piece.closes(m) {
+        for p in m.prompts where span.closes(m) {
             line("    \(marker(p.change)) prompt \(TerminalText.escape(p.promptID)): \(TerminalText.quoted(p.old?.prompt ?? "")) -> \(TerminalText.quoted(p.new?.prompt ?? "")) (metadata only)")
         }
     }

@@ -77,21 +77,21 @@ enum DrillRun {
         // The emulator accepts such names; the real service may not.
         for line in RestoreText.nameWarnings(r.report.models) { Swift.print(line) }
         switch r.status {
-        case "passed":
+        case .passed:
             Swift.print("drill passed: snapshot \(r.snapshotID) restored into an in-process emulator and verified: "
                         + "\(r.models) models, \(r.words) words, 0 differences (\(seconds))")
-        case "differences":
+        case .differences:
             let s = r.report.verification!.differences.summary
             Swift.print("drill found differences: snapshot \(r.snapshotID) restored, but reading it back gave models "
                         + "+\(s.modelsAdded) -\(s.modelsRemoved) ~\(s.modelsChanged), words +\(s.wordsAdded) -\(s.wordsRemoved) "
                         + "~\(s.wordsChanged) (\(seconds))")
-        default:
+        case .failed:
             for m in r.report.models {
                 let e = TerminalText.escape
                 for x in m.rejections { Swift.print("refused: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(x.word)): \(e(x.message))") }
-                if m.status == "failed" { Swift.print("failed: \(e(m.name ?? m.sourceID)): \(e(m.message ?? "not restored"))") }
+                if m.status == .failed { Swift.print("failed: \(e(m.name ?? m.sourceID)): \(e(m.message ?? "not restored"))") }
             }
-            let failed = r.report.models.filter { $0.status == "failed" }.count
+            let failed = r.report.models.filter { $0.status == .failed }.count
             Swift.print("drill failed: snapshot \(r.snapshotID) did not restore cleanly: \(failed) models failed, "
                         + "\(r.rejectedEntries) entries refused (\(seconds))")
         }
@@ -102,9 +102,9 @@ enum DrillRun {
 
     static func exitStatus(_ r: RestoreDrill.Result) -> ExitStatus {
         switch r.status {
-        case "passed": .success
-        case "differences": .differences
-        default: .failure
+        case .passed: .success
+        case .differences: .differences
+        case .failed: .failure
         }
     }
 }

@@ -22,38 +22,38 @@ struct EmulatorTarget: RestoreTarget {
     func listModels() async throws -> [CustomModel] { instance.listModels() }
 
     func createModel(_ request: CreateModelRequest) async throws -> CreatedModel {
-        try call("POST", creating: true) { () throws(TTSEmulator.ServiceError) in
+        try call("POST", creating: true) { () throws(TTSEmulator.ErrorAnswer) in
             CreatedModel(customizationID: try instance.createModel(request))
         }
     }
 
     func updateModel(id: String, _ update: UpdateModelRequest) async throws {
-        try call("POST", id) { () throws(TTSEmulator.ServiceError) in try instance.updateModel(id: id, update) }
+        try call("POST", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.updateModel(id: id, update) }
     }
 
     func addWords(id: String, _ words: PackedWords, _ range: Range<Int>) async throws {
         let entries = range.map(words.entry)
-        try call("POST", id, "words") { () throws(TTSEmulator.ServiceError) in try instance.addWords(id: id, entries) }
+        try call("POST", id, "words") { () throws(TTSEmulator.ErrorAnswer) in try instance.addWords(id: id, entries) }
     }
 
     func addWord(id: String, word: String, _ translation: Translation) async throws {
-        try call("PUT", id, "words", word) { () throws(TTSEmulator.ServiceError) in try instance.setWord(id: id, word: word, translation) }
+        try call("PUT", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.setWord(id: id, word: word, translation) }
     }
 
     func getWord(id: String, word: String) async throws -> Translation {
-        try call("GET", id, "words", word) { () throws(TTSEmulator.ServiceError) in try instance.word(id: id, word: word) }
+        try call("GET", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.word(id: id, word: word) }
     }
 
     func deleteModel(id: String) async throws {
-        try call("DELETE", id) { () throws(TTSEmulator.ServiceError) in try instance.deleteModel(id: id) }
+        try call("DELETE", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.deleteModel(id: id) }
     }
 
     func deleteWord(id: String, word: String) async throws {
-        try call("DELETE", id, "words", word) { () throws(TTSEmulator.ServiceError) in try instance.deleteWord(id: id, word: word) }
+        try call("DELETE", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.deleteWord(id: id, word: word) }
     }
 
     func getModelPackingWords(id: String) async throws -> (model: CustomModel, words: PackedWords) {
-        var model = try call("GET", id) { () throws(TTSEmulator.ServiceError) in try instance.model(id: id) }
+        var model = try call("GET", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.model(id: id) }
         let words = PackedWords(model.words ?? [])
         model.words = nil
         return (model, words)
@@ -61,7 +61,7 @@ struct EmulatorTarget: RestoreTarget {
 
     /// Runs one operation; a refusal becomes the client's error for `method` on `/v1/customizations/segments...`.
     private func call<T>(_ method: String, _ segments: String..., creating: Bool = false,
-                         _ body: () throws(TTSEmulator.ServiceError) -> T) throws(TTSClient.ServiceError) -> T {
+                         _ body: () throws(TTSEmulator.ErrorAnswer) -> T) throws(TTSClient.ServiceError) -> T {
         do {
             return try body()
         } catch {
@@ -72,7 +72,7 @@ struct EmulatorTarget: RestoreTarget {
 
     /// The client's classification of an HTTP error status (`Transport.statusError`), for an answer that never
     /// crossed a gateway.
-    static func clientError(_ error: TTSEmulator.ServiceError, method: String, path: String, namesCustomization: Bool,
+    static func clientError(_ error: TTSEmulator.ErrorAnswer, method: String, path: String, namesCustomization: Bool,
                             creating: Bool) -> TTSClient.ServiceError {
         let kind: TTSClient.ServiceError.Kind = switch error.status {
         case 400: .badRequest

@@ -1,6 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 import Foundation
+import SQLiteDB
 import TTSClient
 
 /// Runs a command body; any error becomes one line on stderr (`tts-archive: error: ...`) and the exit status
@@ -30,8 +31,39 @@ enum ErrorReporting {
         default:
             // SQLite finding the file damaged, wherever a command met it, is a damaged archive (exit 3).
             let error = ArchiveStore.archiveError(for: error) ?? error
-            printError(String(describing: error))
+            printError(message(for: error))
             return exitStatus(for: error).exitCode
+        }
+    }
+
+    /// The error's own line, with what this CLI offers for it: the core says what is missing or wrong and knows no
+    /// commands, so a front end (this CLI, a server) adds its own way out.
+    static func message(for error: any Error) -> String {
+        let text = String(describing: error)
+        switch error {
+        case let e as SelectorError where e == .empty:
+            return text + "; run `tts-archive snapshot` first"
+        case let e as RestoreError:
+            switch e {
+            case .noSuchRun: return text + " (see `tts-archive restores`)"
+            case .targetNotEmpty: return text + "; choose --existing skip, update or replace, or restore into an empty instance"
+            case .runFinished, .runMismatch: return text
+            }
+        case let e as RollbackError:
+            if case .languageDiffers = e { return text + ": use `restore --model` instead" }
+            return text
+        case let e as RetentionError where e == .noPolicy:
+            return "no --keep-* option given; refusing to forget every snapshot"
+        case let e as ArchiveError:
+            switch e {
+            case .newerSchema: return text + "; upgrade tts-archive to use it"
+            default: return text
+            }
+        case let e as MigrationError:
+            if case .newerSchema = e { return text + "; upgrade tts-archive to use it" }
+            return text
+        default:
+            return text
         }
     }
 

@@ -87,6 +87,6 @@ struct ForgetRefusal: Error, CustomStringConvertible {
     let reason: RetentionError
     var description: String {
         if case .wouldForgetLineage = reason { return "\(reason) (--allow-empty forgets them all)" }
-        return reason.description
+        return ErrorReporting.message(for: reason)
     }
 }

@@ -45,8 +45,9 @@ struct Restore: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
     @Option(help: FilterHelp.model) var model: [String] = []
     @Option(help: FilterHelp.language) var language: [String] = []
-    @Option(help: "When the target has models: fail (default), skip, update or replace.") var existing: String = "fail"
-    @Option(help: "batch (POST .../words) or single (PUT per word).") var mode: String = "batch"
+    @Option(help: "When the target has models: fail, or skip, update or replace the models matching by name and language.")
+    var existing: ExistingPolicy = .fail
+    @Option(help: "batch (POST .../words) or single (PUT per word).") var mode: RestoreMode = .batch
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Words per add-words request.", valueName: "n")) var batchSize = RestoreOptions.defaultBatchSize
     @Option(help: ArgumentHelp("Resume this restore run (see `tts-archive restores`).", valueName: "run")) var resume: Int64?
     @Flag(name: .customLong("dry-run"), help: "Print the plan; send nothing that writes.") var dryRun = false
@@ -54,8 +55,6 @@ struct Restore: AsyncParsableCommand {
     @Flag(help: "Print the plan or report as JSON.") var json = false
 
     func validate() throws {
-        guard ExistingPolicy(rawValue: existing) != nil else { throw ValidationError("--existing takes fail, skip, update or replace") }
-        guard RestoreMode(rawValue: mode) != nil else { throw ValidationError("--mode takes batch or single") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if resume != nil, dryRun { throw ValidationError("--dry-run plans a new run; a resumed run follows its journal") }
         if resume == nil, snapshot.snapshot == nil, snapshot.at == nil {
@@ -73,7 +72,7 @@ struct Restore: AsyncParsableCommand {
         let lock = try ArchiveLock(archivePath: store.path, purpose: "restore")
         defer { withExtendedLifetime(lock) {} }
         let options = RestoreOptions(filter: ModelFilter(languages: language, models: model),
-                                     existing: ExistingPolicy(rawValue: existing)!, mode: RestoreMode(rawValue: mode)!, batchSize: batchSize)
+                                     existing: existing, mode: mode, batchSize: batchSize)
         let snapshotID: Int64 = resume == nil ? try SnapshotReader(store).resolve(try snapshot.selector()) : 0
         if resume == nil { try SnapshotReader(store).check(options.filter, in: snapshotID) }
         return try await service.withClient { client in
@@ -99,7 +98,7 @@ struct Restore: AsyncParsableCommand {
         } else {
             RestoreText.report(report)
         }
-        if report.status != "complete" { return .failure }
+        if report.status != .complete { return .failure }
         if let v = report.verification, !v.differences.summary.isEmpty { return .differences }
         return .success
     }
@@ -129,7 +128,7 @@ enum RestoreText {
     /// One line per model the run created (or was to create) whose name the service may refuse.
     static func nameWarnings(_ models: [RestoreReport.Model]) -> [String] {
         models.compactMap { m in
-            guard m.action == RestorePlan.Action.create.rawValue || m.action == RestorePlan.Action.replace.rawValue,
+            guard m.action == .create || m.action == .replace,
                   let warning = RestorePlan.nameWarning(m.name) else { return nil }
             return "warning: model \(m.sourceID): \(warning)"
         }
@@ -137,16 +136,16 @@ enum RestoreText {
 
     static func report(_ report: RestoreReport) {
         Output.table(["OLD ID", "NEW ID", "WORDS", "STATUS", "NAME"],
-                     report.models.map { [$0.sourceID, $0.targetID ?? "-", String($0.words), $0.status, $0.name ?? ""] },
+                     report.models.map { [$0.sourceID, $0.targetID ?? "-", String($0.words), $0.status.rawValue, $0.name ?? ""] },
                      numeric: [2])
         for line in nameWarnings(report.models) { print(line) }
         for m in report.models {
             let e = TerminalText.escape
             for r in m.rejections { print("rejected: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(r.word)): \(e(r.message))") }
-            if let message = m.message, m.status == "failed" { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
+            if let message = m.message, m.status == .failed { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
         }
-        let done = report.models.filter { $0.status == "done" }.count
-        print("restore run \(report.runID)\(report.resumed ? " (resumed)" : ""): \(report.status); \(done) models, "
+        let done = report.models.filter { $0.status == .done }.count
+        print("restore run \(report.runID)\(report.resumed ? " (resumed)" : ""): \(report.status.rawValue); \(done) models, "
               + "\(report.wordsRestored) words restored, \(report.rejectedEntries) entries rejected")
         if let v = report.verification {
             let s = v.differences.summary
@@ -158,6 +157,6 @@ enum RestoreText {
             }
         }
         if report.promptsNotRestorable > 0 { print("note: \(report.promptsNotRestorable) prompts not restorable (no audio from the service)") }
-        if report.status == "failed" { print("resume with: tts-archive restore --resume \(report.runID) (same target options)") }
+        if report.status == .failed { print("resume with: tts-archive restore --resume \(report.runID) (same target options)") }
     }
 }

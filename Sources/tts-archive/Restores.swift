@@ -29,7 +29,7 @@ struct Restores: ParsableCommand {
             if runs.isEmpty { return print("no restore runs in \(store.path)") }
             Output.table(["RUN", "SNAPSHOT", "STATUS", "MODELS", "WORDS", "REJECTED", "STARTED (UTC)", "TARGET"],
                          runs.map { r in
-                             [String(r.id), String(r.snapshot), r.status, String(r.models), String(r.words), String(r.rejections),
+                             [String(r.id), String(r.snapshot), r.status.rawValue, String(r.models), String(r.words), String(r.rejections),
                               String(r.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " "), r.target]
                          },
                          numeric: [0, 1, 3, 4, 5])

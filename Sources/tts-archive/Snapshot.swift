@@ -101,7 +101,7 @@ struct Snapshot: AsyncParsableCommand {
         }
         guard let drillResult else { return .success }
         // Quiet off a terminal as the snapshot is (cron mails any output): a drill that passed says nothing.
-        if interactive || verbose || drillResult.status != "passed" { DrillRun.print(drillResult) }
+        if interactive || verbose || drillResult.status != .passed { DrillRun.print(drillResult) }
         return DrillRun.exitStatus(drillResult)
     }
 }

@@ -1,4 +1,5 @@
 import ArchiveSchema
+import Basics
 import Foundation
 import SQLiteDB
 import TestSupport
@@ -15,7 +16,7 @@ import TTSAPI
     }
 
     /// A night of random edits: translations, parts of speech, adds, deletes, renames, model adds and deletes.
-    func churn(_ source: ScriptedSource, _ rng: inout SplitMix, night: Int) {
+    func churn(_ source: ScriptedSource, _ rng: inout SplitMix64, night: Int) {
         for m in source.current() {
             switch Int.random(in: 0..<10, using: &rng) {
             case 0: source.delete(m.customizationID); continue
@@ -43,7 +44,7 @@ import TTSAPI
 
     @Test func fastDiffEqualsFullComparisonForEveryPair() async throws {
         let source = Fixtures.standardSource()
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         var ids: [Int64] = []
         for night in 0..<8 {
             if night > 0 { churn(source, &rng, night: night) }
@@ -72,7 +73,7 @@ import TTSAPI
     }
 
     /// Above ~20,000 changed rows the rows are read on several connections and the output is rendered in
-    /// concurrent chunks; the result must not change.
+    /// concurrent pieces; the result must not change.
     @Test func largeDiffsReadAndRenderConcurrentlyWithTheSameResult() async throws {
         let source = Fixtures.largeSource(models: 6, words: 4_500)
         var ids = [try await Snapshotter.run(store: store, source: source).snapshotID]
@@ -97,19 +98,19 @@ import TTSAPI
                                            from: "snapshot \(a)", to: "snapshot \(b)", matchBy: .id)
             #expect(fast == full, "snapshots \(a) -> \(b)")
             #expect(try engine.between(a, b, detail: .counts) == Self.countsOnly(full), "snapshots \(a) -> \(b)")
-            #expect(fast.summary.total > ModelChunks.parallelWords)
-            // Rendered in chunks on several threads into reused buffers, large models cut across chunks, the JSON
+            #expect(fast.summary.total > DiffPieces.parallelWords)
+            // Rendered in pieces on several threads into reused buffers, large models cut across pieces, the JSON
             // is the JSON of the models one by one.
             let whole = fast.jsonBytes()
             let one = fast.models.indices.map { i in
                 var bytes: [UInt8] = []
-                ArchiveDiff.json(fast.models, ModelPiece(model: i, words: 0..<fast.models[i].words.count), into: &bytes)
+                ArchiveDiff.json(fast.models, ModelSpan(model: i, words: 0..<fast.models[i].words.count), into: &bytes)
                 return bytes
             }
-            let chunks = ModelChunks.chunks(fast.models)
-            #expect(chunks.count > 2 * ProcessInfo.processInfo.activeProcessorCount, "buffers are reused")
-            #expect(chunks.contains { $0.contains { !$0.opens } }, "a model cut across chunks")
-            #expect(chunks.joined().map(\.words.count).reduce(0, +) == fast.models.map(\.words.count).reduce(0, +))
+            let pieces = DiffPieces.pieces(fast.models)
+            #expect(pieces.count > 2 * ProcessInfo.processInfo.activeProcessorCount, "buffers are reused")
+            #expect(pieces.contains { $0.contains { !$0.opens } }, "a model cut across pieces")
+            #expect(pieces.joined().map(\.words.count).reduce(0, +) == fast.models.map(\.words.count).reduce(0, +))
             #expect(Array(one.joined()) == Array(whole[Self.firstModel(whole)..<(Self.firstModel(whole) + one.joined().count)]))
         }
         let d = try engine.between(ids[0], ids[3])
@@ -134,16 +135,16 @@ import TTSAPI
         }
         let lineage = try LineageRows(db: store.db, from: ids[0], to: ids[8], largeRows: 1_000)
         #expect(lineage.isLarge && !lineage.scansTable)
-        func rows(_ r: WordRows) -> [String] {
-            r.rows.map { row in
+        func rows(_ r: PackedWords) -> [String] {
+            r.spans.map { row in
                 let text = { (at: Int, n: Int32) in String(decoding: r.bytes[at..<(at + Int(max(0, n)))], as: UTF8.self) }
-                let t = row.start + Int(row.wordLength)
-                return "\(row.model) \(text(row.start, row.wordLength)) \(text(t, row.translationLength)) \(row.posLength)"
+                let t = row.start + Int(row.word)
+                return "\(row.key) \(text(row.start, row.word)) \(text(t, row.translation)) \(row.partOfSpeech)"
             }
         }
         let one = try lineage.read(cores: 1)
         #expect(rows(one.died).count > 1_000 && rows(one.born).count > 1_000)
-        let expected = WordRowMerge.changes(died: one.died, born: one.born)
+        let expected = WordRowMerge.changes(died: one.died, diedPieces: one.diedPieces, born: one.born)
         for cores in [1, 2, 3, 4, 8, 64] {
             let pieces = lineage.endedPieces(cores: cores)
             #expect(pieces.first?.0 == ids[0] && pieces.last?.1 == ids[8], "\(cores) cores")
@@ -152,12 +153,12 @@ import TTSAPI
             let read = try lineage.read(cores: cores)
             // Pieces are joined as sorted runs, one after another: the same rows, each run in order.
             #expect(rows(read.died).sorted() == rows(one.died).sorted() && rows(read.born) == rows(one.born), "\(cores) cores")
-            #expect(read.died.sortedRuns.count == pieces.count, "\(cores) cores")
+            #expect(read.diedPieces.count == pieces.count, "\(cores) cores")
             #expect(read.died.withRows { x in
-                read.died.sortedRuns.allSatisfy { run in zip(run, run.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
+                read.diedPieces.allSatisfy { piece in zip(piece, piece.dropFirst()).allSatisfy { x.compare($0, x, $1) < 0 } }
             }, "\(cores) cores")
             // However many runs, the comparison merges them into the same changes.
-            let merged = WordRowMerge.changes(died: read.died, born: read.born)
+            let merged = WordRowMerge.changes(died: read.died, diedPieces: read.diedPieces, born: read.born)
             #expect(merged.words == expected.words && merged.counts == expected.counts, "\(cores) cores")
         }
         #expect(lineage.endedPieces(cores: 2).count == 2)
@@ -198,7 +199,7 @@ import TTSAPI
     /// slower scan, with the same result; opened writable it gains the indexes.
     @Test func archivesWithoutTheHistoryIndexesAreReadTheSame() async throws {
         let source = Fixtures.standardSource()
-        var rng = SplitMix(state: 11)
+        var rng = SplitMix64(seed: 11)
         var ids: [Int64] = []
         for night in 0..<5 {
             if night > 0 { churn(source, &rng, night: night) }

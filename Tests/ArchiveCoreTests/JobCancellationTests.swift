@@ -24,7 +24,7 @@ import TTSClient
     @Test func aDrillSendsDrillEventsAndACancelledDrillStops() async throws {
         let events = Events()
         let result = try await RestoreDrill.run(store: store, snapshot: snapshotID, target: ScriptedTarget(), progress: events.sink)
-        #expect(result.status == "passed")
+        #expect(result.status == .passed)
         #expect(events.values.allSatisfy { $0.job == "drill" })
         #expect(events.values.last?.phase == .done)
 

@@ -43,7 +43,7 @@ import TTSAPI
             }
             #expect(words.values.reduce(0) { $0 + $1.count } >= LineageRows.parallelRows)
             let keys: [Int64] = try store.db.query("SELECT id FROM models") { $0.int64(0) }
-            #expect(try reader.wordParts(in: id, models: keys, ways: 2).count == 2)
+            #expect(try reader.wordPieces(in: id, models: keys, ways: 2).count == 2)
         }
     }
 }

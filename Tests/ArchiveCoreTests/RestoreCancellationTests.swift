@@ -68,10 +68,10 @@ import TTSClient
         #expect(target.creates == 3 && target.modelIDs.count == 3, "\(target.calls)", sourceLocation: sourceLocation)
         let accepted = RestorerTests.addedWords(target.calls.filter { !target.failures.contains($0) })
         #expect(accepted.sorted() == RestorerTests.addedWords(reference.calls).sorted(), sourceLocation: sourceLocation)
-        #expect(report.status == "complete", sourceLocation: sourceLocation)
+        #expect(report.status == .complete, sourceLocation: sourceLocation)
         #expect(report.verification?.models == 3 && report.verification?.differences.summary.isEmpty == true, sourceLocation: sourceLocation)
         #expect(report.verification?.words == referenceReport.verification?.words, sourceLocation: sourceLocation)
-        #expect(try RestoreRunSummary.all(in: store).last?.status == "complete", sourceLocation: sourceLocation)
+        #expect(try RestoreRunSummary.all(in: store).last?.status == .complete, sourceLocation: sourceLocation)
     }
 
     // MARK: Progress
@@ -80,7 +80,7 @@ import TTSClient
         let events = Events()
         let target = ScriptedTarget()
         let report = try await restorer(target, concurrency: 4).run(snapshot: snapshotID, options: Self.options, progress: events.sink)
-        #expect(report.status == "complete")
+        #expect(report.status == .complete)
         let values = events.values
         var phases: [JobProgress.Phase] = []
         for v in values where phases.last != v.phase { phases.append(v.phase) }
@@ -162,7 +162,7 @@ import TTSClient
         #expect(events.values.last?.phase == .replay)
         #expect(events.values.allSatisfy { $0.phase != .verify && $0.phase != .done })
         let run = try #require(try RestoreRunSummary.all(in: store).last)
-        #expect(run.status == "failed")  // resumable
+        #expect(run.status == .failed)  // resumable
         let general = try #require(try RestoreJournal(store).rows(run: run.id).first { $0.sourceID == Self.general })
         #expect(general.batchesDone == 1 && general.targetID != nil)
 
@@ -184,8 +184,8 @@ import TTSClient
             _ = try await Task { try await restorer.run(snapshot: id, options: Self.options, progress: sink) }.value
         }
         let run = try #require(try RestoreRunSummary.all(in: store).last)
-        #expect(run.status == "failed")  // marked resumable, not left `running`
-        #expect(try RestoreJournal(store).rows(run: run.id).allSatisfy { $0.status == "done" })
+        #expect(run.status == .failed)  // marked resumable, not left `running`
+        #expect(try RestoreJournal(store).rows(run: run.id).allSatisfy { $0.status == .done })
         let report = try await restorer.run(snapshot: snapshotID, options: Self.options)
         #expect(report.resumed && report.runID == run.id)
         try await expectSameEndState(target, report)
@@ -198,7 +198,7 @@ import TTSClient
         try await cancelAtPause(target, concurrency: 1)
         let run = try #require(try RestoreRunSummary.all(in: store).last)
         let general = try #require(try RestoreJournal(store).rows(run: run.id).first { $0.sourceID == Self.general })
-        #expect(general.status == "done")
+        #expect(general.status == .done)
         let generalTarget = try #require(general.targetID)
 
         // Second run: General was restored before, so it is read back in the verification phase.
@@ -207,8 +207,8 @@ import TTSClient
         try await cancelAtPause(target, concurrency: 1, events: events)
         #expect(events.values.last?.phase == .verify)
         let rows = try RestoreJournal(store).rows(run: run.id)
-        #expect(rows.allSatisfy { $0.status == "done" })
-        #expect(try RestoreRunSummary.all(in: store).map(\.status) == ["failed"])
+        #expect(rows.allSatisfy { $0.status == .done })
+        #expect(try RestoreRunSummary.all(in: store).map(\.status) == [.failed])
 
         let report = try await restorer(target, concurrency: 1).run(snapshot: snapshotID, options: Self.options)
         #expect(report.resumed && report.runID == run.id)

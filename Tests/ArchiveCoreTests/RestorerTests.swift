@@ -29,7 +29,7 @@ import TTSClient
     func expectRestored(_ report: RestoreReport, _ target: ScriptedTarget, snapshot: Int64,
                         sourceLocation: SourceLocation = #_sourceLocation) throws {
         for stored in try SnapshotReader(store).models(in: snapshot) {
-            guard let row = report.models.first(where: { $0.sourceID == stored.customizationID }), row.status == "done" else { continue }
+            guard let row = report.models.first(where: { $0.sourceID == stored.customizationID }), row.status == .done else { continue }
             let restored = try #require(target.model(row.targetID ?? ""), sourceLocation: sourceLocation)
             #expect(restored.name == stored.name && restored.language == stored.language, sourceLocation: sourceLocation)
             #expect(restored.words?.map { Array($0.word.utf8) } == stored.words?.map { Array($0.word.utf8) }, sourceLocation: sourceLocation)
@@ -46,7 +46,7 @@ import TTSClient
         let id = try await snapshot(source)
         let target = ScriptedTarget()
         let report = try await restore(id, into: target, RestoreOptions(batchSize: 16))
-        #expect(report.status == "complete")
+        #expect(report.status == .complete)
         #expect(target.creates == 3 && target.modelIDs.count == 3)
         try expectRestored(report, target, snapshot: id)
         // Words in service order, in batches of 16: General has 60 entries (4 batches), 日本語 3 (1), Empty none.
@@ -67,8 +67,8 @@ import TTSClient
         let target = ScriptedTarget()
         target.refusedWords = ["w03", "w17"]
         let report = try await restore(id, into: target, RestoreOptions(batchSize: 8))
-        #expect(report.status == "partial")
-        #expect(report.models[0].status == "done")
+        #expect(report.status == .partial)
+        #expect(report.models[0].status == .done)
         #expect(report.models[0].rejections.map(\.word) == ["w03", "w17"])
         #expect(report.models[0].rejections[0].message == "Word 'w03' is refused by this target")
         // Every other entry was accepted exactly once; the refused ones were each sent alone in the end.
@@ -88,7 +88,7 @@ import TTSClient
         // The first create reaches the service, but its answer is lost.
         target.lostCreateAnswers = 1
         let report = try await restore(id, into: target, concurrency: 1)
-        #expect(report.status == "complete")
+        #expect(report.status == .complete)
         #expect(target.creates == 3 && target.modelIDs.count == 3)
         // The model the lost create made is the one restored into, found by listing the target.
         #expect(report.models[0].targetID == target.modelIDs[0])
@@ -105,17 +105,17 @@ import TTSClient
         // Three batches of General get through, then every word request fails (after the client's retries).
         target.wordRequestsAllowed = 3
         let failed = try await restore(id, into: target, RestoreOptions(batchSize: 10), concurrency: 1)
-        #expect(failed.status == "failed")
+        #expect(failed.status == .failed)
         #expect(target.creates == 3)
         let general = failed.models.first { $0.sourceID == Self.general }!
-        #expect(general.status == "failed" && general.targetID != nil)
-        #expect(try RestoreRunSummary.all(in: store).map(\.status) == ["failed"])
+        #expect(general.status == .failed && general.targetID != nil)
+        #expect(try RestoreRunSummary.all(in: store).map(\.status) == [.failed])
 
         target.wordRequestsAllowed = .max
         target.resetCalls()
         let resumed = try await restore(id, into: target, RestoreOptions(batchSize: 10), concurrency: 1)
         #expect(resumed.resumed && resumed.runID == failed.runID)
-        #expect(resumed.status == "complete" && resumed.verification?.differences.summary.isEmpty == true)
+        #expect(resumed.status == .complete && resumed.verification?.differences.summary.isEmpty == true)
         #expect(target.creates == 0 && target.modelIDs.count == 3)
         #expect(resumed.models.map(\.targetID) == failed.models.map(\.targetID))
         // General resumes at its fourth batch: words 30... only.
@@ -129,13 +129,13 @@ import TTSClient
         let target = ScriptedTarget()
         target.wordRequestsAllowed = 0
         let first = try await restore(id, into: target)
-        #expect(first.status == "failed" && target.creates == 3)
+        #expect(first.status == .failed && target.creates == 3)
         // A kill between the create's answer and storing its id: the row says `creating`, with no id.
         let lost = first.models[0]
         try store.db.run("UPDATE restore_models SET target_id = NULL, status = 'creating' WHERE source_id = ?", lost.sourceID)
         target.wordRequestsAllowed = .max
         let resumed = try await restore(id, into: target)
-        #expect(resumed.status == "complete")
+        #expect(resumed.status == .complete)
         #expect(target.creates == 3 && target.modelIDs.count == 3)
         #expect(resumed.models[0].targetID == lost.targetID)
     }
@@ -159,8 +159,8 @@ import TTSClient
         let squatter = target.put(name: "General", description: "live", words: [WordEntry(word: "keep", translation: "keep me")])
         let other = target.put(name: "General", language: "de-DE")  // same name, other language: not the same model
         let report = try await restore(id, into: target, RestoreOptions(existing: .skip))
-        #expect(report.status == "complete")
-        #expect(report.models.map(\.status) == ["skipped", "done", "done"])
+        #expect(report.status == .complete)
+        #expect(report.models.map(\.status) == [.skipped, .done, .done])
         #expect(target.creates == 2 && target.modelIDs.count == 4)
         #expect(target.writes.allSatisfy { !$0.description.contains(squatter) && !$0.description.contains(other) })
         #expect(target.model(squatter)?.words == [WordEntry(word: "keep", translation: "keep me")])
@@ -176,8 +176,8 @@ import TTSClient
         let target = ScriptedTarget()
         let existing = target.put(name: "General", description: "old", words: [WordEntry(word: "zzextra", translation: "extra")])
         let report = try await restore(id, into: target, RestoreOptions(existing: .update))
-        #expect(report.status == "complete")
-        #expect(report.models.map(\.action) == ["update", "create", "create", "create"])
+        #expect(report.status == .complete)
+        #expect(report.models.map(\.action) == [.update, .create, .create, .create])
         #expect(report.models[0].targetID == existing)
         #expect(target.creates == 3 && target.modelIDs.count == 4)
         #expect(target.calls.contains(.update(id: existing, name: nil, description: "Acronyms")))
@@ -195,8 +195,8 @@ import TTSClient
         let b = target.put(name: "General")
         let kept = target.put(name: "Unrelated")
         let report = try await restore(id, into: target, RestoreOptions(existing: .replace), concurrency: 1)
-        #expect(report.status == "complete")
-        #expect(report.models.map(\.action) == ["replace", "create", "create"])
+        #expect(report.status == .complete)
+        #expect(report.models.map(\.action) == [.replace, .create, .create])
         #expect(Array(target.writes.prefix(3)) == [.deleteModel(id: a), .deleteModel(id: b), .create(name: "General")])
         #expect(target.modelIDs.count == 4 && target.modelIDs.contains(kept) && !target.modelIDs.contains(a) && !target.modelIDs.contains(b))
         #expect(report.verification?.differences.summary.isEmpty == true)
@@ -218,7 +218,7 @@ import TTSClient
         _ = try await snapshot(source)
         let target = ScriptedTarget()
         let report = try await restore(first, into: target)
-        #expect(report.status == "complete" && report.models.count == 3)
+        #expect(report.status == .complete && report.models.count == 3)
         #expect(report.verification?.differences.summary.isEmpty == true)
         try expectRestored(report, target, snapshot: first)
     }
@@ -238,7 +238,7 @@ import TTSClient
         }
         let report = try await restore(id, into: target, concurrency: 1)
         #expect(try SnapshotReader(store).all().count == 2)
-        #expect(report.status == "complete" && report.verification?.differences.summary.isEmpty == true)
+        #expect(report.status == .complete && report.verification?.differences.summary.isEmpty == true)
         try expectRestored(report, target, snapshot: id)
     }
 }

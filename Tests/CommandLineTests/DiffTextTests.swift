@@ -4,8 +4,8 @@ import Testing
 import TTSAPI
 @testable import tts_archive
 
-/// The text output of a large diff is rendered in chunks on several threads, a large model's words cut across
-/// chunks: it must still be every model's lines, once, in order.
+/// The text output of a large diff is rendered in pieces on several threads, a large model's words cut across
+/// pieces: it must still be every model's lines, once, in order.
 @Suite struct DiffTextTests {
     static func words(_ n: Int, _ change: ChangeKind) -> WordChanges {
         WordChanges((0..<n).map { i in
@@ -25,8 +25,8 @@ import TTSAPI
                       prompts: [PromptChange(change: .removed, promptID: "p", old: Prompt(prompt: "hi", promptID: "p", status: "available"), new: nil)]),
         ]
         let d = ArchiveDiff(from: "snapshot 1", to: "snapshot 2", matchBy: "id", models: models)
-        #expect(d.summary.total > ModelChunks.parallelWords)
-        #expect(ModelChunks.chunks(d.models).contains { $0.contains { !$0.opens } })
+        #expect(d.summary.total > DiffPieces.parallelWords)
+        #expect(DiffPieces.pieces(d.models).contains { $0.contains { !$0.opens } })
         let format = DiffFormat(colour: false)
         let lines = format.text(d).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
 

@@ -61,14 +61,14 @@ import TTSEmulator
             Self.model("bbbbbbbb-2222-3333-4444-555555555555", "xx-XX", [WordEntry(word: "hello", translation: "hullo")]),
         ]), options: .init()).snapshotID
         let passed = try await DrillRun.perform(store: store, snapshot: good, filter: .init(), concurrency: 2)
-        #expect(passed.status == "passed" && passed.models == 2 && passed.words == 301)
+        #expect(passed.status == .passed && passed.models == 2 && passed.words == 301)
         #expect(passed.report.target == "in-process emulator")
 
         let bad = try await Snapshotter.run(store: store, source: FixedSource(models: [
             Self.model("aaaaaaaa-2222-3333-4444-555555555555", "en-US", words + [WordEntry(word: "two words", translation: "bad")]),
         ]), options: .init()).snapshotID
         let failed = try await DrillRun.perform(store: store, snapshot: bad, filter: .init(), concurrency: 2)
-        #expect(failed.status == "failed" && failed.rejectedEntries == 1)
+        #expect(failed.status == .failed && failed.rejectedEntries == 1)
         #expect(failed.report.models[0].rejections.map(\.word) == ["two words"])
         #expect(failed.report.models[0].rejections[0].message.contains("white space"))
         #expect(try RestoreRunSummary.all(in: store).isEmpty)

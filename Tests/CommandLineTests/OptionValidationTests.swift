@@ -18,3 +18,43 @@ import Testing
         #expect(throws: (any Error).self) { try SnapshotsCommand.parse(["--last", "0"]) }
     }
 }
+
+/// Closed-choice options are enums: help lists the values, any other value is a usage error (exit 64) naming them.
+@Suite struct ClosedChoiceOptionTests {
+    @Test func restoreExistingAndModeTakeTheirValuesOnly() throws {
+        let parsed = try Restore.parse(["latest", "--existing", "replace", "--mode", "single"])
+        #expect(parsed.existing == .replace && parsed.mode == .single)
+        let defaults = try Restore.parse(["latest"])
+        #expect(defaults.existing == .fail && defaults.mode == .batch)
+        for args in [["latest", "--existing", "merge"], ["latest", "--mode", "bulk"]] {
+            do {
+                _ = try Restore.parse(args)
+                Issue.record("\(args) was accepted")
+            } catch {
+                #expect(Restore.exitCode(for: error) == .validationFailure)
+                let message = Restore.message(for: error)
+                #expect(message.contains(args[2]) && message.contains(args[1]), "\(message)")
+                #expect(message.contains(args[1] == "--existing" ? "'fail', 'skip', 'update'" : "'batch'"), "\(message)")
+            }
+        }
+    }
+
+    @Test func diffMatchByTakesIdOrName() throws {
+        #expect(try Diff.parse(["--match-by", "name"]).matchBy == .name)
+        #expect(try Diff.parse([]).matchBy == .id)
+        do {
+            _ = try Diff.parse(["--match-by", "guid"])
+            Issue.record("--match-by guid was accepted")
+        } catch {
+            #expect(Diff.exitCode(for: error) == .validationFailure)
+            #expect(Diff.message(for: error).contains("'id'"), "\(Diff.message(for: error))")
+        }
+    }
+
+    @Test func helpListsTheChoices() {
+        let restore = Restore.helpMessage(columns: 200)
+        #expect(restore.contains("fail") && restore.contains("replace") && restore.contains("single"))
+        #expect(restore.contains("values: fail, skip, update, replace"), "\(restore)")
+        #expect(Diff.helpMessage(columns: 200).contains("values: id, name"))
+    }
+}

@@ -1,4 +1,5 @@
 @testable import ArchiveCore
+import Basics
 import Foundation
 import TestSupport
 import Testing
@@ -50,7 +51,7 @@ import TTSAPI
         let edges: [UInt32] = [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x41, 0x5C, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0xAD, 0x61B, 0x61C, 0x61D,
                                0x200A, 0x200B, 0x200C, 0x200D, 0x200F, 0x2010, 0x2027, 0x2028, 0x202E, 0x202F, 0x205F, 0x2060,
                                0x2061, 0x2065, 0x2066, 0x2069, 0x206A, 0x3042, 0xFEFE, 0xFEFF, 0xFF21, 0x1F600]
-        var rng = SplitMix(state: 15)
+        var rng = SplitMix64(seed: 15)
         for _ in 0..<5_000 {
             let n = Int.random(in: 0...20, using: &rng)
             var scalars = (0..<n).map { _ in Unicode.Scalar(0x61 + UInt32.random(in: 0..<26, using: &rng))! }

@@ -27,7 +27,7 @@ import TTSEmulator
             let before = try Data(contentsOf: URL(fileURLWithPath: live.store.path))
 
             let result = try await RestoreDrill.run(store: live.store, snapshot: snapshot, target: target)
-            #expect(result.status == "passed")
+            #expect(result.status == .passed)
             #expect(result.models == 7 && result.words == 1_201)
             #expect(targetInstance.counts.models == 7)
             // The journal went to a scratch archive: nothing was added to this one.
@@ -43,7 +43,7 @@ import TTSEmulator
                 Self.model("11111111-2222-3333-4444-555555555555", language: "en-US", words),
             ]), options: .init())
             let result = try await RestoreDrill.run(store: live.store, snapshot: summary.snapshotID, target: live.client)
-            #expect(result.status == "failed")
+            #expect(result.status == .failed)
             #expect(result.rejectedEntries == 1)
             #expect(result.report.models[0].rejections.map(\.word) == ["two words"])
         }
@@ -61,7 +61,7 @@ import TTSEmulator
         let configuration = EmulatorConfiguration(rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages)))
         try await Live.with(configuration) { live in
             let result = try await RestoreDrill.run(store: store, snapshot: summary.snapshotID, target: live.client)
-            #expect(result.status == "passed" && result.words == 1)
+            #expect(result.status == .passed && result.words == 1)
         }
     }
 }

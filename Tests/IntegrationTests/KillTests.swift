@@ -130,7 +130,7 @@ final class FirstOutcome: @unchecked Sendable {
             #expect(last.terminationStatus == 0)
             #expect(target.defaultInstance.counts.models == 12)
             let runs = try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read))
-            #expect(runs.map(\.status) == ["complete"])
+            #expect(runs.map(\.status) == [.complete])
             await target.stop()
         }
     }

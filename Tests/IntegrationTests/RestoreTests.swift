@@ -52,8 +52,8 @@ import TTSEmulator
 
             let report = try await Restorer(store: live.store, client: target)
                 .run(snapshot: snapshot, options: RestoreOptions(batchSize: 100))
-            #expect(report.status == "complete")
-            #expect(report.models.count == 10 && report.models.allSatisfy { $0.status == "done" && $0.targetID != nil })
+            #expect(report.status == .complete)
+            #expect(report.models.count == 10 && report.models.allSatisfy { $0.status == .done && $0.targetID != nil })
             #expect(report.wordsRestored == 1_500 + 2 + awkward.count)
             #expect(report.verification?.differences.summary.isEmpty == true)
             #expect(report.verification?.models == 10)
@@ -61,7 +61,7 @@ import TTSEmulator
             #expect(try await Self.differences(live, snapshot: snapshot, target: target).summary.isEmpty)
             // The journal records the run and the report.
             let runs = try RestoreRunSummary.all(in: live.store)
-            #expect(runs.map(\.status) == ["complete"] && runs[0].words == report.wordsRestored)
+            #expect(runs.map(\.status) == [.complete] && runs[0].words == report.wordsRestored)
             let saved: String? = try live.store.db.scalar("SELECT report FROM restore_runs WHERE id = ?", report.runID)
             #expect(saved?.contains(en.customizationID) == true)
         }
@@ -73,7 +73,7 @@ import TTSEmulator
             let snapshot = try await live.snapshot().snapshotID
             let putsBefore = live.server.stats.byMethod["PUT"] ?? 0
             let report = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(mode: .single))
-            #expect(report.status == "complete")
+            #expect(report.status == .complete)
             #expect(report.verification?.differences.summary.isEmpty == true)
             #expect((live.server.stats.byMethod["PUT"] ?? 0) - putsBefore == 60)
         }
@@ -96,8 +96,8 @@ import TTSEmulator
 
             // Skip: the same-name model is left as it was; the other three are created.
             let skipped = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(existing: .skip))
-            #expect(skipped.status == "complete")
-            #expect(skipped.models.filter { $0.status == "skipped" }.map(\.sourceID) == [first.customizationID])
+            #expect(skipped.status == .complete)
+            #expect(skipped.models.filter { $0.status == .skipped }.map(\.sourceID) == [first.customizationID])
             #expect(targetInstance.counts.models == 4)
             #expect(try targetInstance.words(id: squatter) == [WordEntry(word: "keep", translation: "keep me")])
 
@@ -106,7 +106,7 @@ import TTSEmulator
             let plan = try await Restorer(store: live.store, client: target).plan(snapshot: snapshot, options: RestoreOptions(existing: .replace))
             #expect(plan.items.filter { $0.action == .replace }.count == 4)
             let replaced = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(existing: .replace))
-            #expect(replaced.status == "complete" && replaced.verification?.differences.summary.isEmpty == true)
+            #expect(replaced.status == .complete && replaced.verification?.differences.summary.isEmpty == true)
             #expect(targetInstance.counts.models == 4)
             #expect(!targetInstance.modelIDs.contains(squatter))
             #expect(try await Self.differences(live, snapshot: snapshot, target: target).summary.isEmpty)
@@ -122,7 +122,7 @@ import TTSEmulator
             try targetInstance.addWords(id: existing, [WordEntry(word: "zzextra", translation: "extra")])
 
             let report = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(existing: .update))
-            #expect(report.status == "complete")
+            #expect(report.status == .complete)
             #expect(report.models.first { $0.sourceID == first.customizationID }?.targetID == existing)
             #expect(targetInstance.counts.models == 2)
             let updated = try targetInstance.model(id: existing)
@@ -146,8 +146,8 @@ import TTSEmulator
 
             let report = try await Restorer(store: live.store, client: target)
                 .run(snapshot: summary.snapshotID, options: RestoreOptions(batchSize: 8))
-            #expect(report.status == "partial")
-            #expect(report.models[0].status == "done")
+            #expect(report.status == .partial)
+            #expect(report.models[0].status == .done)
             #expect(report.models[0].rejections.map(\.word) == ["two words"])
             #expect(report.models[0].rejections[0].message.contains("white space"))
             let restored = try targetInstance.words(id: report.models[0].targetID!)
@@ -167,11 +167,11 @@ import TTSEmulator
             live.server.faults.failNext(count: 2, method: "POST", pathPrefix: "/v1/customizations", with: .drop)
             var report = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(batchSize: 150))
             // A model can still fail after all of the client's retries; the next run resumes it.
-            for _ in 0..<3 where report.status == "failed" {
+            for _ in 0..<3 where report.status == .failed {
                 report = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(batchSize: 150))
             }
             live.server.faults.reset()
-            #expect(report.status == "complete")
+            #expect(report.status == .complete)
             #expect(targetInstance.counts.models == 12)
             #expect(try await Self.differences(live, snapshot: snapshot, target: target).summary.isEmpty)
         }
@@ -188,7 +188,7 @@ import TTSEmulator
             restorer.verify = true
             let report = try await restorer.run(snapshot: snapshot, options: RestoreOptions(batchSize: 50))
             live.server.faults.reset()
-            #expect(report.status == "complete", "\(report.models.map { "\($0.status): \($0.message ?? "")" })")
+            #expect(report.status == .complete, "\(report.models.map { "\($0.status): \($0.message ?? "")" })")
             #expect(report.verification?.differences.summary.isEmpty == true)
             #expect(targetInstance.counts.models == 3)
             #expect(try RestoreRunSummary.all(in: live.store).count == 1)
@@ -202,18 +202,18 @@ import TTSEmulator
             // Models get created, then every add-words batch fails: the run stops part-way.
             live.server.faults.failNext(count: 100_000, method: "POST", pathPrefix: "/v1/customizations/", with: .status(500))
             let failed = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(batchSize: 50))
-            #expect(failed.status == "failed")
+            #expect(failed.status == .failed)
             #expect(targetInstance.counts.models == 6)
-            #expect(try RestoreRunSummary.all(in: live.store).map(\.status) == ["failed"])
+            #expect(try RestoreRunSummary.all(in: live.store).map(\.status) == [.failed])
             live.server.faults.reset()
 
             // The same command again finds the unfinished run and finishes it.
             let resumed = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: RestoreOptions(batchSize: 50))
             #expect(resumed.resumed && resumed.runID == failed.runID)
-            #expect(resumed.status == "complete" && resumed.verification?.differences.summary.isEmpty == true)
+            #expect(resumed.status == .complete && resumed.verification?.differences.summary.isEmpty == true)
             #expect(targetInstance.counts.models == 6)
             #expect(Set(resumed.models.compactMap(\.targetID)) == Set(failed.models.compactMap(\.targetID)))
-            await #expect(throws: RestoreError.runFinished(failed.runID, status: "complete")) {
+            await #expect(throws: RestoreError.runFinished(failed.runID, status: .complete)) {
                 try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: .init(), resume: failed.runID)
             }
         }
@@ -226,13 +226,13 @@ import TTSEmulator
             // Models are created, then every word batch fails: the run stops after the creates.
             live.server.faults.failNext(count: 100_000, method: "POST", pathPrefix: "/v1/customizations/", with: .status(500))
             let first = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: .init())
-            #expect(first.status == "failed")
+            #expect(first.status == .failed)
             // Simulate a kill between the POST and storing the id: forget the id, mark the row `creating`.
             let lost = first.models[0]
             try live.store.db.run("UPDATE restore_models SET target_id = NULL, status = 'creating' WHERE source_id = ?", lost.sourceID)
             live.server.faults.reset()
             let resumed = try await Restorer(store: live.store, client: target).run(snapshot: snapshot, options: .init())
-            #expect(resumed.status == "complete")
+            #expect(resumed.status == .complete)
             #expect(targetInstance.counts.models == 2)
             #expect(resumed.models[0].targetID == lost.targetID)
         }

@@ -102,10 +102,10 @@ import Testing
 
     @Test func tokenScheduleWithoutJWTUsesExpiresIn() {
         let now = Date(timeIntervalSince1970: 1_000_000)
-        let opaque = IssuedToken(value: "opaque", expiresIn: 100, now: now)
+        let opaque = ScheduledToken(value: "opaque", expiresIn: 100, now: now)
         #expect(opaque.refreshAt == now.addingTimeInterval(80))
         #expect(opaque.expiresAt == now.addingTimeInterval(90))
-        let jwt = IssuedToken(value: makeJWT(iat: 1_000_000, exp: 1_003_600), expiresIn: 10, now: now)
+        let jwt = ScheduledToken(value: makeJWT(iat: 1_000_000, exp: 1_003_600), expiresIn: 10, now: now)
         #expect(jwt.refreshAt == Date(timeIntervalSince1970: 1_002_880))
         #expect(jwt.expiresAt == Date(timeIntervalSince1970: 1_003_590))
     }

@@ -92,7 +92,7 @@ import TTSAPI
             #expect((try? a.word(id: parts[0], word: parts[1]).translation) == value, "\(key)")
         }
         let deleted = ra.actions.first { $0.kind == .modelDeleted }!.customizationID
-        #expect(throws: ServiceError.self) { try a.model(id: deleted) }
+        #expect(throws: ErrorAnswer.self) { try a.model(id: deleted) }
         #expect(a.applyNight(.night, seed: 100) != b.applyNight(.night, seed: 101))
     }
 

@@ -23,7 +23,7 @@ import TTSAPI
     @Test func entriesWithAnyWhitespaceAreRefused() throws {
         let rules = ServiceRules()
         for word in ["a b", "tab\t", "\u{3000}語", "語\u{00A0}", "x\u{2029}", "\u{202F}"] {
-            #expect(throws: ServiceError.self, "\(word.unicodeScalars.map(\.value))") {
+            #expect(throws: ErrorAnswer.self, "\(word.unicodeScalars.map(\.value))") {
                 try rules.checkEntry(word: word, translation: "t", partOfSpeech: nil, language: "en-US")
             }
         }

@@ -32,24 +32,24 @@ import TTSAPI
             "{\"words\": [{\"word\": \"a\u{01}\", \"translation\": \"b\"}]}", #"{"words": [{"word": "\x", "translation": "b"}]}"#,
         ]
         for text in bad {
-            #expect(throws: ServiceError.self, "\(text)") { try parse(text) }
+            #expect(throws: ErrorAnswer.self, "\(text)") { try parse(text) }
             #expect((try? JSONDecoder().decode(WordList.self, from: Data(text.utf8))) == nil, "\(text)")
         }
-        #expect(throws: ServiceError.self) { try WordListParser.parse([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
+        #expect(throws: ErrorAnswer.self) { try WordListParser.parse([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
         // Stricter than Foundation, which tolerates a trailing comma: RFC 8259 JSON only.
-        #expect(throws: ServiceError.self) { try parse(#"{"words": [{"word": "a", "translation": "b"},]}"#) }
+        #expect(throws: ErrorAnswer.self) { try parse(#"{"words": [{"word": "a", "translation": "b"},]}"#) }
     }
 
     @Test func updateBodies() throws {
         let u = try WordListParser.parseUpdate(Array(#"{"name": "n\u00e9", "description": null, "language": "de-DE", "words": [{"word": "a", "translation": "b"}]}"#.utf8))
         #expect(u == UpdateModelRequest(name: "né", description: nil, words: [WordEntry(word: "a", translation: "b")]))
         #expect(try WordListParser.parseUpdate(Array("{}".utf8)) == UpdateModelRequest())
-        #expect(throws: ServiceError.self) { try WordListParser.parseUpdate(Array(#"{"name": 3}"#.utf8)) }
-        #expect(throws: ServiceError.self) { try WordListParser.parseUpdate(Array(#"{"words": [{"word": "a"}]}"#.utf8)) }
+        #expect(throws: ErrorAnswer.self) { try WordListParser.parseUpdate(Array(#"{"name": 3}"#.utf8)) }
+        #expect(throws: ErrorAnswer.self) { try WordListParser.parseUpdate(Array(#"{"words": [{"word": "a"}]}"#.utf8)) }
     }
 }
 
 extension WordListParser {
-    static func parse(_ bytes: [UInt8]) throws(ServiceError) -> [WordEntry] { try parse(ByteBuffer(bytes: bytes)) }
-    static func parseUpdate(_ bytes: [UInt8]) throws(ServiceError) -> UpdateModelRequest { try parseUpdate(ByteBuffer(bytes: bytes)) }
+    static func parse(_ bytes: [UInt8]) throws(ErrorAnswer) -> [WordEntry] { try parse(ByteBuffer(bytes: bytes)) }
+    static func parseUpdate(_ bytes: [UInt8]) throws(ErrorAnswer) -> UpdateModelRequest { try parseUpdate(ByteBuffer(bytes: bytes)) }
 }

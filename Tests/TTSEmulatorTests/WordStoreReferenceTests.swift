@@ -1,3 +1,4 @@
+import Basics
 import Testing
 import TTSAPI
 @testable import TTSEmulator
@@ -61,7 +62,7 @@ import TTSAPI
                 if present {
                     try s.deleteWord(id: id, word: w)
                 } else {
-                    #expect(throws: ServiceError.wordNotFound(w)) { try s.deleteWord(id: id, word: w) }
+                    #expect(throws: ErrorAnswer.wordNotFound(w)) { try s.deleteWord(id: id, word: w) }
                 }
             case 1:
                 let w = Self.word(&rng, or: ref)

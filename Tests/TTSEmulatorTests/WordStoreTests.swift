@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 import TTSAPI
@@ -110,8 +111,8 @@ import TTSAPI
         let (s, id) = try Self.newModel()
         try s.addWords(id: id, Self.entries(Self.keys(0..<100)))
         for w in ["w00000", "w00050", "w00099"] { try s.deleteWord(id: id, word: w) }
-        #expect(throws: ServiceError.wordNotFound("w00050")) { try s.deleteWord(id: id, word: "w00050") }
-        #expect(throws: ServiceError.wordNotFound("w00099")) { try s.word(id: id, word: "w00099") }
+        #expect(throws: ErrorAnswer.wordNotFound("w00050")) { try s.deleteWord(id: id, word: "w00050") }
+        #expect(throws: ErrorAnswer.wordNotFound("w00099")) { try s.word(id: id, word: "w00099") }
         #expect(try Self.listed(s, id).map(\.word) == Self.keys(1..<99).filter { $0 != "w00050" })
         try s.addWords(id: id, Self.entries(["w00099", "w00100"], "back"))  // beyond the last again
         try s.addWords(id: id, Self.entries(["w00050", "w00000"], "back"))
@@ -145,7 +146,7 @@ import TTSAPI
 
         // Beyond the last key: 11 new ones do not fit, 10 do.
         let tooMany = Self.entries(Self.keys(max..<(max + 11)))
-        #expect(throws: ServiceError.badRequest(
+        #expect(throws: ErrorAnswer.badRequest(
             "Adding 11 new words would exceed the limit of \(max) entries per custom model (it has \(max - 10))")) {
             try s.addWords(id: id, tooMany)
         }
@@ -155,13 +156,13 @@ import TTSAPI
         var rng = SplitMix64(seed: 3)
         try s.addWords(id: id, Self.entries((base + between + [between[0]]).shuffled(using: &rng)))
         #expect(s.wordCount(id: id) == max - 1)
-        #expect(throws: ServiceError.self) { try s.addWords(id: id, Self.entries(["w00000y", "w00000z", "w00001"])) }
+        #expect(throws: ErrorAnswer.self) { try s.addWords(id: id, Self.entries(["w00000y", "w00000z", "w00001"])) }
         try s.addWords(id: id, Self.entries(["w00000y", "w00001", "w00000y"]))
         #expect(s.wordCount(id: id) == max)
         // Full: re-adding existing words still works, one new word does not.
         try s.addWords(id: id, Self.entries(base))
-        #expect(throws: ServiceError.self) { try s.addWords(id: id, Self.entries(["w99999"])) }
-        #expect(throws: ServiceError.self) { try s.updateModel(id: id, UpdateModelRequest(name: "n", words: Self.entries(["A"]))) }
+        #expect(throws: ErrorAnswer.self) { try s.addWords(id: id, Self.entries(["w99999"])) }
+        #expect(throws: ErrorAnswer.self) { try s.updateModel(id: id, UpdateModelRequest(name: "n", words: Self.entries(["A"]))) }
         #expect(try s.model(id: id).name == "m")
         #expect(s.wordCount(id: id) == max)
     }
@@ -181,7 +182,7 @@ import TTSAPI
         #expect(words.map(\.translation) == ["a2", "d2", "p3"])
         #expect(try s.word(id: id, word: Self.decomposed).translation == "d2")
         try s.deleteWord(id: id, word: Self.decomposed)
-        #expect(throws: ServiceError.self) { try s.word(id: id, word: Self.decomposed) }
+        #expect(throws: ErrorAnswer.self) { try s.word(id: id, word: Self.decomposed) }
         #expect(try s.word(id: id, word: Self.precomposed).translation == "p3")
         #expect(try Self.listed(s, id).map(\.translation) == ["a2", "p3"])
     }

@@ -426,6 +426,7 @@ def bad_input(ctx):
     bad_input_import(ctx, base, archive, expect_error)
     bad_input_output(ctx, base, archive, expect_error)
     bad_input_jobs(ctx, base, archive, expect_error)
+    bad_input_tidy(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -811,6 +812,27 @@ def bad_input_jobs(ctx, base, archive, expect_error):
                f"exit {d.rc}, {drilled}, {len(d.err_lines)} stderr lines", d.rc == 0 and drilled == "passed" and not d.err_lines)
     target.stop()
     src.stop()
+
+
+def bad_input_tidy(ctx, base, archive, expect_error):
+    """Closed choices and hints (issue 17, section 1): an option outside its choices is a usage error (exit 64)
+    that lists them; the core's errors say what is missing and the CLI adds which command helps."""
+    for case, args, names in [
+        ("restore --existing merge", ["restore", "latest", "--existing", "merge", *noauth(base.url)],
+         ["'fail'", "'skip'", "'update'", "'replace'"]),
+        ("restore --mode bulk", ["restore", "latest", "--mode", "bulk", *noauth(base.url)], ["'batch'", "'single'"]),
+        ("diff --match-by guid", ["diff", "--match-by", "guid"], ["'id'", "'name'"]),
+    ]:
+        before = sha(archive)
+        r = ctx.run([*args, "--archive", archive])
+        first = r.err_lines[0] if r.err_lines else ""
+        ok = r.rc == 64 and all(n in first for n in names) and sha(archive) == before
+        ctx.record("bad input", f"choice: {case}", "exit 64 (usage), names the choices, archive unchanged",
+                   f"exit {r.rc}: {first[:90]}", ok)
+    expect_error("hint: restore --resume of no run", ["restore", "--resume", "99", "--archive", archive, *noauth(base.url)],
+                 status=2, pattern=r"^tts-archive: error: no restore run 99 in the archive \(see `tts-archive restores`\)$")
+    expect_error("hint: forget without a rule", ["forget", "--archive", archive], status=2,
+                 pattern=r"no --keep-\* option given; refusing to forget every snapshot$")
 
 
 def mount(ctx, *args):

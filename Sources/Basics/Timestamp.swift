@@ -1,11 +1,19 @@
 import Foundation
 
-/// Service timestamps: UTC ISO 8601 with milliseconds and `Z` (`2016-07-15T18:12:31.743Z`).
-/// Formatted by hand: it is on the hot path of every write and needs no locale or calendar.
-enum Timestamp {
-    static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+/// Timestamps as the service writes them and as the archive stores them: UTC ISO 8601 with milliseconds and `Z`
+/// (`2016-07-15T18:12:31.743Z`), which also sort correctly as text. Formatted by hand: the emulator stamps every
+/// write with it, and it needs no locale or calendar.
+public enum Timestamp {
+    public static func now() -> String { format(milliseconds: nowMilliseconds()) }
 
-    static func format(milliseconds ms: Int64) -> String {
+    /// `date`, its milliseconds truncated.
+    public static func string(from date: Date) -> String { format(milliseconds: milliseconds(date)) }
+
+    public static func nowMilliseconds() -> Int64 { milliseconds(Date()) }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public static func format(milliseconds ms: Int64) -> String {
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
         let (y, m, d) = civil(fromDays: days)
@@ -29,15 +37,5 @@ enum Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-}
-
-/// Per-instance clock that never repeats a millisecond, so `last_modified` visibly moves on every change
-/// even when a change lands in the same millisecond as the creation.
-struct MonotonicClock {
-    private var last: Int64 = 0
-    mutating func stamp() -> String {
-        last = max(Timestamp.nowMilliseconds(), last + 1)
-        return Timestamp.format(milliseconds: last)
     }
 }
