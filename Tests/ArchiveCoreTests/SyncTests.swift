@@ -134,6 +134,21 @@ import TTSClient
         #expect(!target.modelIDs.contains(twin(2)) && !target.modelIDs.contains(twin(5)))
     }
 
+    @Test func aModelWhoseLanguageChangedIsReplacedByANewTwin() async throws {
+        let target = ScriptedTarget()
+        _ = try await firstNight(target)
+        let old = try #require(try self.pairing?.paired[Self.id(3)])
+        source.edit(Self.id(3)) { $0.language = "en-GB" }
+        let s2 = try await snapshot()
+        target.resetCalls()
+        let report = try await sync(s2, target)
+        #expect(report.status == "complete" && report.models.map(\.action) == ["replace"])
+        #expect(target.writes.first == .deleteModel(id: old) && target.creates == 1)
+        let twin = try #require(stored?.paired[Self.id(3)])
+        #expect(twin != old && target.model(twin)?.language == "en-GB")
+        try expectInStep(target, snapshot: s2)
+    }
+
     @Test func keepRemovedLeavesTheTwinWhichIsNotDriftAfterwards() async throws {
         let target = ScriptedTarget()
         _ = try await firstNight(target)
