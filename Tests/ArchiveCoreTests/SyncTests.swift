@@ -258,6 +258,26 @@ import TTSClient
         try expectInStep(target, snapshot: s2)
     }
 
+    @Test func aCreateWhoseIdWasNeverStoredIsAdoptedOnResume() async throws {
+        let target = ScriptedTarget()
+        _ = try await firstNight(target)
+        put(7, "F", description: "added", words: Fixtures.words(6, prefix: "f"))
+        let s2 = try await snapshot()
+        // F is created, then every add-words fails: the run stops after the create.
+        target.wordRequestsAllowed = 0
+        let failed = try await sync(s2, target)
+        #expect(failed.status == "failed")
+        let created = try #require(failed.models.first { $0.sourceID == Self.id(7) }?.targetID)
+        // As if killed between the POST and storing its answer: the id forgotten, the row `creating`.
+        try store.db.run("UPDATE sync_steps SET target_id = NULL, status = 'creating' WHERE source_id = ?", Self.id(7))
+        target.wordRequestsAllowed = .max
+        target.resetCalls()
+        let resumed = try await sync(s2, target)
+        #expect(resumed.status == "complete" && target.creates == 0)
+        #expect(stored?.paired[Self.id(7)] == created)
+        try expectInStep(target, snapshot: s2)
+    }
+
     @Test func aFailedRunMustFinishBeforeAnotherSnapshotIsSynced() async throws {
         let target = ScriptedTarget()
         _ = try await firstNight(target)
