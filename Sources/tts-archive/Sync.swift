@@ -36,14 +36,14 @@ struct Sync: AsyncParsableCommand {
         EXAMPLES
           tts-archive sync --to-service-name standby --dry-run
           tts-archive sync --to-service-name standby
-          tts-archive sync latest --to-url http://127.0.0.1:8080 --auth-type noAuth --check-drift
+          tts-archive sync --to-url http://127.0.0.1:8080 --auth-type noAuth --dry-run
+          tts-archive sync latest --to-service-name standby --check-drift
           tts-archive sync --to-service-name standby --force --verify all
 
         \(ServiceOptions.credentialsHelp)
 
         \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
-          (2 also when the target drifted, the service refused entries or a model failed;
-          running the same sync again resumes)
+          (2 also: drift, refused entries, a failed model; running again resumes)
         """
     )
 
