@@ -48,7 +48,7 @@ CREATE TABLE sync_steps (
     run           INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
     source_id     TEXT    NOT NULL,
     action        TEXT    NOT NULL CHECK (action IN ('create', 'update', 'delete', 'keep', 'replace')),
-    target_id     TEXT,               -- the twin (update, delete, keep); NULL until created (create, replace)
+    target_id     TEXT,               -- the twin (update, delete, keep), NULL until created (create, replace)
     plan          TEXT    NOT NULL,
     requests_done INTEGER NOT NULL DEFAULT 0,  -- metadata and add-words requests, then word deletes, accepted
     status        TEXT    NOT NULL CHECK (status IN ('pending', 'creating', 'created', 'words', 'done', 'failed')),

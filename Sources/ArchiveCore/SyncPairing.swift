@@ -41,7 +41,8 @@ public struct SyncTargetSummary: Codable, Sendable, Equatable {
     public var lastRunStatus: String?
 
     public static func all(in store: ArchiveStore) throws -> [SyncTargetSummary] {
-        try store.db.query("""
+        guard try SyncJournal.hasTables(store.db) else { return [] }
+        return try store.db.query("""
             SELECT t.target, t.snapshot, t.synced_at,
                    (SELECT count(*) FROM sync_pairings p WHERE p.target = t.target AND p.state = 'paired'),
                    (SELECT count(*) FROM sync_pairings p WHERE p.target = t.target AND p.state = 'kept'),
@@ -90,8 +91,15 @@ final class SyncJournal: Sendable {
 
     // MARK: Pairing
 
+    /// Whether the archive has sync's tables: an archive written before migration 0007, read on a read-only
+    /// mount, has none (and so no pairing).
+    static func hasTables(_ db: Database) throws -> Bool {
+        try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_targets'", as: Int.self) > 0
+    }
+
     func pairing(target: String) throws -> SyncPairing? {
         try pool.read { db in
+            guard try Self.hasTables(db) else { return nil }
             guard let head = try db.query("SELECT snapshot, synced_at, restore_run FROM sync_targets WHERE target = ?", target, map: { r in
                 (r.int64(0), r.text(1) ?? "", r.isNull(2) ? nil : r.int64(2))
             }).first else { return nil }
