@@ -50,6 +50,16 @@ public struct Syncer: Sendable {
                 throw SyncError.targetNotEmpty(target: target, models: n)
             }
         }
+        if let open = try journal.unfinished(target: target), let run = try journal.run(open) {
+            // The next run resumes this one: what is left of its journal, no drift (it made some itself).
+            guard run.to == snapshot else { throw SyncError.unfinishedRun(open, snapshot: run.to, asked: snapshot) }
+            var plan = SyncPlan(target: target, fromSnapshot: run.from, toSnapshot: run.to, options: run.options,
+                                steps: try journal.steps(run: open).filter { $0.status != "done" }.map(\.plan),
+                                drift: ArchiveDiff(from: "", to: "", matchBy: "pairing", models: []), restore: nil,
+                                targetModels: 0, driftReads: 0)
+            plan.resumes = open
+            return plan
+        }
         return try await deltaPlan(pairing, snapshot: snapshot, options: options)
     }
 

@@ -103,6 +103,8 @@ public struct SyncPlan: Codable, Sendable, Equatable {
     public var targetModels: Int
     /// With check-drift: models read before sending (one request each).
     public var driftReads: Int
+    /// The unfinished run the next run resumes (its steps not yet done are the plan's).
+    public var resumes: Int64? = nil
 
     /// Requests that change the target.
     public var requests: Int { restore?.requests ?? steps.reduce(0) { $0 + $1.requests } }

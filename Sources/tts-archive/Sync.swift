@@ -124,7 +124,8 @@ enum SyncText {
             print("\(plan.totalRequests) requests in all with the list and the verification reads")
             return
         }
-        print("sync plan: snapshot \(plan.fromSnapshot ?? 0) -> \(plan.toSnapshot) into \(plan.target) (batch size \(plan.options.batchSize))")
+        print("sync plan: snapshot \(plan.fromSnapshot ?? 0) -> \(plan.toSnapshot) into \(plan.target) (batch size \(plan.options.batchSize))"
+              + (plan.resumes.map { "; resumes sync run \($0), the steps not done yet" } ?? ""))
         if plan.steps.isEmpty {
             print("nothing to send: the target is at snapshot \(plan.toSnapshot)'s content")
         } else {

@@ -291,6 +291,9 @@ import TTSClient
         let s3 = try await snapshot()
         target.wordRequestsAllowed = .max
         await #expect(throws: SyncError.unfinishedRun(failed.runID!, snapshot: s2, asked: s3)) { try await sync(s3, target) }
+        // A dry run shows what the resumed run has left, and no drift (the failed run's own writes are not drift).
+        let plan = try await Syncer(store: store, client: target).plan(snapshot: s2, options: .init())
+        #expect(plan.resumes == failed.runID && plan.drift.models.isEmpty && plan.steps.map(\.sourceID) == [Self.id(1)])
         let resumed = try await sync(s2, target)
         #expect(resumed.resumed && resumed.status == "complete" && resumed.runID == failed.runID)
         let next = try await sync(s3, target)
