@@ -118,6 +118,7 @@ final class SyncJournal: Sendable {
     /// Records the pairing a finished first run (a restore) made: every model it restored, at its snapshot.
     func seed(target: String, snapshot: Int64, restoreRun: Int64, pairs: [String: String]) throws {
         try pool.write { db in
+            try db.run("DELETE FROM sync_pairings WHERE target = ?", target)
             try db.run("DELETE FROM sync_targets WHERE target = ?", target)
             try db.run("INSERT INTO sync_targets (target, snapshot, synced_at, restore_run) VALUES (?, ?, ?, ?)",
                        target, snapshot, Timestamp.now(), restoreRun)

@@ -13,7 +13,8 @@ struct Diff: AsyncParsableCommand {
 
         Models are matched by customization id; --match-by name matches by name and language instead (to compare \
         a source with a restored copy, whose ids differ); --match-by pairing matches a target `sync` keeps in \
-        step with its source models through the archive's pairing (prompts, never synced, are left out). Per model: added (+), removed (-), changed (~) with \
+        step with its source models through the archive's pairing (prompts, never synced, are left out). Per \
+        model: added (+), removed (-), changed (~) with \
         name/description changes; per word: added, removed, translation or part of speech changed, old -> new. \
         Within one source the cost follows the amount of change, not the size of the archive. Control \
         characters in names, words and translations are shown escaped (\\n, \\u{1B}, ...; see `show --help`); \
@@ -53,7 +54,7 @@ struct Diff: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Newer side: a snapshot selector or `live`.", valueName: "to")) var to: String?
     @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
-    @Option(name: .customLong("match-by"), help: "Match models by `id` (default) or `name` (name and language).") var matchBy: String = "id"
+    @Option(name: .customLong("match-by"), help: "Match models by `id` (default), `name` (name and language) or `pairing` (a synced target's twins).") var matchBy: String = "id"
     @Option(help: FilterHelp.model) var model: [String] = []
     @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "Counts per model instead of every word.") var stat = false
