@@ -141,6 +141,9 @@ public final class ArchiveStore {
             if db.mode == .readOnly {
                 // Missing indexes only slow reads down: a read-only archive is used without them.
                 if pending.allSatisfy(\.onlyCreatesIndexes) { return }
+                // So are the tables of a later feature (sync's, 0007), which read as empty, once the core ones exist.
+                let core = try migrator.applied(in: db).contains { $0.name == "0003_restores" }
+                if core, pending.allSatisfy({ $0.onlyCreatesIndexes || $0.onlyAddsTablesAndIndexes }) { return }
                 throw ArchiveError.readOnly(path: path)
             }
             let fresh = try migrator.applied(in: db).isEmpty

@@ -15,7 +15,8 @@ public protocol RestoreTarget: Sendable {
     func listModels() async throws -> [CustomModel]
     /// Creates a model. A failure that may have created it anyway is `.ambiguousCreate`.
     func createModel(_ request: CreateModelRequest) async throws -> CreatedModel
-    /// Sets the name and/or description (the core never sends words this way).
+    /// Sets the name and/or description; a sync's update also carries its first batch of words (the service
+    /// applies all or nothing).
     func updateModel(id: String, _ update: UpdateModelRequest) async throws
     /// Adds or overwrites entries `range` of `words`, in one request.
     func addWords(id: String, _ words: PackedWords, _ range: Range<Int>) async throws

@@ -22,6 +22,18 @@ public struct Migration: Sendable, Equatable {
         let statements = code.split(separator: ";").map { $0.trimmingPrefix(while: \.isWhitespace) }.filter { !$0.isEmpty }
         return !statements.isEmpty && statements.allSatisfy { $0.uppercased().hasPrefix("CREATE INDEX ") }
     }
+
+    /// Whether every statement creates a new table or index: such a migration adds what a newer feature stores
+    /// and changes nothing older rows or readers rely on, so a database that cannot be written may be read
+    /// without it (the feature's readers take its missing tables as empty).
+    public var onlyAddsTablesAndIndexes: Bool {
+        let code = sql.split(separator: "\n").filter { !$0.trimmingPrefix(while: \.isWhitespace).hasPrefix("--") }.joined(separator: "\n")
+        let statements = code.split(separator: ";").map { $0.trimmingPrefix(while: \.isWhitespace) }.filter { !$0.isEmpty }
+        return !statements.isEmpty && statements.allSatisfy {
+            let s = $0.uppercased()
+            return s.hasPrefix("CREATE INDEX ") || s.hasPrefix("CREATE TABLE ")
+        }
+    }
 }
 
 /// Why a database cannot be brought to (or used at) the schema this binary knows.

@@ -3,6 +3,9 @@ import ArgumentParser
 import Foundation
 
 struct Diff: AsyncParsableCommand {
+    /// How models of the two sides are paired: the core's two ways, or a synced target's pairing (its twins).
+    enum Matching: String, CaseIterable, ExpressibleByArgument { case id, name, pairing }
+
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two snapshots, or between a snapshot and the live service.",
@@ -12,7 +15,9 @@ struct Diff: AsyncParsableCommand {
         time instead. With no sides, latest~1 is compared with latest; with one, it is compared with latest.
 
         Models are matched by customization id; --match-by name matches by name and language instead (to compare \
-        a source with a restored copy, whose ids differ). Per model: added (+), removed (-), changed (~) with \
+        a source with a restored copy, whose ids differ); --match-by pairing matches a target `sync` keeps in \
+        step with its source models through the archive's pairing (prompts, never synced, are left out). Per \
+        model: added (+), removed (-), changed (~) with \
         name/description changes; per word: added, removed, translation or part of speech changed, old -> new. \
         Within one source the cost follows the amount of change, not the size of the archive. Control \
         characters in names, words and translations are shown escaped (\\n, \\u{1B}, ...; see `show --help`); \
@@ -31,6 +36,7 @@ struct Diff: AsyncParsableCommand {
           tts-archive diff --from-at 2026-11-14 latest --model "Medical terms"
           tts-archive diff before-migration latest --stat
           tts-archive diff latest live --service-name restore_target --match-by name
+          tts-archive diff latest live --service-name standby --match-by pairing
           tts-archive diff latest~1 latest --json | jq '.summary.words_removed'
 
         \(ServiceOptions.credentialsHelp)
@@ -51,8 +57,8 @@ struct Diff: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Newer side: a snapshot selector or `live`.", valueName: "to")) var to: String?
     @Option(name: .customLong("from-at"), help: ArgumentHelp("FROM is the last snapshot at or before this time.", valueName: "time")) var fromAt: String?
     @Option(name: .customLong("to-at"), help: ArgumentHelp("TO is the last snapshot at or before this time.", valueName: "time")) var toAt: String?
-    @Option(name: .customLong("match-by"), help: "Match models by `id`, or by `name` (name and language).")
-    var matchBy: ContentDiff.MatchBy = .id
+    @Option(name: .customLong("match-by"), help: "Match models by `id`, `name` (name and language) or `pairing` (a synced target's twins).")
+    var matchBy: Matching = .id
     @Option(help: FilterHelp.model) var model: [String] = []
     @Option(help: FilterHelp.language) var language: [String] = []
     @Flag(help: "Counts per model instead of every word.") var stat = false
@@ -66,6 +72,9 @@ struct Diff: AsyncParsableCommand {
             throw ValidationError("too many sides: \(positional.joined(separator: " "))")
         }
         if positional == ["live", "live"] { throw ValidationError("compare live with a snapshot, not with itself") }
+        if matchBy == .pairing, !positional.contains("live") {
+            throw ValidationError("--match-by pairing compares a snapshot with live, a target `sync` keeps in step")
+        }
         if [stat, nameOnly, json].filter({ $0 }).count > 1 { throw ValidationError("choose one of --stat, --name-only, --json") }
     }
 
@@ -80,12 +89,19 @@ struct Diff: AsyncParsableCommand {
             case let (.snapshot(s), .live), let (.live, .snapshot(s)): x = s
             case (.live, .live): throw ValidationError("compare live with a snapshot, not with itself")  // validate() refuses it
             }
-            let (live, url) = try await service.withClient { client in
+            let (live, url, pairing) = try await service.withClient { client in
+                // --match-by pairing: the target's twins stand for their source models (see `sync`).
+                let pairing = matchBy == .pairing ? try SyncPairing.load(target: client.serviceURL, in: plan.store) : nil
+                if matchBy == .pairing, pairing == nil { throw SyncError.notPaired(target: client.serviceURL) }
                 let source = ServiceModelSource(client: client)
                 if !plan.filter.isEmpty { try plan.engine.check(plan.filter, snapshot: x, orService: try await source.listModels()) }
-                return (try await LiveState.fetch(from: source, filter: plan.filter, concurrency: service.concurrency), client.serviceURL)
+                return (try await LiveState.fetch(from: source, filter: plan.filter, concurrency: service.concurrency), client.serviceURL, pairing)
             }
             let snapshotFirst: Bool = if case .snapshot = plan.a { true } else { false }
+            if let pairing {
+                return try finish(try plan.engine.against(x, live: live, pairing: pairing, liveLabel: "live \(url)",
+                                                          snapshotFirst: snapshotFirst, filter: plan.filter))
+            }
             try finish(try plan.engine.against(x, live: live, liveLabel: "live \(url)", snapshotFirst: snapshotFirst,
                                                filter: plan.filter, matchBy: plan.match))
         }
@@ -98,6 +114,7 @@ struct Diff: AsyncParsableCommand {
     struct Plan {
         var a: Side, b: Side
         var engine: SnapshotDiff
+        var store: ArchiveStore
         var filter: ModelFilter
         var match: ContentDiff.MatchBy
     }
@@ -119,8 +136,9 @@ struct Diff: AsyncParsableCommand {
         return Plan(a: try resolve(fromSpec, at: fromAt, fallback: noSides ? .latest(back: 1) : .latest(back: 0)),
                     b: try resolve(toSpec, at: toAt, fallback: .latest(back: 0)),
                     engine: SnapshotDiff(store),
+                    store: store,
                     filter: ModelFilter(languages: language, models: model),
-                    match: matchBy)
+                    match: matchBy == .name ? .name : .id)
     }
 
     /// Prints the result in the chosen format; differences end with status 1, as diff(1) does.

@@ -28,6 +28,8 @@ struct TTSArchive: AsyncParsableCommand {
             Log.self,
             Restore.self,
             Restores.self,
+            Sync.self,
+            Syncs.self,
             Rollback.self,
             Drill.self,
             Tag.self,

@@ -152,8 +152,36 @@ final class ScriptedTarget: RestoreTarget, @unchecked Sendable {
             let call = Call.update(id: id, name: update.name, description: update.description)
             _calls.append(call)
             guard models[id] != nil else { throw unknown(call, id) }
+            // All or nothing, as the service: entries it refuses refuse the metadata too.
+            if let refused = update.words?.first(where: { refusedWords.contains($0.word) }) {
+                throw badRequest(call, "Word '\(refused.word)' is refused by this target")
+            }
             if let name = update.name { models[id]!.meta.name = name }
             if let d = update.description { models[id]!.meta.description = d }
+            for e in update.words ?? [] { models[id]!.words[Array(e.word.utf8)] = e }
+            _updateWords += update.words?.count ?? 0
+        }
+    }
+
+    /// Entries carried by update requests (metadata with words).
+    var updateWords: Int { lock.withLock { _updateWords } }
+    private var _updateWords = 0
+
+    /// Changes a model on the target as someone working on it directly would (not recorded as a request).
+    func edit(_ id: String, name: String? = nil, description: String? = nil, words: [WordEntry] = [], deleting: [String] = []) {
+        lock.withLock {
+            if let name { models[id]!.meta.name = name }
+            if let description { models[id]!.meta.description = description }
+            for e in words { models[id]!.words[Array(e.word.utf8)] = e }
+            for w in deleting { models[id]!.words[Array(w.utf8)] = nil }
+        }
+    }
+
+    /// Deletes a model on the target directly (not recorded as a request).
+    func remove(_ id: String) {
+        lock.withLock {
+            models[id] = nil
+            order.removeAll { $0 == id }
         }
     }
 

@@ -55,6 +55,33 @@ import Testing
         let restore = Restore.helpMessage(columns: 200)
         #expect(restore.contains("fail") && restore.contains("replace") && restore.contains("single"))
         #expect(restore.contains("values: fail, skip, update, replace"), "\(restore)")
-        #expect(Diff.helpMessage(columns: 200).contains("values: id, name"))
+        #expect(Diff.helpMessage(columns: 200).contains("values: id, name, pairing"))
+    }
+}
+
+/// `sync` and `diff --match-by pairing` refuse what cannot work before touching the archive or the service.
+@Suite struct SyncOptionTests {
+    @Test func syncRefusesBadOptionsWithWhatIsAllowed() throws {
+        for (args, message) in [
+            (["--batch-size", "0"], "--batch-size must be at least 1"),
+            (["--verify", "some"], "--verify takes touched or all"),
+            (["--verify", "all", "--no-verify"], "give either --verify all or --no-verify, not both"),
+        ] {
+            do {
+                _ = try Sync.parse(args)
+                Issue.record("\(args) was accepted")
+            } catch {
+                #expect(Sync.message(for: error) == message)
+            }
+        }
+        let sync = try Sync.parse(["latest", "--to-service-name", "standby", "--keep-removed", "--check-drift", "--verify", "all"])
+        #expect(sync.snapshot.snapshot == "latest" && sync.service.serviceName == "standby" && sync.keepRemoved && sync.checkDrift)
+        _ = try Sync.parse(["--no-verify", "--force"])
+    }
+
+    @Test func pairingNeedsALiveSide() throws {
+        #expect(throws: (any Error).self) { try Diff.parse(["1", "2", "--match-by", "pairing"]) }
+        _ = try Diff.parse(["latest", "live", "--match-by", "pairing"])
+        _ = try Syncs.parse(["--drift", "--service-name", "standby"])
     }
 }

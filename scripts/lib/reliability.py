@@ -427,6 +427,7 @@ def bad_input(ctx):
     bad_input_output(ctx, base, archive, expect_error)
     bad_input_jobs(ctx, base, archive, expect_error)
     bad_input_tidy(ctx, base, archive, expect_error)
+    bad_input_sync(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -833,6 +834,84 @@ def bad_input_tidy(ctx, base, archive, expect_error):
                  status=2, pattern=r"^tts-archive: error: no restore run 99 in the archive \(see `tts-archive restores`\)$")
     expect_error("hint: forget without a rule", ["forget", "--archive", archive], status=2,
                  pattern=r"no --keep-\* option given; refusing to forget every snapshot$")
+
+
+def bad_input_sync(ctx, base, archive, expect_error):
+    """Warm standby (issue 20): sync's options, a first sync into a target that has models, drift on the standby
+    (refused: nothing sent, nothing recorded), and target answers that are garbage (a failed run, never a
+    deletion); `diff --match-by pairing` needs a live side and a pairing."""
+    import sqlite3
+    # Usage errors: argument-parser's own message (exit 64), the archive untouched.
+    for case, args, says in [
+        ("sync: --batch-size 0", ["sync", "--batch-size", "0", *noauth(base.url)], "--batch-size must be at least 1"),
+        ("sync: --verify with an unknown value", ["sync", "--verify", "some", *noauth(base.url)], "--verify takes touched or all"),
+        ("sync: --verify all with --no-verify", ["sync", "--verify", "all", "--no-verify", *noauth(base.url)], "not both"),
+        ("diff --match-by pairing of two snapshots", ["diff", "latest~1", "latest", "--match-by", "pairing"], "compares a snapshot with live"),
+    ]:
+        before = sha(archive)
+        r = ctx.run([*args, "--archive", archive])
+        first = r.err_lines[0] if r.err_lines else ""
+        ctx.record("bad input", case, "exit 64 (usage), says what is wrong, archive unchanged", f"exit {r.rc}: {first[:80]}",
+                   r.rc == 64 and says in first and sha(archive) == before)
+    for case, args in [
+        ("sync: an unknown snapshot", ["sync", "99", *noauth(base.url)]),
+        ("sync: first sync into a target that has models", ["sync", *noauth(base.url)]),
+        ("diff --match-by pairing: a target never synced", ["diff", "latest", "live", "--match-by", "pairing", *noauth(base.url)]),
+    ]:
+        expect_error(case, [*args, "--archive", archive], status=2)
+    fake = Server.fake(ctx, "malformed-list")
+    expect_error("sync: the target's list is not JSON (first sync)", ["sync", "--archive", archive, *noauth(fake.url)],
+                 status=2, pattern="invalid JSON|malformed")
+    fake.stop()
+
+    # A standby synced once; then its twin is renamed on it directly: the next sync refuses, exit 2, and prints
+    # the drift on stdout as diff does.
+    src = Server.emulator(ctx, name="sync-source")
+    mid = src.call("POST", "/v1/customizations", {"name": "Standby terms", "language": "en-US", "description": ""})["customization_id"]
+    src.call("POST", f"/v1/customizations/{mid}/words", {"words": [{"word": "IEEE", "translation": "I triple E"}]})
+    synced = os.path.join(ctx.work, "sync.sqlite")
+    ctx.run(["snapshot", "--archive", synced, *noauth(src.url)])
+    standby = Server.emulator(ctx, name="sync-standby")
+    first = ctx.run(["sync", "--archive", synced, "--to-url", standby.url, "--auth-type", "noAuth"])
+    twins = standby.call("GET", "/v1/customizations")["customizations"]
+    ctx.record("bad input", "sync: a first sync into an empty standby", "exit 0, one model created, verified",
+               f"exit {first.rc}, {len(twins)} models", first.rc == 0 and len(twins) == 1 and "verified" in first.out)
+    standby.call("POST", f"/v1/customizations/{twins[0]['customization_id']}", {"name": "Renamed by hand"})
+    src.call("POST", f"/v1/customizations/{mid}/words", {"words": [{"word": "NASA", "translation": "nasa"}]})
+    ctx.run(["snapshot", "--archive", synced, *noauth(src.url)])
+    expect_error("sync: drift on the standby (a twin renamed on it)",
+                 ["sync", "--archive", synced, "--to-url", standby.url, "--auth-type", "noAuth"], synced, 2,
+                 pattern="changed directly")
+    r = ctx.run(["sync", "--archive", synced, "--to-url", standby.url, "--auth-type", "noAuth"])
+    ctx.record("bad input", "sync: the drift refusal prints the drift as diff does", "stdout names the model and the rename",
+               f"exit {r.rc}, stdout {'has' if 'Renamed by hand' in r.out else 'LACKS'} the rename",
+               r.rc == 2 and "Renamed by hand" in r.out)
+    d = ctx.run(["diff", "latest~1", "live", "--match-by", "pairing", "--archive", synced, *noauth(standby.url)])
+    ctx.record("bad input", "diff latest~1 live --match-by pairing shows the drift", "exit 1, the rename listed",
+               f"exit {d.rc}", d.rc == 1 and "Renamed by hand" in d.out)
+    f = ctx.run(["sync", "--force", "--archive", synced, "--to-url", standby.url, "--auth-type", "noAuth"])
+    d = ctx.run(["diff", "latest", "live", "--match-by", "pairing", "--archive", synced, *noauth(standby.url)])
+    ctx.record("bad input", "sync --force overwrites the drift", "exit 0, then diff --match-by pairing exit 0",
+               f"sync exit {f.rc}, diff exit {d.rc}", f.rc == 0 and d.rc == 0)
+    standby.stop()
+
+    # A pairing with a fake target whose model answer names another id: --check-drift reads it, the run fails
+    # with exit 2 before anything is sent or recorded (a malformed answer never becomes a deletion).
+    fake = Server.fake(ctx, "wrong-id")
+    garbage = os.path.join(ctx.work, "sync-garbage.sqlite")
+    shutil.copy(synced, garbage)
+    con = sqlite3.connect(garbage)
+    con.execute("DELETE FROM sync_targets")
+    con.execute("INSERT INTO sync_targets (target, snapshot, synced_at) VALUES (?, 1, '2026-01-01T00:00:00.000Z')",
+                (fake.url.rstrip("/"),))
+    con.execute("INSERT INTO sync_pairings (target, source_id, target_id) VALUES (?, ?, '0b6a1c44-6f2e-4c1e-9b7a-2f6d3c1e5a10')",
+                (fake.url.rstrip("/"), mid))
+    con.commit()
+    con.close()
+    expect_error("sync --check-drift: the target's model answer names another id",
+                 ["sync", "--check-drift", "--archive", garbage, *noauth(fake.url)], garbage, 2, pattern="customization_id")
+    fake.stop()
+    src.stop()
 
 
 def mount(ctx, *args):
