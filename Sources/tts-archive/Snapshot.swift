@@ -63,19 +63,14 @@ struct Snapshot: AsyncParsableCommand {
         let store = try archiveOptions.open(.write)
         let lock = try ArchiveLock(archivePath: store.path, purpose: "snapshot", wait: .milliseconds(Int64(wait * 1000)))
         defer { withExtendedLifetime(lock) {} }
-        let interactive = Output.stderrIsTerminal && !json
-        var progress: (@Sendable (SnapshotProgress) -> Void)?
-        if interactive {
-            progress = { (p: SnapshotProgress) in
-                Output.progress("fetching models \(p.modelsDone)/\(p.modelsTotal), \(p.words) words")
-            }
-        }
+        let display = JobDisplay(json: json)
+        let interactive = display.interactive
         let options = SnapshotOptions(concurrency: service.concurrency, note: note, tags: tag,
                                       filter: ModelFilter(languages: language, models: model))
         let summary = try await service.withClient { client in
-            try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: progress)
+            defer { display.close() }
+            return try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: display.sink)
         }
-        if interactive { Output.progressDone() }
         var drillResult: RestoreDrill.Result?
         if drill {
             drillResult = try await DrillRun.perform(store: store, snapshot: summary.snapshotID, filter: options.filter,
