@@ -138,8 +138,9 @@ public final class ArchiveStore {
             let pending = try migrator.pending(in: db)
             guard !pending.isEmpty else { return }
             if db.mode == .readOnly {
-                // Missing indexes only slow reads down: a read-only archive is used without them.
-                if pending.allSatisfy(\.onlyCreatesIndexes) { return }
+                // Missing indexes only slow reads down, and some changes only allow new values: a read-only archive
+                // is used without them.
+                if pending.allSatisfy(\.readersMaySkip) { return }
                 throw ArchiveError.readOnly(path: path)
             }
             let fresh = try migrator.applied(in: db).isEmpty

@@ -14,6 +14,13 @@ public struct Migration: Sendable, Equatable {
 
     public var checksum: String { SHA256.hex(SHA256.hash(sql)) }
 
+    /// Whether a database that cannot be written may be used without this migration: it only creates indexes, or
+    /// its text says so in a comment line starting `-- Readers may skip this migration` (a change that only
+    /// allows values an older database cannot hold, such as a widened CHECK).
+    public var readersMaySkip: Bool {
+        onlyCreatesIndexes || sql.split(separator: "\n").contains { $0.hasPrefix("-- Readers may skip this migration") }
+    }
+
     /// Whether every statement creates an index: such a migration changes speed, never what is stored or read,
     /// so a database that cannot be written may be used without it.
     public var onlyCreatesIndexes: Bool {

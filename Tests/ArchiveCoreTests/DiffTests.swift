@@ -209,7 +209,7 @@ import TTSAPI
         try store.db.execute("""
             DROP INDEX model_states_history; DROP INDEX model_versions_history;
             DROP INDEX words_ended_by_model_word;
-            DELETE FROM schema_migrations WHERE name IN ('0004_history_indexes', '0005_word_history_indexes')
+            DELETE FROM schema_migrations WHERE name IN ('0004_history_indexes', '0005_word_history_indexes', '0006_restore_cancelled')
             """)
         let path = store.path
         let readOnly = try ArchiveStore.open(path: path, mode: .readOnly)
