@@ -35,7 +35,7 @@ struct Restore: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage, .interrupted))
           (2 also when the service refused entries or a model failed; resume retries)
         """
     )
@@ -64,7 +64,8 @@ struct Restore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept(dryRun ? "nothing sent" : "the restore can be resumed by running the same command")
+        let status = try await reportingErrors { try await Interruption.cancellingOnSignals(kept: kept) { try await execute() } }
         if status != .success { throw status.exitCode }
     }
 

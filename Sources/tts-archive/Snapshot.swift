@@ -37,7 +37,7 @@ struct Snapshot: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage, .interrupted))
           (1 or 2 also when --drill found differences or failed; the snapshot stays)
         """
     )
@@ -54,11 +54,14 @@ struct Snapshot: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print a summary even when not on a terminal.") var verbose = false
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept("nothing recorded")
+        let status = try await reportingErrors {
+            try await Interruption.cancellingOnSignals(kept: kept) { try await execute(kept: kept) }
+        }
         if status != .success { throw status.exitCode }
     }
 
-    private func execute() async throws -> ExitStatus {
+    private func execute(kept: Interruption.Kept) async throws -> ExitStatus {
         for t in tag { try SnapshotSelector.validateTag(t) }
         let store = try archiveOptions.open(.write)
         let lock = try ArchiveLock(archivePath: store.path, purpose: "snapshot", wait: .milliseconds(Int64(wait * 1000)))
@@ -72,6 +75,7 @@ struct Snapshot: AsyncParsableCommand {
             return try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: display.sink)
         }
         var drillResult: RestoreDrill.Result?
+        kept.text = "snapshot \(summary.snapshotID) is recorded" + (drill ? "; its drill did not finish" : "")
         if drill {
             drillResult = try await DrillRun.perform(store: store, snapshot: summary.snapshotID, filter: options.filter,
                                                      concurrency: 4)

@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+
+/// A job stopped by SIGINT (Ctrl-C) or SIGTERM: its task was cancelled, and the job stopped where cancellation
+/// leaves it consistent. `kept` says what that is ("nothing recorded", "the restore can be resumed ...").
+///
+/// Printed as `tts-archive: error: cancelled by SIGINT: nothing recorded`, exit status 130.
+struct Interrupted: Error, CustomStringConvertible {
+    var signal: Int32
+    var kept: String
+
+    var description: String { "cancelled by \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): \(kept)" }
+}
+
+/// How long jobs (snapshot, restore, drill, rollback, forget, import) meet SIGINT and SIGTERM: as task
+/// cancellation of the running job, not the end of the process, so the job stops at its next safe point (a
+/// snapshot writes nothing, a restore's journal stays resumable) and the command prints one line and exits 130.
+/// A second signal ends the process at once (as a kill would, which every job survives).
+enum Interruption {
+    /// Runs `body` as a task that SIGINT and SIGTERM cancel. When it ends after such a signal with an error (the
+    /// job's `CancellationError`, or whatever the cancelled request threw), that error becomes ``Interrupted``.
+    static func cancellingOnSignals<T: Sendable>(kept: Kept, _ body: sending @escaping () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        let received = Received()
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            // The dispatch source reads the signal instead of its default action (ending the process).
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                // The second signal: the user insists. A kill leaves every job consistent too.
+                guard received.first(signalNumber) else { _exit(128 + signalNumber) }
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        defer {
+            for source in sources { source.cancel() }
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
+        do {
+            return try await task.value
+        } catch {
+            if let signalNumber = received.signal { throw Interrupted(signal: signalNumber, kept: kept.text) }
+            throw error
+        }
+    }
+
+    /// What a cancelled job keeps, as the command goes on (`snapshot --drill`: nothing, then the snapshot).
+    final class Kept: @unchecked Sendable {
+        // @unchecked: `value` is touched only under `lock`.
+        private let lock = NSLock()
+        private var value: String
+
+        init(_ text: String) { value = text }
+
+        var text: String {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+
+    /// The first signal received.
+    private final class Received: @unchecked Sendable {
+        // @unchecked: `value` is touched only under `lock`.
+        private let lock = NSLock()
+        private var value: Int32?
+
+        var signal: Int32? { lock.withLock { value } }
+
+        /// Records `signal` if it is the first; true then.
+        func first(_ signal: Int32) -> Bool {
+            lock.withLock {
+                guard value == nil else { return false }
+                value = signal
+                return true
+            }
+        }
+    }
+}
