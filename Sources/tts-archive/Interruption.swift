@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// A job stopped by SIGINT (Ctrl-C) or SIGTERM: its task was cancelled, and the job stopped where cancellation
 /// leaves it consistent. `kept` says what that is ("nothing recorded", "the restore can be resumed ...").
@@ -48,32 +49,28 @@ enum Interruption {
     }
 
     /// What a cancelled job keeps, as the command goes on (`snapshot --drill`: nothing, then the snapshot).
-    final class Kept: @unchecked Sendable {
-        // @unchecked: `value` is touched only under `lock`.
-        private let lock = NSLock()
-        private var value: String
+    final class Kept: Sendable {
+        private let value: Mutex<String>
 
-        init(_ text: String) { value = text }
+        init(_ text: String) { value = Mutex(text) }
 
         var text: String {
-            get { lock.withLock { value } }
-            set { lock.withLock { value = newValue } }
+            get { value.withLock { $0 } }
+            set { value.withLock { $0 = newValue } }
         }
     }
 
     /// The first signal received.
-    private final class Received: @unchecked Sendable {
-        // @unchecked: `value` is touched only under `lock`.
-        private let lock = NSLock()
-        private var value: Int32?
+    private final class Received: Sendable {
+        private let value = Mutex<Int32?>(nil)
 
-        var signal: Int32? { lock.withLock { value } }
+        var signal: Int32? { value.withLock { $0 } }
 
         /// Records `signal` if it is the first; true then.
         func first(_ signal: Int32) -> Bool {
-            lock.withLock {
-                guard value == nil else { return false }
-                value = signal
+            value.withLock {
+                guard $0 == nil else { return false }
+                $0 = signal
                 return true
             }
         }
