@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteDB
 import TTSAPI
 
@@ -103,6 +104,25 @@ final class SnapshotWriter {
             try insert.bind(text: w.partOfSpeech, at: 4)
             try insert.runBound()
         }
+    }
+
+    /// Whether the archive's file system has ample room for `words` written ahead: 64 MiB beyond eight times
+    /// their text (rows, index entries, the WAL's copy), under the process's file-size limit too. Else they are
+    /// staged outside the archive as other large lists are: rows written ahead are committed, so on a full disk
+    /// even deleting them again could fail, leaving them to the next run (which would need room to delete them).
+    static func roomToWriteAhead(_ words: [WordEntry], archive path: String) -> Bool {
+        var text = 0
+        for w in words { text += w.word.utf8.count + w.translation.utf8.count + (w.partOfSpeech?.utf8.count ?? 0) }
+        let needed = 64 << 20 + 8 * text
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return false }
+        var room = Int(clamping: UInt64(fs.f_bavail) &* UInt64(fs.f_frsize))
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            let size = [path, path + "-wal"].map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }.max() ?? 0
+            room = min(room, Int(clamping: limit.rlim_cur) - size)
+        }
+        return room >= needed
     }
 
     static func removeWrittenAhead(model key: Int64, on db: Database) throws {

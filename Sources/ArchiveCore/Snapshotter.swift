@@ -116,7 +116,7 @@ public enum Snapshotter {
                             var plan = try pool.readOnWriter { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: $0) }
                             var staged = false
                             if plan.insertWords.count > SnapshotStage.inMemoryLimit {
-                                if plan.unpublished {
+                                if plan.unpublished, SnapshotWriter.roomToWriteAhead(plan.insertWords, archive: store.path) {
                                     writtenAhead[model.customizationID] = try pool.write { db in
                                         if reserved == nil { reserved = try SnapshotWriter.reserveID(on: db) }
                                         return try SnapshotWriter.writeAhead(&plan, source: description, snapshotID: reserved!, on: db)
@@ -176,6 +176,9 @@ public enum Snapshotter {
                     try writer.apply(plan, words: staged ? try stage.words(id) : plan.insertWords)
                 }
                 _ = try writer.finish(finishedAt: Timestamp.now())
+                // Every model written ahead has its version now, but one that went away after (its words are
+                // deleted; its model row stays until here).
+                if reserved != nil { try SnapshotWriter.removeUnpublished(on: db) }
                 for tag in options.tags {
                     try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", writer.snapshotID, tag)
                 }
@@ -184,7 +187,7 @@ public enum Snapshotter {
                 }
                 return (record, writer)
             }
-            writtenAhead = [:]  // published
+            reserved = nil  // published
             let healed = writer.stats.filter { $0.value.rowsHealed > 0 }.keys.sorted().map { id in
                 SnapshotSummary.HealedModel(customizationID: id, name: writer.names[id] ?? nil, rows: writer.stats[id]!.rowsHealed)
             }
@@ -198,7 +201,7 @@ public enum Snapshotter {
             reporter.finish(models: record.models, words: record.words)
             return summary
         } catch {
-            if !writtenAhead.isEmpty { removeWrittenAhead(pool) }
+            if reserved != nil { removeWrittenAhead(pool) }
             // A full disk or a damaged page is the archive's condition, not a SQL detail: name the file (nothing
             // was changed: the transaction, if one was open, is rolled back).
             if let sqlite = error as? SQLiteError, sqlite.isDiskFull || sqlite.isCorrupt {
