@@ -20,7 +20,8 @@ struct Restore: AsyncParsableCommand {
         replace (delete same-name models first). Names are not unique on the service: "same" means the same \
         name and language.
 
-        Every step is journaled in the archive. A failed or killed run is resumed by running the same command \
+        Every step is journaled in the archive. A failed, killed or cancelled (Ctrl-C, SIGTERM: exit 130, status \
+        `cancelled`) run is resumed by running the same command \
         again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options. \
         Afterwards the restored models are read back and compared with the snapshot (unless --no-verify). \
         --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes. On a \

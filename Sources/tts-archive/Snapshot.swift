@@ -21,7 +21,9 @@ struct Snapshot: AsyncParsableCommand {
         damage left in older snapshots.
 
         Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time \
-        per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock.
+        per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock. \
+        Ctrl-C or SIGTERM cancels the run: "cancelled by SIGINT: nothing recorded", exit 130 (a second signal \
+        ends the process at once). `tag` may write while a snapshot runs.
 
         --drill then proves the new snapshot restores: it is replayed into an in-process emulator and read \
         back (see `tts-archive drill`); a drill that finds differences exits 1, one that fails exits 2, and the \
