@@ -57,6 +57,29 @@ struct JobSignalTests {
         }
     }
 
+    /// A restore interrupted while a batch waits: its run is `cancelled`, and the same command resumes it to the
+    /// end, no model created twice.
+    @Test func aSignalCancelsARestoreResumablyByTheSameCommand() async throws {
+        try await Live.with { live in
+            _ = try live.server.generate(GeneratorSpec(models: 4, words: 400, seed: 7))
+            _ = try await live.snapshot()
+            let target = EmulatorServer(configuration: EmulatorConfiguration())
+            let targetURL = try await target.start()
+            let arguments = ["restore", "latest", "--archive", live.store.path, "--to-url", targetURL.absoluteString,
+                             "--auth-type", "noAuth", "--concurrency", "1", "--batch-size", "40"]
+            let hold = target.faults.hold("POST", .suffix("/words"), skip: 3)
+            let (status, stderr) = try await signalWhileHeld(arguments, at: hold, signal: SIGINT, dir: live.dir)
+            #expect(status == 130)
+            #expect(stderr == "tts-archive: error: cancelled by SIGINT: the restore can be resumed by running the same command\n")
+            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == ["cancelled"])
+            let again = try await CLI(dir: live.dir).runDetached(arguments)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(target.defaultInstance.counts.models == 4)
+            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == ["complete"])
+            await target.stop()
+        }
+    }
+
     @Test func tagWritesWhileASnapshotHoldsTheArchive() async throws {
         try await Live.with { live in
             _ = try live.server.generate(GeneratorSpec(models: 4, words: 300, seed: 6))
