@@ -6,6 +6,9 @@
 -- Later runs send the difference between `snapshot` and the new snapshot, journaled step by step in sync_runs and
 -- sync_steps so a failed or killed run is resumed by running it again and never creates a model twice. The pairing
 -- moves to the new snapshot only once every step is done, in one transaction.
+--
+-- Readers may skip this migration: it only adds tables, and sync's readers take them as empty when they are missing
+-- (an older archive on a read-only mount).
 
 CREATE TABLE sync_targets (
     target       TEXT    PRIMARY KEY,  -- redacted target URL

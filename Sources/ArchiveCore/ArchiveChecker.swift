@@ -30,15 +30,26 @@ public struct CheckReport: Sendable, Codable, Equatable {
 public struct ArchiveChecker {
     let db: Database
     let path: String
+    private let pool: DatabasePool?
     static let open = SnapshotWriter.open
 
     public init(_ store: ArchiveStore) {
         db = store.db
         path = store.path
+        pool = store.pool
+    }
+
+    private init(db: Database, path: String) {
+        self.db = db
+        self.path = path
+        pool = nil
     }
 
     public func run() throws -> CheckReport {
         do {
+            // Every query in one read transaction of a reader connection: a snapshot that commits meanwhile (it
+            // writes beside readers) is wholly in what is checked or not at all, never half.
+            if let pool { return try pool.read { try ArchiveChecker(db: $0, path: path).check() } }
             return try check()
         } catch let error as SQLiteError where error.isCorrupt {
             throw ArchiveError.corrupt(path: path, reason: error.message)

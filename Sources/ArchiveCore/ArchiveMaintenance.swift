@@ -9,22 +9,33 @@ public struct ArchiveMaintenance {
 
     public init(_ store: ArchiveStore) { self.store = store }
 
+    // Tags and notes need no archive lock: each is one short write transaction through the pool (between the
+    // writes of jobs sharing the store), which SQLite serializes with other processes' (none spans a network
+    // call), waiting up to its busy timeout. A write still busy after that is reported as the archive being locked.
+
     public func addTags(_ tags: [String], to snapshot: Int64) throws {
         for t in tags { try SnapshotSelector.validateTag(t) }
-        // Through the pool: a tag commits between the writes of jobs sharing the store (a snapshot's commit).
-        try store.pool.write { db in
+        try shortWrite { db in
             for t in tags { try db.run("INSERT OR IGNORE INTO snapshot_tags (snapshot, tag) VALUES (?, ?)", snapshot, t) }
         }
     }
 
     public func removeTags(_ tags: [String], from snapshot: Int64) throws {
-        try store.pool.write { db in
+        try shortWrite { db in
             for t in tags { try db.run("DELETE FROM snapshot_tags WHERE snapshot = ? AND tag = ?", snapshot, t) }
         }
     }
 
     public func setNote(_ note: String?, on snapshot: Int64) throws {
-        try db.run("UPDATE snapshots SET note = ? WHERE id = ?", note, snapshot)
+        try shortWrite { try $0.run("UPDATE snapshots SET note = ? WHERE id = ?", note, snapshot) }
+    }
+
+    private func shortWrite(_ body: (Database) throws -> Void) throws {
+        do {
+            let _: Void = try store.pool.write { db in try body(db) }
+        } catch let error as SQLiteError where error.isBusy {
+            throw ArchiveStore.translate(error, path: store.path)
+        }
     }
 
     /// The keep/forget decision for every snapshot, lineage by lineage.

@@ -139,11 +139,9 @@ public final class ArchiveStore {
             let pending = try migrator.pending(in: db)
             guard !pending.isEmpty else { return }
             if db.mode == .readOnly {
-                // Missing indexes only slow reads down: a read-only archive is used without them.
-                if pending.allSatisfy(\.onlyCreatesIndexes) { return }
-                // So are the tables of a later feature (sync's, 0007), which read as empty, once the core ones exist.
-                let core = try migrator.applied(in: db).contains { $0.name == "0003_restores" }
-                if core, pending.allSatisfy({ $0.onlyCreatesIndexes || $0.onlyAddsTablesAndIndexes }) { return }
+                // Missing indexes only slow reads down, some changes only allow new values, and a later feature's
+                // new tables read as empty (sync's): a read-only archive is used without them.
+                if pending.allSatisfy(\.readersMaySkip) { return }
                 throw ArchiveError.readOnly(path: path)
             }
             let fresh = try migrator.applied(in: db).isEmpty

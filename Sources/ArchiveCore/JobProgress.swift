@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a job is: the one progress shape of restore, drill, rollback and forget (and, next, snapshot), read by
+/// Where a job is: the one progress shape of snapshot, restore, drill, rollback and forget, read by
 /// the CLI's progress line and `--json` output and by a server's operation rows alike.
 ///
 /// Each value is the job's whole state, not a delta: a consumer that drops or coalesces events (a terminal line
@@ -18,6 +18,13 @@ public struct JobProgress: Sendable, Equatable, Codable {
         }
         public var description: String { rawValue }
 
+        /// Snapshot: listing the source's models.
+        public static let list = Phase(rawValue: "list")
+        /// Snapshot: fetching each model and comparing it with the archive (again for models that changed
+        /// meanwhile: each consistency round begins the phase anew).
+        public static let fetch = Phase(rawValue: "fetch")
+        /// Snapshot: publishing what was fetched, in one short write transaction.
+        public static let commit = Phase(rawValue: "commit")
         /// Restore and drill: reading the target and the snapshot, deciding what to send.
         public static let plan = Phase(rawValue: "plan")
         /// Restore and drill: creating models and sending their words.
@@ -34,12 +41,13 @@ public struct JobProgress: Sendable, Equatable, Codable {
         public static let done = Phase(rawValue: "done")
     }
 
-    /// restore, drill, rollback or forget.
+    /// snapshot, restore, drill, rollback or forget.
     public var job: String
     public var phase: Phase
     public var modelsDone: Int
     public var modelsTotal: Int
     public var wordsDone: Int
+    /// 0 when the total is not known in advance: a snapshot's fetch counts the words of the models fetched so far.
     public var wordsTotal: Int
     /// Every warning so far, oldest first (each value carries them all).
     public var warnings: [String]
@@ -81,21 +89,28 @@ final class JobReporter: @unchecked Sendable {
             $0.modelsTotal = modelsTotal
             $0.wordsTotal = wordsTotal
             $0.modelsDone = min(modelsDone, modelsTotal)
-            $0.wordsDone = min(wordsDone, wordsTotal)
+            $0.wordsDone = wordsTotal > 0 ? min(wordsDone, wordsTotal) : wordsDone
         }
     }
 
-    /// Adds to what is done of the phase (never past its total).
+    /// Adds to what is done of the phase (never past its total; words without a total are counted on).
     func add(models: Int = 0, words: Int = 0) {
         update {
             $0.modelsDone = min($0.modelsDone + models, max($0.modelsTotal, $0.modelsDone))
-            $0.wordsDone = min($0.wordsDone + words, max($0.wordsTotal, $0.wordsDone))
+            $0.wordsDone = $0.wordsTotal > 0 ? min($0.wordsDone + words, max($0.wordsTotal, $0.wordsDone)) : $0.wordsDone + words
         }
     }
     func modelDone() { add(models: 1) }
     func wordsDone(_ n: Int) { add(words: n) }
     func warn(_ warning: String) { update { $0.warnings.append(warning) } }
     func finish() { update { $0.phase = .done } }
+    /// The final counts, then `done`, in one event.
+    func finish(models: Int, words: Int) {
+        update {
+            $0.phase = .done
+            ($0.modelsDone, $0.modelsTotal, $0.wordsDone, $0.wordsTotal) = (models, models, words, words)
+        }
+    }
 
     private func update(_ change: (inout JobProgress) -> Void) {
         guard let sink else { return lock.withLock { change(&state) } }

@@ -161,6 +161,6 @@ struct LineageRows {
     }
 
     private func run(_ jobs: [Job], parallel: Bool) throws -> [PackedWords] {
-        try db.readConcurrently(jobs, parallel: parallel) { job, db in try rows(job, on: db) }
+        try db.readConcurrently(jobs, width: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1) { job, db in try rows(job, on: db) }
     }
 }

@@ -58,11 +58,11 @@ final class RestoreJournal: Sendable {
         }
     }
 
-    /// The newest run of this snapshot into this target that did not finish (killed: `running`; or `failed`).
+    /// The newest run of this snapshot into this target that did not finish (killed: `running`; `failed`; `cancelled`).
     func unfinished(snapshot: Int64, target: String) throws -> Int64? {
         try pool.read { db in
             try db.query("""
-                SELECT id FROM restore_runs WHERE snapshot = ? AND target = ? AND status IN ('running', 'failed')
+                SELECT id FROM restore_runs WHERE snapshot = ? AND target = ? AND status IN ('running', 'failed', 'cancelled')
                 ORDER BY id DESC LIMIT 1
                 """, snapshot, target) { $0.int64(0) }.first
         }

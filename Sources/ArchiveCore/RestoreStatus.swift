@@ -10,11 +10,13 @@ public enum RestoreRunStatus: String, Codable, Sendable, CaseIterable {
     case complete
     /// Every model restored; some entries refused by the service.
     case partial
-    /// A model could not be restored (or the run was cancelled); resumable.
+    /// A model could not be restored; resumable.
     case failed
+    /// Stopped by cancellation (Ctrl-C, SIGTERM, a job cancelled by its caller; migration 0006); resumable.
+    case cancelled
 
     /// A run that a resume may continue.
-    public var isResumable: Bool { self == .running || self == .failed }
+    public var isResumable: Bool { self == .running || self == .failed || self == .cancelled }
 }
 
 /// `restore_models.status`: one model's step in a run.

@@ -46,7 +46,7 @@ public struct Restorer: Sendable {
     /// are the models whose names the service may refuse. `job` names the job in those events.
     ///
     /// Task cancellation stops the run at the next request, batch or model: a cancelled plan writes nothing, a
-    /// cancelled replay or verification marks the run resumable (`failed`, as a failed run), and the same call
+    /// cancelled replay or verification marks the run resumable (`cancelled`, resumed as a failed run is), and the same call
     /// resumes it without creating any model twice. It throws `CancellationError`.
     public func run(snapshot: Int64, options: RestoreOptions, resume: Int64? = nil, job: String = "restore",
                     progress: JobProgressSink? = nil) async throws -> RestoreReport {
@@ -99,7 +99,7 @@ public struct Restorer: Sendable {
                                  checks: &checks)
             }
         } catch {
-            try? journal.finish(run: runID, status: .failed, report: nil)
+            try? journal.finish(run: runID, status: Task.isCancelled ? .cancelled : .failed, report: nil)
             throw Task.isCancelled ? CancellationError() : error
         }
 
@@ -109,7 +109,7 @@ public struct Restorer: Sendable {
                 report.verification = try await verification(report, sources: sources, words: words, checks: checks, reporter: reporter)
             } catch where Task.isCancelled {
                 // Every model is restored: the same command resumes at the verification.
-                try? journal.finish(run: runID, status: .failed, report: nil)
+                try? journal.finish(run: runID, status: .cancelled, report: nil)
                 throw CancellationError()
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteDB
 import TTSAPI
 
@@ -10,6 +11,14 @@ import TTSAPI
 /// inserts the snapshot row, ``apply(_:words:)`` writes each plan, and ``finish(finishedAt:)`` closes the models
 /// that vanished. A model fetched again in the same run (it changed while the run was going) just gets a new plan.
 /// Plans stay valid until the commit: only runs holding the archive's lock (`ArchiveLock`) write models and words.
+///
+/// A model the archive has never published (a first snapshot's every model) has its words written ahead, during
+/// the fetch, in short write transactions of their own (``writeAhead(_:source:snapshotID:on:)``): rows of the
+/// snapshot id the run reserved, under a model row that has no version yet. No reader reaches them: every read
+/// starts from a published snapshot's models (whose ids are all below the reserved one) or asks for rows valid at
+/// a published snapshot. The commit then adds the model's version and state, which publishes them. A run that
+/// fails or is cancelled deletes them; a killed run's are deleted by the next run
+/// (``removeUnpublished(on:)``) before it reserves the same id.
 final class SnapshotWriter {
     static let open: Int64 = 2_147_483_647
 
@@ -39,18 +48,100 @@ final class SnapshotWriter {
     private let s: Statements
 
     /// Inserts the snapshot row (made complete by ``finish``); the caller must have begun a transaction.
-    init(db: Database, source: SourceDescription, startedAt: String, note: String?) throws {
+    /// `reserved`: the id ``reserveID(on:)`` gave the run, under which rows were written ahead.
+    init(db: Database, source: SourceDescription, startedAt: String, note: String?, reserved: Int64? = nil) throws {
         precondition(db.isInTransaction, "SnapshotWriter needs the caller's transaction")
         self.db = db
-        try db.run("INSERT OR IGNORE INTO sources (kind, url, scope) VALUES (?, ?, ?)", source.kind.rawValue, source.url, source.scope)
-        sourceID = try db.scalar("SELECT id FROM sources WHERE kind = ? AND url = ? AND scope = ?", source.kind.rawValue, source.url, source.scope)
+        sourceID = try Self.sourceRow(source, on: db)
+        if let reserved, try Self.reserveID(on: db) != reserved {
+            // Only under the archive's lock are snapshots written: no other run can have taken the id.
+            throw SQLiteError(code: 1, message: "snapshot id \(reserved) was taken by another run while this one fetched")
+        }
         try db.run("""
-            INSERT INTO snapshots (source, started_at, finished_at, note, model_count, word_count, prompt_count,
+            INSERT INTO snapshots (id, source, started_at, finished_at, note, model_count, word_count, prompt_count,
                 models_added, models_removed, models_changed, words_added, words_removed, words_changed, digest, word_id_end)
-            VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0)
-            """, sourceID, startedAt, startedAt, note)
+            VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0)
+            """, reserved, sourceID, startedAt, startedAt, note)
         snapshotID = db.lastInsertRowID
         s = try Statements(db)
+    }
+
+    private static func sourceRow(_ source: SourceDescription, on db: Database) throws -> Int64 {
+        try db.run("INSERT OR IGNORE INTO sources (kind, url, scope) VALUES (?, ?, ?)", source.kind.rawValue, source.url, source.scope)
+        return try db.scalar("SELECT id FROM sources WHERE kind = ? AND url = ? AND scope = ?", source.kind.rawValue, source.url, source.scope)
+    }
+
+    // MARK: Rows written ahead of the commit
+
+    /// The id the next snapshot gets (AUTOINCREMENT never reuses one, so this is above every published id).
+    static func reserveID(on db: Database) throws -> Int64 {
+        try db.scalar("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'snapshots'), 0) + 1")
+    }
+
+    /// Writes the words of a model the archive has never published (``Plan/unpublished``) as rows of the reserved
+    /// snapshot `snapshotID`, in the caller's write transaction, and empties the plan's words to add. Returns
+    /// the model's row, whose rows ``removeWrittenAhead(model:on:)`` deletes if the model is fetched again or gone.
+    static func writeAhead(_ plan: inout Plan, source: SourceDescription, snapshotID: Int64, on db: Database) throws -> Int64 {
+        precondition(plan.unpublished && db.isInTransaction)
+        let source = try sourceRow(source, on: db)
+        try db.run("INSERT OR IGNORE INTO models (source, customization_id) VALUES (?, ?)", source, plan.model.customizationID)
+        let key: Int64 = try db.scalar("SELECT id FROM models WHERE source = ? AND customization_id = ?", source, plan.model.customizationID)
+        try insertWords(plan.insertWords, model: key, snapshotID: snapshotID,
+                        with: db.prepare("INSERT INTO words (model, word, translation, part_of_speech, valid_from) VALUES (?, ?, ?, ?, ?)"))
+        plan.insertWords = []
+        return key
+    }
+
+    /// `insert`: INSERT INTO words (model, word, translation, part_of_speech, valid_from). Binds only what changes
+    /// from row to row (a first snapshot inserts every word here: the binding is most of our part of the cost).
+    private static func insertWords(_ words: [WordEntry], model key: Int64, snapshotID: Int64, with insert: Statement) throws {
+        insert.reset()
+        try insert.bind(int64: key, at: 1)
+        try insert.bind(int64: snapshotID, at: 5)
+        for w in words {
+            try insert.bind(text: w.word, at: 2)
+            try insert.bind(text: w.translation, at: 3)
+            try insert.bind(text: w.partOfSpeech, at: 4)
+            try insert.runBound()
+        }
+    }
+
+    /// Whether the archive's file system has ample room for `words` written ahead: 64 MiB beyond eight times
+    /// their text (rows, index entries, the WAL's copy), under the process's file-size limit too. Else they are
+    /// staged outside the archive as other large lists are: rows written ahead are committed, so on a full disk
+    /// even deleting them again could fail, leaving them to the next run (which would need room to delete them).
+    static func roomToWriteAhead(_ words: [WordEntry], archive path: String) -> Bool {
+        var text = 0
+        for w in words { text += w.word.utf8.count + w.translation.utf8.count + (w.partOfSpeech?.utf8.count ?? 0) }
+        let needed = 64 << 20 + 8 * text
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return false }
+        var room = Int(clamping: UInt64(fs.f_bavail) &* UInt64(fs.f_frsize))
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            let size = [path, path + "-wal"].map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }.max() ?? 0
+            room = min(room, Int(clamping: limit.rlim_cur) - size)
+        }
+        return room >= needed
+    }
+
+    static func removeWrittenAhead(model key: Int64, on db: Database) throws {
+        try db.run("DELETE FROM words WHERE model = ? AND valid_to = \(open)", key)
+    }
+
+    /// Deletes every row written ahead of a snapshot that did not commit: the words of models that have no
+    /// version, those models, and sources with neither a snapshot nor a model. For the run holding the archive's
+    /// lock (no other run's rows are then in flight); a no-op, writing nothing, when there are none.
+    static func removeUnpublished(on db: Database) throws {
+        try db.run("""
+            DELETE FROM words WHERE valid_to = \(open) AND model IN (
+                SELECT id FROM models m WHERE NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.model = m.id))
+            """)
+        try db.run("DELETE FROM models WHERE NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.model = models.id)")
+        try db.run("""
+            DELETE FROM sources WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.source = sources.id)
+                AND NOT EXISTS (SELECT 1 FROM models m WHERE m.source = sources.id)
+            """)
     }
 
     /// The id of the source's row, if the archive has one yet (read before the snapshot's transaction).
@@ -95,6 +186,9 @@ final class SnapshotWriter {
         var closePrompts: [Int64] = []
         var insertPrompts: [Prompt] = []
         var change: ModelChange
+        /// The archive has never published this model (no model row, or one without any version): its words may
+        /// be written ahead of the commit.
+        var unpublished = false
     }
 
     /// Compares a fetched model with its open rows (`db`: a read transaction on the archive) and returns what
@@ -107,7 +201,11 @@ final class SnapshotWriter {
         let key = try sourceID.flatMap { source in
             try db.query("SELECT id FROM models WHERE source = ? AND customization_id = ?", source, model.customizationID) { $0.int64(0) }.first
         }
-        guard let key else {
+        let published = try key.map { key in
+            try db.scalar("SELECT EXISTS (SELECT 1 FROM model_versions WHERE model = ?)", key, as: Bool.self)
+        } ?? false
+        guard let key, published else {
+            plan.unpublished = true
             plan.change.added = true
             plan.change.wordsAdded = words.count
             plan.insertVersion = true
@@ -277,7 +375,7 @@ final class SnapshotWriter {
         if plan.insertVersion { try s.insertVersion.run(key, m.name, m.language, m.description, m.owner, m.created, snapshotID) }
         // Closed before added: an open word is unique per model.
         for row in plan.closeWords { try s.closeWord.run(snapshotID, row) }
-        for w in words { try s.insertWord.run(key, w.word, w.translation, w.partOfSpeech, snapshotID) }
+        try Self.insertWords(words, model: key, snapshotID: snapshotID, with: s.insertWord)
         for row in plan.closePrompts { try s.closePrompt.run(snapshotID, row) }
         for p in plan.insertPrompts { try s.insertPrompt.run(key, p.promptID, p.prompt, p.status, p.error, p.speakerID, snapshotID) }
         if let state = plan.closeState { try s.closeState.run(snapshotID, state) }

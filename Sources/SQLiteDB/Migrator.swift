@@ -15,24 +15,20 @@ public struct Migration: Sendable, Equatable {
 
     public var checksum: String { SHA256.hex(SHA256.hash(sql)) }
 
+    /// Whether a database that cannot be written may be used without this migration: it only creates indexes, or
+    /// its text says so in a comment line starting `-- Readers may skip this migration` (a change that only
+    /// allows values an older database cannot hold, such as a widened CHECK, or that adds tables whose readers take
+    /// them as empty when missing).
+    public var readersMaySkip: Bool {
+        onlyCreatesIndexes || sql.split(separator: "\n").contains { $0.hasPrefix("-- Readers may skip this migration") }
+    }
+
     /// Whether every statement creates an index: such a migration changes speed, never what is stored or read,
     /// so a database that cannot be written may be used without it.
     public var onlyCreatesIndexes: Bool {
         let code = sql.split(separator: "\n").filter { !$0.trimmingPrefix(while: \.isWhitespace).hasPrefix("--") }.joined(separator: "\n")
         let statements = code.split(separator: ";").map { $0.trimmingPrefix(while: \.isWhitespace) }.filter { !$0.isEmpty }
         return !statements.isEmpty && statements.allSatisfy { $0.uppercased().hasPrefix("CREATE INDEX ") }
-    }
-
-    /// Whether every statement creates a new table or index: such a migration adds what a newer feature stores
-    /// and changes nothing older rows or readers rely on, so a database that cannot be written may be read
-    /// without it (the feature's readers take its missing tables as empty).
-    public var onlyAddsTablesAndIndexes: Bool {
-        let code = sql.split(separator: "\n").filter { !$0.trimmingPrefix(while: \.isWhitespace).hasPrefix("--") }.joined(separator: "\n")
-        let statements = code.split(separator: ";").map { $0.trimmingPrefix(while: \.isWhitespace) }.filter { !$0.isEmpty }
-        return !statements.isEmpty && statements.allSatisfy {
-            let s = $0.uppercased()
-            return s.hasPrefix("CREATE INDEX ") || s.hasPrefix("CREATE TABLE ")
-        }
     }
 }
 

@@ -71,6 +71,34 @@ public final class Statement {
         guard rc == SQLITE_OK else { throw SQLiteError(connection: database.handle, code: rc, sql: sql) }
     }
 
+    /// Binds one text (nil: NULL) to the parameter at `index` (1-based), without boxing it in a
+    /// ``DatabaseValue``: for loops that insert many rows, binding only the columns that change (bindings stay
+    /// across ``runBound()``).
+    public func bind(text: String?, at index: Int32) throws {
+        guard var text else { return try check(sqlite3_bind_null(handle, index)) }
+        let rc = text.withUTF8 { buf in
+            guard let base = buf.baseAddress, buf.count > 0 else { return sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT) }
+            return base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(buf.count), SQLITE_TRANSIENT)
+            }
+        }
+        try check(rc)
+    }
+
+    public func bind(int64 value: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+
+    /// Runs the statement to completion with its current bindings, then resets it, keeping the bindings.
+    public func runBound() throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
+    private func check(_ rc: Int32) throws {
+        guard rc == SQLITE_OK else { throw SQLiteError(connection: database.handle, code: rc, sql: sql) }
+    }
+
     // MARK: Stepping
 
     /// Advances to the next row; `false` when the statement is done.

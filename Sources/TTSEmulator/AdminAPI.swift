@@ -10,6 +10,10 @@ import Foundation
 /// - `GET  /_emulator/faults` → current plan; `POST /_emulator/faults` with any of
 ///   `{"plan": FaultPlan, "fail_request": {"number": 3, "fault": 503}, "fail_next": [FaultRule]}`;
 ///   `DELETE /_emulator/faults` clears everything and restarts request numbering.
+/// - `POST /_emulator/holds` `{"method": "GET", "prefix": "/v1/customizations/", "skip": 0}` (or `"path"` for an
+///   exact path) → `{"id": N}`: holds the `skip + 1`-th matching `/v1` request unanswered (``RequestHold``);
+///   `GET /_emulator/holds/N` answers once that request has arrived; `DELETE /_emulator/holds/N` releases it and
+///   answers once it was handled.
 ///
 /// With authentication on, calls that address an instance (stats counts, churn, generate) name it with
 /// the same credentials as `/v1` calls (`Authorization: Basic apikey:KEY` or a bearer token); faults and
@@ -66,6 +70,30 @@ struct AdminAPI: Sendable {
             case ("DELETE", "/_emulator/faults"):
                 faults.reset()
                 return .noContent
+            case ("POST", "/_emulator/holds"):
+                struct Request: Decodable {
+                    var method: String
+                    var prefix: String?
+                    var path: String?
+                    var skip: Int?
+                }
+                let r = try CustomizationAPI.decode(Request.self, body)
+                let match: RequestHold.PathMatch = r.path.map { .exact($0) } ?? .prefix(r.prefix ?? "/v1/")
+                return .encodable(200, ["id": faults.namedHolds.add(faults.hold(r.method, match, skip: max(0, r.skip ?? 0)))])
+            case (_, _) where path.hasPrefix("/_emulator/holds/"):
+                guard let id = Int(path.dropFirst("/_emulator/holds/".count)), let hold = faults.namedHolds.hold(id) else {
+                    return .error(.init(status: 404, message: "No hold \(path.dropFirst("/_emulator/holds/".count))"))
+                }
+                switch method {
+                case "GET":
+                    await hold.reached()
+                    return .encodable(200, ["reached": true])
+                case "DELETE":
+                    await hold.release()
+                    return .noContent
+                default:
+                    return .error(.init(status: 405, message: "GET or DELETE a hold"))
+                }
             default:
                 return .error(.init(status: 404, message: "Unknown emulator admin endpoint \(method) \(path)"))
             }

@@ -158,6 +158,8 @@ public final class FaultInjector: @unchecked Sendable {
     private var pinned: [Int: Fault] = [:]
     private var holds: [RequestHold] = []
     private var counter = 0
+    /// Holds made through the admin API (`/_emulator/holds`), by number.
+    let namedHolds = NamedHolds()
 
     public init(plan: FaultPlan = .none) { self.plan = plan }
 

@@ -109,3 +109,22 @@ extension FaultInjector {
         return hold
     }
 }
+
+/// Holds placed over HTTP (`POST /_emulator/holds`), so that a test driving the real binary can stop it at a named
+/// request, wait for it to arrive, and release it, as in-process tests do with ``RequestHold``.
+final class NamedHolds: @unchecked Sendable {
+    // @unchecked: `holds` and `next` are touched only under `lock`.
+    private let lock = NSLock()
+    private var holds: [Int: RequestHold] = [:]
+    private var next = 1
+
+    func add(_ hold: RequestHold) -> Int {
+        lock.withLock {
+            defer { next += 1 }
+            holds[next] = hold
+            return next
+        }
+    }
+
+    func hold(_ id: Int) -> RequestHold? { lock.withLock { holds[id] } }
+}

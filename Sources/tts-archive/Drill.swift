@@ -27,7 +27,7 @@ struct Drill: AsyncParsableCommand {
           tts-archive drill --at 2026-11-14 --language ja-JP
           tts-archive snapshot --drill        # after every nightly snapshot
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .usage, .interrupted))
           (2 also when the emulator refused entries or a model)
         """
     )
@@ -45,18 +45,22 @@ struct Drill: AsyncParsableCommand {
 
     func run() async throws {
         let status = try await reportingErrors {
-            let store = try archiveOptions.open(.read)
-            let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
-            try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
-            let display = JobDisplay(json: json)
-            defer { display.close() }
-            let result = try await DrillRun.perform(store: store, snapshot: id, filter: ModelFilter(languages: language, models: model),
-                                                    concurrency: concurrency, progress: display.sink)
-            display.close()
-            if json { try Output.json(result) } else { DrillRun.print(result) }
-            return DrillRun.exitStatus(result)
+            try await Interruption.cancellingOnSignals(kept: Interruption.Kept("nothing recorded")) { try await execute() }
         }
         if status != .success { throw status.exitCode }
+    }
+
+    private func execute() async throws -> ExitStatus {
+        let store = try archiveOptions.open(.read)
+        let id = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
+        try SnapshotReader(store).check(ModelFilter(languages: language, models: model), in: id)
+        let display = JobDisplay(json: json)
+        defer { display.close() }
+        let result = try await DrillRun.perform(store: store, snapshot: id, filter: ModelFilter(languages: language, models: model),
+                                                concurrency: concurrency, progress: display.sink)
+        display.close()
+        if json { try Output.json(result) } else { DrillRun.print(result) }
+        return DrillRun.exitStatus(result)
     }
 }
 

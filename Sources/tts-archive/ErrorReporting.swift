@@ -76,6 +76,8 @@ enum ErrorReporting {
             return .archive
         case let e as ServiceError where e.isAuthenticationFailure:
             return .auth
+        case is Interrupted:
+            return .interrupted
         default:
             return .failure
         }

@@ -11,6 +11,7 @@ enum ExitStatus: Int32, CaseIterable {
     case locked = 4
     case auth = 5
     case usage = 64
+    case interrupted = 130
 
     var meaning: String {
         switch self {
@@ -21,6 +22,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .locked: "another run holds the archive's lock"
         case .auth: "the service refused the credentials"
         case .usage: "invalid command line"
+        case .interrupted: "cancelled by SIGINT (Ctrl-C) or SIGTERM; the message says what was kept"
         }
     }
 

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 
-struct Forget: ParsableCommand {
+struct Forget: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forget",
         abstract: "Forget snapshots by retention policy and remove the rows no remaining snapshot needs.",
@@ -22,7 +22,7 @@ struct Forget: ParsableCommand {
           tts-archive forget --keep-daily 14 --keep-weekly 8 --keep-monthly 24 --dry-run
           tts-archive forget --keep-within 90d --keep-tag before-migration --prune
 
-        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage))
+        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage, .interrupted))
         """
     )
 
@@ -40,44 +40,51 @@ struct Forget: ParsableCommand {
     @Flag(help: "Also rewrite the archive file (VACUUM) to give freed space back to the file system.") var prune = false
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
-        try reportingErrors {
-            var policy = RetentionPolicy()
-            policy.last = keepLast; policy.hourly = keepHourly; policy.daily = keepDaily
-            policy.weekly = keepWeekly; policy.monthly = keepMonthly; policy.yearly = keepYearly
-            policy.within = try keepWithin.map(RetentionPolicy.parseDuration)
-            policy.tags = keepTag
-            let store = try archiveOptions.open(dryRun ? .read : .write)
-            let lock = dryRun ? nil : try ArchiveLock(archivePath: store.path, purpose: "forget", wait: .seconds(10))
-            defer { withExtendedLifetime(lock) {} }
-            let maintenance = ArchiveMaintenance(store)
-            let plan: [RetentionPolicy.Decision]
-            do {
-                plan = try maintenance.plan(policy, allowEmpty: allowEmpty)
-            } catch let refusal as RetentionError {
-                throw ForgetRefusal(reason: refusal)
-            }
-            let doomed = plan.filter { !$0.keep }.map(\.snapshot)
-            var result: ArchiveMaintenance.ForgetResult?
-            if !dryRun, !doomed.isEmpty || prune {
-                let display = JobDisplay(json: json)
-                defer { display.close() }
-                result = try maintenance.forget(doomed, vacuum: prune, progress: display.sink)
-            }
-            if json {
-                struct Shape: Encodable { var dryRun: Bool; var decisions: [RetentionPolicy.Decision]; var result: ArchiveMaintenance.ForgetResult? }
-                return try Output.json(Shape(dryRun: dryRun, decisions: plan, result: result))
-            }
-            Output.table(["ID", "FINISHED (UTC)", "DECISION", "REASONS"],
-                         plan.map { [String($0.snapshot), String($0.finishedAt.prefix(19)), $0.keep ? "keep" : "forget", $0.reasons.joined(separator: ", ")] },
-                         numeric: [0])
-            if dryRun {
-                print("\ndry run: would forget \(doomed.count) of \(plan.count) snapshots; nothing changed")
-            } else if let result {
-                print("\nforgot \(doomed.count) of \(plan.count) snapshots, removed \(result.rowsRemoved) rows; archive \(result.bytesBefore) -> \(result.bytesAfter) bytes")
-            } else {
-                print("\nnothing to forget")
-            }
+    func run() async throws {
+        let kept = Interruption.Kept("nothing forgotten")
+        try await reportingErrors { try await Interruption.cancellingOnSignals(kept: kept) { try execute(kept: kept) } }
+    }
+
+    private func execute(kept: Interruption.Kept) throws {
+        var policy = RetentionPolicy()
+        policy.last = keepLast; policy.hourly = keepHourly; policy.daily = keepDaily
+        policy.weekly = keepWeekly; policy.monthly = keepMonthly; policy.yearly = keepYearly
+        policy.within = try keepWithin.map(RetentionPolicy.parseDuration)
+        policy.tags = keepTag
+        let store = try archiveOptions.open(dryRun ? .read : .write)
+        let lock = dryRun ? nil : try ArchiveLock(archivePath: store.path, purpose: "forget", wait: .seconds(10))
+        defer { withExtendedLifetime(lock) {} }
+        let maintenance = ArchiveMaintenance(store)
+        let plan: [RetentionPolicy.Decision]
+        do {
+            plan = try maintenance.plan(policy, allowEmpty: allowEmpty)
+        } catch let refusal as RetentionError {
+            throw ForgetRefusal(reason: refusal)
+        }
+        let doomed = plan.filter { !$0.keep }.map(\.snapshot)
+        var result: ArchiveMaintenance.ForgetResult?
+        if !dryRun, !doomed.isEmpty || prune {
+            let display = JobDisplay(json: json)
+            defer { display.close() }
+            let sink = display.sink
+            result = try maintenance.forget(doomed, vacuum: prune, progress: { p in
+                if p.phase == .vacuum { kept.text = "the snapshots are forgotten; the file is not rewritten" }
+                sink(p)
+            })
+        }
+        if json {
+            struct Shape: Encodable { var dryRun: Bool; var decisions: [RetentionPolicy.Decision]; var result: ArchiveMaintenance.ForgetResult? }
+            return try Output.json(Shape(dryRun: dryRun, decisions: plan, result: result))
+        }
+        Output.table(["ID", "FINISHED (UTC)", "DECISION", "REASONS"],
+                     plan.map { [String($0.snapshot), String($0.finishedAt.prefix(19)), $0.keep ? "keep" : "forget", $0.reasons.joined(separator: ", ")] },
+                     numeric: [0])
+        if dryRun {
+            print("\ndry run: would forget \(doomed.count) of \(plan.count) snapshots; nothing changed")
+        } else if let result {
+            print("\nforgot \(doomed.count) of \(plan.count) snapshots, removed \(result.rowsRemoved) rows; archive \(result.bytesBefore) -> \(result.bytesAfter) bytes")
+        } else {
+            print("\nnothing to forget")
         }
     }
 }

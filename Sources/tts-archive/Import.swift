@@ -30,7 +30,7 @@ struct Import: AsyncParsableCommand {
           tts-archive import ./manual-backup-2025-06 --tag manual-2025-06
           tts-archive import ./lexicons-2026-11-21    # written by `export`
 
-        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage))
+        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage, .interrupted))
         """
     )
 
@@ -42,14 +42,18 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            for t in tag { try SnapshotSelector.validateTag(t) }
-            let source = try DirectorySource(directory: directory)
-            let store = try archiveOptions.open(.write)
-            let lock = try ArchiveLock(archivePath: store.path, purpose: "import", wait: .seconds(10))
-            defer { withExtendedLifetime(lock) {} }
-            let summary = try await Snapshotter.run(store: store, source: source, options: SnapshotOptions(note: note, tags: tag))
-            if json { return try Output.json(summary) }
-            print("imported \(directory) as snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words")
+            try await Interruption.cancellingOnSignals(kept: Interruption.Kept("nothing recorded")) { try await execute() }
         }
+    }
+
+    private func execute() async throws {
+        for t in tag { try SnapshotSelector.validateTag(t) }
+        let source = try DirectorySource(directory: directory)
+        let store = try archiveOptions.open(.write)
+        let lock = try ArchiveLock(archivePath: store.path, purpose: "import", wait: .seconds(10))
+        defer { withExtendedLifetime(lock) {} }
+        let summary = try await Snapshotter.run(store: store, source: source, options: SnapshotOptions(note: note, tags: tag))
+        if json { return try Output.json(summary) }
+        print("imported \(directory) as snapshot \(summary.snapshotID): \(summary.models) models, \(summary.words) words")
     }
 }

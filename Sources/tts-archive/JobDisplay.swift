@@ -40,11 +40,12 @@ final class JobDisplay: @unchecked Sendable {
         for warning in latest?.warnings ?? [] { Output.stderr("tts-archive: warning: \(warning)") }
     }
 
-    /// `restore replay: models 3/10, words 1200/5000`; a phase without totals is named alone.
+    /// `restore replay: models 3/10, words 1200/5000`; words without a known total are counted alone
+    /// (`snapshot fetch: models 3/10, words 1200`); a phase without counts is named alone.
     static func line(_ p: JobProgress) -> String {
         var parts: [String] = []
         if p.modelsTotal > 0 { parts.append("models \(p.modelsDone)/\(p.modelsTotal)") }
-        if p.wordsTotal > 0 { parts.append("words \(p.wordsDone)/\(p.wordsTotal)") }
+        if p.wordsTotal > 0 { parts.append("words \(p.wordsDone)/\(p.wordsTotal)") } else if p.wordsDone > 0 { parts.append("words \(p.wordsDone)") }
         return "\(p.job) \(p.phase)" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 }

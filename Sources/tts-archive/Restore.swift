@@ -20,7 +20,8 @@ struct Restore: AsyncParsableCommand {
         replace (delete same-name models first). Names are not unique on the service: "same" means the same \
         name and language.
 
-        Every step is journaled in the archive. A failed or killed run is resumed by running the same command \
+        Every step is journaled in the archive. A failed, killed or cancelled (Ctrl-C, SIGTERM: exit 130, status \
+        `cancelled`) run is resumed by running the same command \
         again (or --resume RUN) and never creates a model twice; a resumed run keeps its recorded options. \
         Afterwards the restored models are read back and compared with the snapshot (unless --no-verify). \
         --dry-run prints the plan (models, batches, requests, conflicts) and sends nothing that writes. On a \
@@ -35,7 +36,7 @@ struct Restore: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage, .interrupted))
           (2 also when the service refused entries or a model failed; resume retries)
         """
     )
@@ -63,7 +64,8 @@ struct Restore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept(dryRun ? "nothing sent" : "the restore can be resumed by running the same command")
+        let status = try await reportingErrors { try await Interruption.cancellingOnSignals(kept: kept) { try await execute() } }
         if status != .success { throw status.exitCode }
     }
 

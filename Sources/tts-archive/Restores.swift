@@ -8,7 +8,7 @@ struct Restores: ParsableCommand {
         discussion: """
         Columns: run id, snapshot restored, target URL (never credentials), status (running = killed or still \
         going, complete, partial = entries rejected, failed = resumable), models and words restored, rejected \
-        entries, start time (UTC). Resume a running or failed run with `tts-archive restore --resume RUN`.
+        entries, start time (UTC). Resume a running, failed or cancelled run with `tts-archive restore --resume RUN`.
 
         EXAMPLES
           tts-archive restores

@@ -24,7 +24,7 @@ struct Rollback: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .auth, .usage, .interrupted))
         """
     )
 
@@ -43,7 +43,8 @@ struct Rollback: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept("what was sent stays; running the same command finishes the rollback")
+        let status = try await reportingErrors { try await Interruption.cancellingOnSignals(kept: kept) { try await execute() } }
         if status != .success { throw status.exitCode }
     }
 

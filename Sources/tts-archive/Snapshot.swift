@@ -21,7 +21,9 @@ struct Snapshot: AsyncParsableCommand {
         damage left in older snapshots.
 
         Quiet when not on a terminal (cron); progress on a terminal; --json prints a summary. One run at a time \
-        per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock.
+        per archive: a second run waits up to --wait, then fails with exit 4; a killed run leaves no lock. \
+        Ctrl-C or SIGTERM cancels the run: "cancelled by SIGINT: nothing recorded", exit 130 (a second signal \
+        ends the process at once). `tag` may write while a snapshot runs.
 
         --drill then proves the new snapshot restores: it is replayed into an in-process emulator and read \
         back (see `tts-archive drill`); a drill that finds differences exits 1, one that fails exits 2, and the \
@@ -37,7 +39,7 @@ struct Snapshot: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage, .interrupted))
           (1 or 2 also when --drill found differences or failed; the snapshot stays)
         """
     )
@@ -54,29 +56,28 @@ struct Snapshot: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print a summary even when not on a terminal.") var verbose = false
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept("nothing recorded")
+        let status = try await reportingErrors {
+            try await Interruption.cancellingOnSignals(kept: kept) { try await execute(kept: kept) }
+        }
         if status != .success { throw status.exitCode }
     }
 
-    private func execute() async throws -> ExitStatus {
+    private func execute(kept: Interruption.Kept) async throws -> ExitStatus {
         for t in tag { try SnapshotSelector.validateTag(t) }
         let store = try archiveOptions.open(.write)
         let lock = try ArchiveLock(archivePath: store.path, purpose: "snapshot", wait: .milliseconds(Int64(wait * 1000)))
         defer { withExtendedLifetime(lock) {} }
-        let interactive = Output.stderrIsTerminal && !json
-        var progress: (@Sendable (SnapshotProgress) -> Void)?
-        if interactive {
-            progress = { (p: SnapshotProgress) in
-                Output.progress("fetching models \(p.modelsDone)/\(p.modelsTotal), \(p.words) words")
-            }
-        }
+        let display = JobDisplay(json: json)
+        let interactive = display.interactive
         let options = SnapshotOptions(concurrency: service.concurrency, note: note, tags: tag,
                                       filter: ModelFilter(languages: language, models: model))
         let summary = try await service.withClient { client in
-            try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: progress)
+            defer { display.close() }
+            return try await Snapshotter.run(store: store, source: ServiceModelSource(client: client), options: options, progress: display.sink)
         }
-        if interactive { Output.progressDone() }
         var drillResult: RestoreDrill.Result?
+        kept.text = "snapshot \(summary.snapshotID) is recorded" + (drill ? "; its drill did not finish" : "")
         if drill {
             drillResult = try await DrillRun.perform(store: store, snapshot: summary.snapshotID, filter: options.filter,
                                                      concurrency: 4)

@@ -16,7 +16,7 @@ struct TTSArchive: AsyncParsableCommand {
 
         Credentials are read the way IBM's SDKs read them (see `tts-archive help models`).
 
-        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .auth, .usage, .interrupted))
         """,
         version: BuildInfo.version,
         subcommands: [

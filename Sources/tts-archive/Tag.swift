@@ -29,9 +29,9 @@ struct Tag: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // No archive lock: a tag or a note is one short write transaction, which SQLite serializes with a
+            // running snapshot's or restore's (none spans a network call) and waits for (its busy timeout).
             let store = try archiveOptions.open(.write)
-            let lock = try ArchiveLock(archivePath: store.path, purpose: "tag", wait: .seconds(10))
-            defer { withExtendedLifetime(lock) {} }
             let id = try SnapshotReader(store).resolve(try which.selector())
             let m = ArchiveMaintenance(store)
             try m.addTags(add, to: id)

@@ -162,7 +162,7 @@ import TTSClient
         #expect(events.values.last?.phase == .replay)
         #expect(events.values.allSatisfy { $0.phase != .verify && $0.phase != .done })
         let run = try #require(try RestoreRunSummary.all(in: store).last)
-        #expect(run.status == .failed)  // resumable
+        #expect(run.status == .cancelled)  // resumable
         let general = try #require(try RestoreJournal(store).rows(run: run.id).first { $0.sourceID == Self.general })
         #expect(general.batchesDone == 1 && general.targetID != nil)
 
@@ -184,7 +184,7 @@ import TTSClient
             _ = try await Task { try await restorer.run(snapshot: id, options: Self.options, progress: sink) }.value
         }
         let run = try #require(try RestoreRunSummary.all(in: store).last)
-        #expect(run.status == .failed)  // marked resumable, not left `running`
+        #expect(run.status == .cancelled)  // marked resumable, not left `running`
         #expect(try RestoreJournal(store).rows(run: run.id).allSatisfy { $0.status == .done })
         let report = try await restorer.run(snapshot: snapshotID, options: Self.options)
         #expect(report.resumed && report.runID == run.id)
@@ -208,7 +208,7 @@ import TTSClient
         #expect(events.values.last?.phase == .verify)
         let rows = try RestoreJournal(store).rows(run: run.id)
         #expect(rows.allSatisfy { $0.status == .done })
-        #expect(try RestoreRunSummary.all(in: store).map(\.status) == [.failed])
+        #expect(try RestoreRunSummary.all(in: store).map(\.status) == [.cancelled])
 
         let report = try await restorer(target, concurrency: 1).run(snapshot: snapshotID, options: Self.options)
         #expect(report.resumed && report.runID == run.id)

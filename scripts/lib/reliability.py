@@ -428,6 +428,7 @@ def bad_input(ctx):
     bad_input_jobs(ctx, base, archive, expect_error)
     bad_input_tidy(ctx, base, archive, expect_error)
     bad_input_sync(ctx, base, archive, expect_error)
+    bad_input_cancel(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -912,6 +913,34 @@ def bad_input_sync(ctx, base, archive, expect_error):
                  ["sync", "--check-drift", "--archive", garbage, *noauth(fake.url)], garbage, 2, pattern="customization_id")
     fake.stop()
     src.stop()
+
+
+def bad_input_cancel(ctx, base, archive, expect_error):
+    """Cancellation (issue 16, part 3): SIGINT or SIGTERM to a snapshot held at a request (an emulator hold, not a
+    timer) cancels it: exit 130, one line saying nothing was recorded, the archive as it was."""
+    path = os.path.join(ctx.work, "cancel.sqlite")
+    for sig, name in [(signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")]:
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        shutil.copy(archive, path)
+        before, listed = sha(path), ctx.run(["snapshots", "--archive", path, "--json"]).out
+        hold = base.call("POST", "/_emulator/holds", {"method": "GET", "prefix": "/v1/customizations/", "skip": 1})["id"]
+        p = ctx.start(["snapshot", "--archive", path, *noauth(base.url)])
+        try:
+            base.call("GET", f"/_emulator/holds/{hold}")  # answers once the snapshot waits on its second model
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=60)
+        finally:
+            base.call("DELETE", f"/_emulator/holds/{hold}")
+        lines = [l for l in err.decode(errors="replace").splitlines() if l.strip()]
+        unchanged = sha(path) == before and ctx.run(["snapshots", "--archive", path, "--json"]).out == listed
+        one = len(lines) == 1 and lines[0] == f"tts-archive: error: cancelled by {name}: nothing recorded"
+        ctx.record("bad input", f"{name} to a snapshot held at its second model",
+                   "exit 130, one line 'cancelled by ...: nothing recorded', archive unchanged",
+                   f"exit {p.returncode}, {len(lines)} stderr line{'s' if len(lines) != 1 else ''}"
+                   f"{'' if one or not lines else ' (' + lines[0][:80] + ')'}, archive {'unchanged' if unchanged else 'CHANGED'}",
+                   p.returncode == 130 and one and unchanged)
 
 
 def mount(ctx, *args):
