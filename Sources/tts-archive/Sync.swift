@@ -54,15 +54,16 @@ struct Sync: AsyncParsableCommand {
     @Flag(name: .customLong("keep-removed"), help: "Leave the twins of models removed from the source on the target.") var keepRemoved = false
     @Flag(help: "Send the difference although the target drifted (overwrite what changed on it).") var force = false
     @Flag(name: .customLong("check-drift"), help: "Read each model the run touches before sending, to find drift in its words.") var checkDrift = false
-    @Option(help: ArgumentHelp("Read back the models the run touched (touched, default) or every paired model (all).", valueName: "which")) var verify: String = "touched"
+    /// Which models the run reads back at its end.
+    enum VerifyScope: String, CaseIterable, ExpressibleByArgument { case touched, all }
+    @Option(help: ArgumentHelp("Read back the models the run touched (touched, default) or every paired model (all).", valueName: "which")) var verify: VerifyScope = .touched
     @Flag(name: .customLong("no-verify"), help: "Do not read the synced models back.") var noVerify = false
     @Flag(name: .customLong("dry-run"), help: "Print the plan; send nothing that writes.") var dryRun = false
     @Flag(help: "Print the plan or report as JSON.") var json = false
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard ["touched", "all"].contains(verify) else { throw ValidationError("--verify takes touched or all") }
-        if noVerify, verify != "touched" { throw ValidationError("give either --verify all or --no-verify, not both") }
+        if noVerify, verify != .touched { throw ValidationError("give either --verify all or --no-verify, not both") }
     }
 
     func run() async throws {
@@ -77,7 +78,7 @@ struct Sync: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let snapshotID = try SnapshotReader(store).resolve(try snapshot.selector(defaultLatest: true))
         let options = SyncOptions(batchSize: batchSize, keepRemoved: keepRemoved, force: force, checkDrift: checkDrift)
-        let mode: SyncVerify = noVerify ? .none : (verify == "all" ? .all : .touched)
+        let mode: SyncVerify = noVerify ? .none : (verify == .all ? .all : .touched)
         return try await service.withClient { client in
             let syncer = Syncer(store: store, client: client, concurrency: service.concurrency, verify: mode)
             do {

@@ -71,11 +71,11 @@ struct JobSignalTests {
             let (status, stderr) = try await signalWhileHeld(arguments, at: hold, signal: SIGINT, dir: live.dir)
             #expect(status == 130)
             #expect(stderr == "tts-archive: error: cancelled by SIGINT: the restore can be resumed by running the same command\n")
-            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == ["cancelled"])
+            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == [.cancelled])
             let again = try await CLI(dir: live.dir).runDetached(arguments)
             #expect(again.status == 0, "\(again.stderr)")
             #expect(target.defaultInstance.counts.models == 4)
-            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == ["complete"])
+            #expect(try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read)).map(\.status) == [.complete])
             await target.stop()
         }
     }

@@ -845,7 +845,7 @@ def bad_input_sync(ctx, base, archive, expect_error):
     # Usage errors: argument-parser's own message (exit 64), the archive untouched.
     for case, args, says in [
         ("sync: --batch-size 0", ["sync", "--batch-size", "0", *noauth(base.url)], "--batch-size must be at least 1"),
-        ("sync: --verify with an unknown value", ["sync", "--verify", "some", *noauth(base.url)], "--verify takes touched or all"),
+        ("sync: --verify with an unknown value", ["sync", "--verify", "some", *noauth(base.url)], "'touched' and 'all'"),
         ("sync: --verify all with --no-verify", ["sync", "--verify", "all", "--no-verify", *noauth(base.url)], "not both"),
         ("diff --match-by pairing of two snapshots", ["diff", "latest~1", "latest", "--match-by", "pairing"], "compares a snapshot with live"),
     ]:
