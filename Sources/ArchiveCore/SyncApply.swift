@@ -54,7 +54,7 @@ public struct Syncer: Sendable {
             // The next run resumes this one: what is left of its journal, no drift (it made some itself).
             guard run.to == snapshot else { throw SyncError.unfinishedRun(open, snapshot: run.to, asked: snapshot) }
             var plan = SyncPlan(target: target, fromSnapshot: run.from, toSnapshot: run.to, options: run.options,
-                                steps: try journal.steps(run: open).filter { $0.status != "done" }.map(\.plan),
+                                steps: try journal.steps(run: open).filter { $0.status != .done }.map(\.plan),
                                 drift: ArchiveDiff(from: "", to: "", matchBy: "pairing", models: []), restore: nil,
                                 targetModels: 0, driftReads: 0)
             plan.resumes = open
@@ -251,9 +251,9 @@ public struct Syncer: Sendable {
             try Task.checkCancellation()  // a cancelled plan writes nothing
             drift = plan.drift.models.isEmpty ? nil : plan.drift
             if plan.steps.isEmpty {
-                try journal.advance(target: target, to: snapshot, run: nil, steps: [], status: "complete", report: nil)
+                try journal.advance(target: target, to: snapshot, run: nil, steps: [], status: .complete, report: nil)
                 var report = SyncReport(target: target, fromSnapshot: pairing.snapshot, toSnapshot: snapshot, runID: nil, restore: nil,
-                                        status: "complete", resumed: false, models: [], requests: 0, drift: drift, verification: nil)
+                                        status: .complete, resumed: false, models: [], requests: 0, drift: drift, verification: nil)
                 if verify == .all {
                     let stream = try SnapshotStream(path: archive, snapshot: snapshot)
                     report.verification = try await verification(try pairedNow(stream), stream: stream, reporter: reporter)
@@ -268,7 +268,7 @@ public struct Syncer: Sendable {
         let sources = Dictionary(stream.models.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
 
         let steps = try journal.steps(run: runID)
-        let work = steps.filter { $0.status != "done" }
+        let work = steps.filter { $0.status != .done }
         reporter.begin(.apply, modelsDone: steps.count - work.count, modelsTotal: steps.count,
                        wordsTotal: steps.reduce(0) { $0 + $1.plan.entriesSent + ($1.action == .update ? $1.plan.deleteWords.count : 0) })
         for step in work where step.action == .create || step.action == .replace {
@@ -277,20 +277,20 @@ public struct Syncer: Sendable {
         do {
             try await apply(work, run: run, stream: stream, sources: sources, reporter: reporter, countsProgress: true)
             // A model that still failed after the client's retries gets one more pass, as in a restore.
-            let failed = try journal.steps(run: runID).filter { $0.status == "failed" }
+            let failed = try journal.steps(run: runID).filter { $0.status == .failed }
             if !failed.isEmpty {
                 try Task.checkCancellation()
                 try await apply(failed, run: run, stream: stream, sources: sources, reporter: reporter, countsProgress: false)
             }
         } catch {
-            try? journal.finish(run: runID, status: "failed", report: nil)
+            try? journal.finish(run: runID, status: .failed, report: nil)
             throw Task.isCancelled ? CancellationError() : error
         }
 
         let done = try journal.steps(run: runID)
         var report = try makeReport(run: run, steps: done, sources: sources, resumed: resumed, drift: drift)
-        guard report.status != "failed" else {
-            try journal.finish(run: runID, status: "failed", report: report)
+        guard report.status != .failed else {
+            try journal.finish(run: runID, status: .failed, report: report)
             reporter.finish()
             return report
         }
@@ -329,11 +329,12 @@ public struct Syncer: Sendable {
             try journal.seed(target: target, snapshot: restore.snapshotID, restoreRun: restore.runID, pairs: SyncJournal.pairs(restore.models))
         }
         let models = restore.models.map {
-            SyncReport.Model(sourceID: $0.sourceID, targetID: $0.targetID, name: $0.name, language: $0.language, action: "create",
-                             added: $0.words, deleted: 0, status: $0.status.rawValue, message: $0.message, rejections: $0.rejections)
+            SyncReport.Model(sourceID: $0.sourceID, targetID: $0.targetID, name: $0.name, language: $0.language, action: .create,
+                             added: $0.words, deleted: 0, status: SyncStepStatus(rawValue: $0.status.rawValue) ?? .failed, message: $0.message,
+                             rejections: $0.rejections)
         }
         return SyncReport(target: target, fromSnapshot: nil, toSnapshot: restore.snapshotID, runID: nil, restore: restore,
-                          status: restore.status.rawValue, resumed: restore.resumed, models: models, requests: 0, drift: nil,
+                          status: SyncRunStatus(rawValue: restore.status.rawValue) ?? .failed, resumed: restore.resumed, models: models, requests: 0, drift: nil,
                           verification: restore.verification)
     }
 
@@ -342,11 +343,11 @@ public struct Syncer: Sendable {
         let rejections = try journal.rejections(run: run.id)
         let models = steps.map { s in
             SyncReport.Model(sourceID: s.sourceID, targetID: s.targetID, name: sources[s.sourceID]?.name ?? s.plan.name,
-                             language: sources[s.sourceID]?.language ?? s.plan.language, action: s.action.rawValue,
+                             language: sources[s.sourceID]?.language ?? s.plan.language, action: s.action,
                              added: s.plan.entriesSent, deleted: s.action == .update ? s.plan.deleteWords.count : 0, status: s.status,
                              message: s.message, rejections: rejections[s.sourceID] ?? [])
         }
-        let status = models.contains { $0.status != "done" } ? "failed" : (models.contains { !$0.rejections.isEmpty } ? "partial" : "complete")
+        let status: SyncRunStatus = models.contains { $0.status != .done } ? .failed : (models.contains { !$0.rejections.isEmpty } ? .partial : .complete)
         return SyncReport(target: run.target, fromSnapshot: run.from, toSnapshot: run.to, runID: run.id, restore: nil, status: status,
                           resumed: resumed, models: models, requests: steps.reduce(0) { $0 + $1.plan.requests }, drift: drift,
                           verification: nil)
@@ -375,14 +376,14 @@ public struct Syncer: Sendable {
                 try await deleteModelIfPresent(step.plan.targetID!)
             case .create, .replace:
                 guard let source else {
-                    try journal.setStatus(run: run.id, source: step.sourceID, "failed", message: "the model is not in snapshot \(run.to) any more")
+                    try journal.setStatus(run: run.id, source: step.sourceID, .failed, message: "the model is not in snapshot \(run.to) any more")
                     return
                 }
                 var twin = step.targetID
                 if twin == nil {
                     if step.action == .replace, let old = step.plan.targetID { try await deleteModelIfPresent(old) }
                     // `creating` (or failed before an id was stored): a POST may have reached the service.
-                    let maybeSent = step.status == "creating" || step.status == "failed"
+                    let maybeSent = step.status == .creating || step.status == .failed
                     twin = try await createOrAdopt(source, run: run, reconcileFirst: maybeSent)
                 }
                 let words = try await stream.words(of: step.sourceID)
@@ -400,14 +401,14 @@ public struct Syncer: Sendable {
                 try await sendWords(PackedWords(step.plan.addWords), to: twin, step: step, metadata: metadata, run: run, reporter: reporter)
                 try await deleteWords(step, twin: twin, run: run, reporter: reporter)
             }
-            try journal.setStatus(run: run.id, source: step.sourceID, "done")
+            try journal.setStatus(run: run.id, source: step.sourceID, .done)
         } catch let error as ServiceError where error.isAuthenticationFailure {
             throw error
         } catch let error as ServiceError {
             // A request cut short by the cancellation is no failure of the model: its row stays where it was.
             try Task.checkCancellation()
             // One model failing (after the client's retries) does not stop the others; running again retries it.
-            try journal.setStatus(run: run.id, source: step.sourceID, "failed", message: error.description)
+            try journal.setStatus(run: run.id, source: step.sourceID, .failed, message: error.description)
         }
     }
 
@@ -492,7 +493,7 @@ public struct Syncer: Sendable {
         let request = CreateModelRequest(name: source.name ?? "", language: source.language, description: source.description)
         for attempt in 1... {
             try Task.checkCancellation()
-            try journal.setStatus(run: run.id, source: source.customizationID, "creating")
+            try journal.setStatus(run: run.id, source: source.customizationID, .creating)
             do {
                 let created = try await client.createModel(request)
                 _ = try journal.setTarget(run: run.id, source: source.customizationID, targetID: created.customizationID, target: target)

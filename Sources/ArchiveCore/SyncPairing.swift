@@ -39,7 +39,7 @@ public struct SyncTargetSummary: Codable, Sendable, Equatable {
     public var behind: Int
     /// The newest sync run into the target (nil when only its first restore ran).
     public var lastRun: Int64?
-    public var lastRunStatus: String?
+    public var lastRunStatus: SyncRunStatus?
 
     public static func all(in store: ArchiveStore) throws -> [SyncTargetSummary] {
         guard try SyncJournal.hasTables(store.db) else { return [] }
@@ -57,7 +57,8 @@ public struct SyncTargetSummary: Codable, Sendable, Equatable {
         }.map { summary in
             var s = summary
             if let run = s.lastRun {
-                s.lastRunStatus = try store.db.scalar("SELECT status FROM sync_runs WHERE id = ?", run)
+                s.lastRunStatus = try stored(SyncRunStatus.self, try store.db.scalar("SELECT status FROM sync_runs WHERE id = ?", run),
+                                             "sync_runs.status", archive: store.path)
             }
             return s
         }
@@ -76,7 +77,7 @@ final class SyncJournal: Sendable {
         var target: String
         var from: Int64
         var to: Int64
-        var status: String
+        var status: SyncRunStatus
         var options: SyncOptions
     }
 
@@ -86,7 +87,7 @@ final class SyncJournal: Sendable {
         var targetID: String?
         var plan: SyncPlan.Step
         var requestsDone: Int
-        var status: String
+        var status: SyncStepStatus
         var message: String?
     }
 
@@ -129,7 +130,7 @@ final class SyncJournal: Sendable {
     }
 
     /// Moves the pairing to `snapshot` with the run's changes, and finishes the run, in one transaction.
-    func advance(target: String, to snapshot: Int64, run: Int64?, steps: [Step], status: String, report: SyncReport?) throws {
+    func advance(target: String, to snapshot: Int64, run: Int64?, steps: [Step], status: SyncRunStatus, report: SyncReport?) throws {
         let json = try report.map(Self.encode)
         try pool.write { db in
             for step in steps {
@@ -148,7 +149,7 @@ final class SyncJournal: Sendable {
             }
             try db.run("UPDATE sync_targets SET snapshot = ?, synced_at = ? WHERE target = ?", snapshot, Timestamp.now(), target)
             if let run {
-                try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status, Timestamp.now(), json, run)
+                try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue, Timestamp.now(), json, run)
             }
         }
     }
@@ -186,7 +187,8 @@ final class SyncJournal: Sendable {
     func run(_ id: Int64) throws -> Run? {
         try pool.read { db in
             try db.query("SELECT id, target, from_snapshot, to_snapshot, status, options FROM sync_runs WHERE id = ?", id) { r in
-                Run(id: r.int64(0), target: r.text(1) ?? "", from: r.int64(2), to: r.int64(3), status: r.text(4) ?? "",
+                Run(id: r.int64(0), target: r.text(1) ?? "", from: r.int64(2), to: r.int64(3),
+                    status: try stored(SyncRunStatus.self, r.text(4), "sync_runs.status", archive: db.path),
                     options: try JSONDecoder().decode(SyncOptions.self, from: Data((r.text(5) ?? "{}").utf8)))
             }.first
         }
@@ -205,16 +207,18 @@ final class SyncJournal: Sendable {
             try db.query("""
                 SELECT source_id, action, target_id, plan, requests_done, status, message FROM sync_steps WHERE run = ? ORDER BY source_id
                 """, run) { r in
-                Step(sourceID: r.text(0) ?? "", action: SyncPlan.Action(rawValue: r.text(1) ?? "") ?? .update, targetID: r.text(2),
+                Step(sourceID: r.text(0) ?? "", action: try stored(SyncPlan.Action.self, r.text(1), "sync_steps.action", archive: db.path),
+                     targetID: r.text(2),
                      plan: try JSONDecoder().decode(SyncPlan.Step.self, from: Data((r.text(3) ?? "{}").utf8)),
-                     requestsDone: r.int(4), status: r.text(5) ?? "", message: r.text(6))
+                     requestsDone: r.int(4), status: try stored(SyncStepStatus.self, r.text(5), "sync_steps.status", archive: db.path),
+                     message: r.text(6))
             }
         }
     }
 
-    func setStatus(run: Int64, source: String, _ status: String, message: String? = nil) throws {
+    func setStatus(run: Int64, source: String, _ status: SyncStepStatus, message: String? = nil) throws {
         try pool.write { db in
-            try db.run("UPDATE sync_steps SET status = ?, message = ? WHERE run = ? AND source_id = ?", status, message, run, source)
+            try db.run("UPDATE sync_steps SET status = ?, message = ? WHERE run = ? AND source_id = ?", status.rawValue, message, run, source)
         }
     }
 
@@ -252,10 +256,10 @@ final class SyncJournal: Sendable {
         }
     }
 
-    func finish(run: Int64, status: String, report: SyncReport?) throws {
+    func finish(run: Int64, status: SyncRunStatus, report: SyncReport?) throws {
         let json = try report.map(Self.encode)
         try pool.write { db in
-            try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status, Timestamp.now(), json, run)
+            try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue, Timestamp.now(), json, run)
         }
     }
 

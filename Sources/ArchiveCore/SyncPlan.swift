@@ -32,7 +32,7 @@ public enum SyncVerify: String, Codable, Sendable, CaseIterable { case touched, 
 /// alone, it is one update), one delete per removed entry; per added model one create and its batches; per removed
 /// model one delete.
 public struct SyncPlan: Codable, Sendable, Equatable {
-    public enum Action: String, Codable, Sendable {
+    public enum Action: String, Codable, Sendable, CaseIterable {
         /// A model new to the target (added to the source, or its twin was deleted on the target: with force).
         case create
         /// Its twin gets the difference.
@@ -118,6 +118,26 @@ public struct SyncPlan: Codable, Sendable, Equatable {
     public var wordsDeleted: Int { steps.reduce(0) { $0 + ($1.action == .update ? $1.deleteWords.count : 0) } }
 }
 
+/// `sync_runs.status` (migration 0007); the raw values are the CHECK's. A front end prints the raw value.
+public enum SyncRunStatus: String, Codable, Sendable, CaseIterable {
+    /// Started and not finished: running, or killed (the next sync into the target resumes it).
+    case running
+    /// Every model synced, nothing refused.
+    case complete
+    /// Every model synced; some entries refused by the target.
+    case partial
+    /// A model could not be synced (or the run was cancelled); the next sync resumes it.
+    case failed
+}
+
+/// `sync_steps.status`: one model's step in a run (`RestoreModelStatus` without `skipped`).
+///
+///     pending -> creating (POST sent, outcome unknown until the id is stored) -> created -> words -> done
+///     failed (message says why; the next run retries it)
+public enum SyncStepStatus: String, Codable, Sendable, CaseIterable {
+    case pending, creating, created, words, done, failed
+}
+
 /// The outcome of a sync, saved as JSON in `sync_runs.report` and printed by `sync --json`.
 public struct SyncReport: Codable, Sendable, Equatable {
     public struct Model: Codable, Sendable, Equatable {
@@ -125,12 +145,12 @@ public struct SyncReport: Codable, Sendable, Equatable {
         public var targetID: String?
         public var name: String?
         public var language: String?
-        public var action: String
+        public var action: SyncPlan.Action
         /// Entries added or overwritten, and words deleted.
         public var added: Int
         public var deleted: Int
         /// done or failed (or the step a failed run stopped at).
-        public var status: String
+        public var status: SyncStepStatus
         public var message: String?
         public var rejections: [RestoreReport.Rejection]
     }
@@ -144,7 +164,7 @@ public struct SyncReport: Codable, Sendable, Equatable {
     /// A first sync: its restore run's report.
     public var restore: RestoreReport?
     /// complete, partial (entries refused) or failed (a model could not be synced; running the sync again resumes).
-    public var status: String
+    public var status: SyncRunStatus
     public var resumed: Bool
     public var models: [Model]
     /// Write requests of the plan.

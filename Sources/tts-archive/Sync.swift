@@ -110,7 +110,7 @@ struct Sync: AsyncParsableCommand {
         } else {
             SyncText.report(report)
         }
-        if report.status != "complete" { return .failure }
+        if report.status != .complete { return .failure }
         if let v = report.verification, !v.differences.summary.isEmpty { return .differences }
         return .success
     }
@@ -158,7 +158,7 @@ enum SyncText {
     static func report(_ report: SyncReport) {
         if let restore = report.restore {
             RestoreText.report(restore)
-            if report.status != "failed" {
+            if report.status != .failed {
                 print("paired \(restore.models.filter { $0.status == .done }.count) models with \(report.target) at snapshot \(report.toSnapshot)")
             } else {
                 print("run the same sync again to resume")
@@ -173,14 +173,14 @@ enum SyncText {
             print("sync: \(report.target) is at snapshot \(report.toSnapshot) (from \(report.fromSnapshot ?? 0)); nothing to send")
         } else {
             Output.table(["ACTION", "SOURCE ID", "TARGET ID", "+WORDS", "-WORDS", "STATUS", "NAME"],
-                         report.models.map { [$0.action, $0.sourceID, $0.targetID ?? "-", String($0.added), String($0.deleted), $0.status, $0.name ?? ""] },
+                         report.models.map { [$0.action.rawValue, $0.sourceID, $0.targetID ?? "-", String($0.added), String($0.deleted), $0.status.rawValue, $0.name ?? ""] },
                          numeric: [3, 4])
             for m in report.models {
                 for r in m.rejections { print("rejected: \(e(m.name ?? m.sourceID)): \(TerminalText.quoted(r.word)): \(e(r.message))") }
-                if let message = m.message, m.status == "failed" { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
+                if let message = m.message, m.status == .failed { print("failed: \(e(m.name ?? m.sourceID)): \(e(message))") }
             }
             let added = report.models.reduce(0) { $0 + $1.added }, deleted = report.models.reduce(0) { $0 + $1.deleted }
-            print("sync run \(report.runID ?? 0)\(report.resumed ? " (resumed)" : ""): \(report.status); snapshot \(report.fromSnapshot ?? 0) -> "
+            print("sync run \(report.runID ?? 0)\(report.resumed ? " (resumed)" : ""): \(report.status.rawValue); snapshot \(report.fromSnapshot ?? 0) -> "
                   + "\(report.toSnapshot), \(report.models.count) models, \(added) entries sent, \(deleted) words deleted, "
                   + "\(report.rejectedEntries) entries rejected")
         }
@@ -193,6 +193,6 @@ enum SyncText {
                       + "words +\(s.wordsAdded) -\(s.wordsRemoved) ~\(s.wordsChanged)); see `tts-archive diff \(report.toSnapshot) live --match-by pairing`")
             }
         }
-        if report.status == "failed" { print("run the same sync again to resume (same target options)") }
+        if report.status == .failed { print("run the same sync again to resume (same target options)") }
     }
 }

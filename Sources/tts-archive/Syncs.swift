@@ -71,7 +71,7 @@ struct Syncs: AsyncParsableCommand {
                      targets.map { t in
                          [t.target, String(t.snapshot), String(t.syncedAt.prefix(19)).replacingOccurrences(of: "T", with: " "),
                           String(t.models), String(t.kept), String(t.behind),
-                          t.lastRun.map { "\($0) \(t.lastRunStatus ?? "")" } ?? "-"]
+                          t.lastRun.map { "\($0) \(t.lastRunStatus?.rawValue ?? "")" } ?? "-"]
                      },
                      numeric: [1, 3, 4, 5])
     }

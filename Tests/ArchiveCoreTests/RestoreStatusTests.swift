@@ -41,6 +41,12 @@ import Testing
         #expect(Set(try checkValues("sources", "kind")) == Set(SourceDescription.Kind.allCases.map(\.rawValue)))
     }
 
+    @Test func syncStatusesAndActionsAreTheSchemas() throws {
+        #expect(Set(try checkValues("sync_runs", "status")) == Set(SyncRunStatus.allCases.map(\.rawValue)))
+        #expect(Set(try checkValues("sync_steps", "status")) == Set(SyncStepStatus.allCases.map(\.rawValue)))
+        #expect(Set(try checkValues("sync_steps", "action")) == Set(SyncPlan.Action.allCases.map(\.rawValue)))
+    }
+
     /// A value the enum does not know (only a damaged archive has one) is refused as damage, naming the column.
     @Test func anUnknownStoredStatusIsDamage() throws {
         try store.db.execute("PRAGMA ignore_check_constraints = ON")

@@ -56,7 +56,7 @@ import TTSClient
         put(5, "E", words: Fixtures.words(5, prefix: "e"))
         let s1 = try await snapshot()
         let first = try await sync(s1, target)
-        #expect(first.restore != nil && first.status == "complete")
+        #expect(first.restore != nil && first.status == .complete)
         #expect(first.verification?.differences.summary.isEmpty == true)
         return s1
     }
@@ -72,7 +72,7 @@ import TTSClient
         // Syncing the same snapshot again sends nothing: the list only.
         target.resetCalls()
         let again = try await sync(s1, target)
-        #expect(again.models.isEmpty && again.status == "complete")
+        #expect(again.models.isEmpty && again.status == .complete)
         #expect(target.calls == [.list])
     }
 
@@ -103,7 +103,7 @@ import TTSClient
         #expect(plan.drift.models.isEmpty)
         target.resetCalls()
         let report = try await sync(s2, target)
-        #expect(report.status == "complete", "\(report.models.map { "\($0.sourceID) \($0.status) \($0.message ?? "")" })")
+        #expect(report.status == .complete, "\(report.models.map { "\($0.sourceID) \($0.status) \($0.message ?? "")" })")
         #expect(report.verification?.differences.summary.isEmpty == true)
         try expectInStep(target, snapshot: s2)
 
@@ -142,7 +142,7 @@ import TTSClient
         let s2 = try await snapshot()
         target.resetCalls()
         let report = try await sync(s2, target)
-        #expect(report.status == "complete" && report.models.map(\.action) == ["replace"])
+        #expect(report.status == .complete && report.models.map(\.action) == [.replace])
         #expect(target.writes.first == .deleteModel(id: old) && target.creates == 1)
         let twin = try #require(stored?.paired[Self.id(3)])
         #expect(twin != old && target.model(twin)?.language == "en-GB")
@@ -157,13 +157,13 @@ import TTSClient
         let s2 = try await snapshot()
         target.resetCalls()
         let report = try await sync(s2, target, SyncOptions(batchSize: 4, keepRemoved: true))
-        #expect(report.status == "complete" && report.models.map(\.action) == ["keep"])
+        #expect(report.status == .complete && report.models.map(\.action) == [.keep])
         #expect(target.writes.isEmpty && target.modelIDs.contains(twinB))
         #expect(stored?.kept == [Self.id(2): twinB])
         source.edit(Self.id(3)) { $0.name = "C2" }
         let s3 = try await snapshot()
         let next = try await sync(s3, target)
-        #expect(next.status == "complete" && next.drift == nil)
+        #expect(next.status == .complete && next.drift == nil)
         try expectInStep(target, snapshot: s3)
     }
 
@@ -190,7 +190,7 @@ import TTSClient
 
         // Forced: the renamed twin gets its name back, the deleted one is created again, the foreign model stays.
         let forced = try await sync(s2, target, SyncOptions(batchSize: 4, force: true))
-        #expect(forced.status == "complete" && forced.drift?.models.count == 3)
+        #expect(forced.status == .complete && forced.drift?.models.count == 3)
         #expect(forced.verification?.differences.summary.isEmpty == true)
         #expect(target.modelIDs.contains(own))
         let after = try #require(try self.pairing)
@@ -219,7 +219,7 @@ import TTSClient
         #expect(target.writes.isEmpty && target.calls == [.list, .get(id: twinA)])
 
         let forced = try await sync(s2, target, SyncOptions(batchSize: 4, force: true, checkDrift: true))
-        #expect(forced.status == "complete" && forced.verification?.differences.summary.isEmpty == true)
+        #expect(forced.status == .complete && forced.verification?.differences.summary.isEmpty == true)
         // Exactly what differs: zz and a3 and a7 added or overwritten, extra deleted.
         #expect(forced.models.map(\.added) == [3] && forced.models.map(\.deleted) == [1])
         try expectInStep(target, snapshot: s2)
@@ -251,7 +251,7 @@ import TTSClient
 
         target.resetCalls()
         let report = try await sync(s2, target)
-        #expect(report.resumed && report.status == "complete")
+        #expect(report.resumed && report.status == .complete)
         #expect(target.creates == 1)  // G only: F's id was journaled
         #expect(target.modelIDs.count == 7)
         #expect(try store.db.scalar("SELECT count(*) FROM sync_runs", as: Int.self) == 1)
@@ -266,14 +266,14 @@ import TTSClient
         // F is created, then every add-words fails: the run stops after the create.
         target.wordRequestsAllowed = 0
         let failed = try await sync(s2, target)
-        #expect(failed.status == "failed")
+        #expect(failed.status == .failed)
         let created = try #require(failed.models.first { $0.sourceID == Self.id(7) }?.targetID)
         // As if killed between the POST and storing its answer: the id forgotten, the row `creating`.
         try store.db.run("UPDATE sync_steps SET target_id = NULL, status = 'creating' WHERE source_id = ?", Self.id(7))
         target.wordRequestsAllowed = .max
         target.resetCalls()
         let resumed = try await sync(s2, target)
-        #expect(resumed.status == "complete" && target.creates == 0)
+        #expect(resumed.status == .complete && target.creates == 0)
         #expect(stored?.paired[Self.id(7)] == created)
         try expectInStep(target, snapshot: s2)
     }
@@ -285,7 +285,7 @@ import TTSClient
         let s2 = try await snapshot()
         target.wordRequestsAllowed = 0
         let failed = try await sync(s2, target)
-        #expect(failed.status == "failed" && failed.models[0].message?.contains("500") == true)
+        #expect(failed.status == .failed && failed.models[0].message?.contains("500") == true)
         #expect(stored?.snapshot != s2)
         source.edit(Self.id(3)) { $0.name = "C3" }
         let s3 = try await snapshot()
@@ -295,9 +295,9 @@ import TTSClient
         let plan = try await Syncer(store: store, client: target).plan(snapshot: s2, options: .init())
         #expect(plan.resumes == failed.runID && plan.drift.models.isEmpty && plan.steps.map(\.sourceID) == [Self.id(1)])
         let resumed = try await sync(s2, target)
-        #expect(resumed.resumed && resumed.status == "complete" && resumed.runID == failed.runID)
+        #expect(resumed.resumed && resumed.status == .complete && resumed.runID == failed.runID)
         let next = try await sync(s3, target)
-        #expect(next.status == "complete")
+        #expect(next.status == .complete)
         try expectInStep(target, snapshot: s3)
     }
 
@@ -310,7 +310,7 @@ import TTSClient
         let s2 = try await snapshot()
         target.resetCalls()
         let report = try await sync(s2, target)
-        #expect(report.status == "complete" && target.creates == 0)
+        #expect(report.status == .complete && target.creates == 0)
         #expect(stored?.restoreRun == restored.runID)
         try expectInStep(target, snapshot: s2)
     }

@@ -47,7 +47,7 @@ import TTSEmulator
                     if night > 0 { _ = live.server.applyNight(seed: UInt64(night)) }
                     let snapshot = try await live.snapshot().snapshotID
                     let report = try await Syncer(store: live.store, client: standby).run(snapshot: snapshot, options: SyncOptions(batchSize: 100))
-                    #expect(report.status == "complete", "night \(night): \(report.models.filter { $0.status != "done" })")
+                    #expect(report.status == .complete, "night \(night): \(report.models.filter { $0.status != .done })")
                     #expect(report.verification?.differences.summary.isEmpty == true, "night \(night)")
                     #expect(try await Self.distance(live, snapshot: snapshot, standby: standby).summary.isEmpty, "night \(night)")
                     let pairing = try #require(try SyncPairing.load(target: standby.serviceURL, in: live.store))
@@ -74,11 +74,11 @@ import TTSEmulator
                 server.faults.currentPlan = FaultPlan(tooManyRequestsRate: 0.1, unavailableRate: 0.1, dropRate: 0.1, retryAfterSeconds: 0, seed: 3)
                 server.faults.failNext(count: 2, method: "POST", pathPrefix: "/v1/customizations", with: .drop)
                 var report = try await Syncer(store: live.store, client: standby).run(snapshot: snapshot, options: SyncOptions(batchSize: 10))
-                for _ in 0..<3 where report.status == "failed" {
+                for _ in 0..<3 where report.status == .failed {
                     report = try await Syncer(store: live.store, client: standby).run(snapshot: snapshot, options: SyncOptions(batchSize: 10))
                 }
                 server.faults.reset()
-                #expect(report.status == "complete")
+                #expect(report.status == .complete)
                 #expect(try await Self.distance(live, snapshot: snapshot, standby: standby).summary.isEmpty)
                 let pairing = try #require(try SyncPairing.load(target: standby.serviceURL, in: live.store))
                 #expect(server.defaultInstance.counts.models == pairing.paired.count)
