@@ -99,11 +99,15 @@ public struct Migrator: Sendable {
                 throw MigrationError.altered(name: record.name, recorded: record.checksum, expected: expected)
             }
         }
-        let prefix = migrations.prefix(applied.count).map(\.name)
-        if prefix != applied.map(\.name) {
+        // Applied migrations are the known ones in order, with no gap but index-only migrations: a read-only
+        // archive is used without those, and later migrations may have been applied since (they are applied
+        // when it is next opened for writing; an index never changes what is stored).
+        let done = Set(applied.map(\.name))
+        let last = migrations.lastIndex { done.contains($0.name) } ?? -1
+        if migrations.prefix(last + 1).contains(where: { !done.contains($0.name) && !$0.onlyCreatesIndexes }) {
             throw MigrationError.outOfOrder(applied: applied.map(\.name), expected: migrations.map(\.name))
         }
-        return Array(migrations.dropFirst(applied.count))
+        return migrations.filter { !done.contains($0.name) }
     }
 
     /// Brings the database to the newest schema. Returns the names applied by this call.
