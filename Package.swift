@@ -7,6 +7,7 @@ import PackageDescription
 //   TTSAPI -> TTSClient             HTTP client: auth, retries; knows nothing of SQLite
 //   TTSAPI -> TTSEmulator           the stand-in service (Hummingbird 2)
 //   ArchiveSchema                   migrations/ embedded at build time by EmbedMigrationsPlugin
+//   InProcessEmulator               the emulator as a restore target (drills), for the CLI and the server
 //   tts-archive                     the CLI, one file per command
 let package = Package(
     name: "tts-archive",
@@ -63,10 +64,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The in-process emulator as a restore target (drills), for both front doors; the emulator itself and
+        // ArchiveCore know nothing of each other.
+        .target(name: "InProcessEmulator", dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator"]),
         .executableTarget(
             name: "tts-archive",
             dependencies: [
-                "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator",
+                "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator", "InProcessEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,7 +95,7 @@ let package = Package(
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "InProcessEmulator", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]
