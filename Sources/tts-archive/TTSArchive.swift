@@ -39,6 +39,7 @@ struct TTSArchive: AsyncParsableCommand {
             Info.self,
             Models.self,
             Emulator.self,
+            Serve.self,
         ]
     )
 }
