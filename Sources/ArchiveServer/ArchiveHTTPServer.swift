@@ -44,7 +44,8 @@ public struct ServerOptions: Sendable {
 /// `interrupted`, resumable as after a crash.
 public final class ArchiveHTTPServer: Sendable {
     public let options: ServerOptions
-    let host: String
+    /// The host to listen on, as given (`::1` without brackets).
+    public let host: String
     let port: Int
     let token: [UInt8]?
     let directory: ServiceDirectory
@@ -102,7 +103,7 @@ public final class ArchiveHTTPServer: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ServerStartError("--token-file \(path): cannot read it (\(ServerConfig.reason(error)))")
+            throw ServerStartError("--token-file \(path): cannot read it (\(ServerConfig.reason(error, path: path)))")
         }
         let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard !token.isEmpty else { throw ServerStartError("--token-file \(path): the file holds no token") }

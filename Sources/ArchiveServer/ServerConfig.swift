@@ -54,7 +54,7 @@ public struct ServerConfig: Sendable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ServerConfigError(path: path, message: "cannot read the file (\(Self.reason(error)))")
+            throw ServerConfigError(path: path, message: "cannot read the file (\(Self.reason(error, path: path)))")
         }
         return try parse(text, path: path)
     }
@@ -108,12 +108,14 @@ public struct ServerConfig: Sendable, Equatable {
         !s.isEmpty && s.count <= 64 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
-    static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return ns.localizedDescription
+    /// Why `path` could not be read, in a few words.
+    static func reason(_ error: any Error, path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory.boolValue { return "it is a folder" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        if error is CocoaError, (error as NSError).code == CocoaError.fileReadInapplicableStringEncoding.rawValue { return "not UTF-8 text" }
+        return (error as NSError).localizedDescription
     }
 }
 

@@ -27,7 +27,8 @@ struct Serve: AsyncParsableCommand {
         Without it: one source `default` found as `snapshot` finds its service, and any restore target named \
         by its service name (as `restore --to-service-name NAME`).
 
-        Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
+        The first line on standard output is the URL it listens on; the log (one line per request and per \
+        operation state change, never a credential) goes to standard error. Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
         --token-file PATH, never a flag value); with a token every request but /healthz, /readyz and \
         /openapi.yaml needs `Authorization: Bearer TOKEN` (reads are open with --public-read). SIGTERM or \
         SIGINT stops it gracefully: running operations are cancelled and marked interrupted.
@@ -65,7 +66,10 @@ struct Serve: AsyncParsableCommand {
                               version: BuildInfo.version),
                 logger: logger)
             try await server.run(onListening: { port in
-                logger.info("listening", metadata: ["port": "\(port)", "archive": "\(server.options.archivePath)"])
+                // The first stdout line is the URL (port 0 picks one), as `tts-archive emulator` prints its own.
+                let host = server.host.contains(":") ? "[\(server.host)]" : server.host
+                Output.line(Array("http://\(host):\(port)".utf8))
+                logger.info("listening", metadata: ["url": "http://\(host):\(port)", "archive": "\(server.options.archivePath)"])
             })
         }
     }

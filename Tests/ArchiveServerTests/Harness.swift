@@ -3,8 +3,17 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import TestSupport
+import Logging
 import TTSEmulator
 @testable import ArchiveServer
+
+/// The server's log lines (JSON), kept for tests to read.
+final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+    var lines: [String] { lock.withLock { kept } }
+    func append(_ line: String) { lock.withLock { kept.append(line) } }
+}
 
 /// Two emulators (a source and a restore target), an archive, and `tts-archive serve` on 127.0.0.1 (a free
 /// port) in this process, driven over real HTTP. Credentials come through a credentials file
@@ -15,6 +24,7 @@ final class Harness: @unchecked Sendable {
     let dir: TempDir
     let archive: String
     let http: HTTPClient
+    let log = LogSink()
     var environment: [String: String]
     private(set) var server: ArchiveHTTPServer!
     private(set) var base = ""
@@ -67,7 +77,9 @@ final class Harness: @unchecked Sendable {
 
     /// Starts a server on the archive (again, after ``stop()``: a restart).
     func start(publicRead: Bool = false, configPath: String? = nil) async throws {
-        let server = try ArchiveHTTPServer(options(publicRead: publicRead, configPath: configPath))
+        let sink = log
+        let logger = Logger(label: "test") { _ in ServerLogHandler(json: true, write: { sink.append($0) }) }
+        let server = try ArchiveHTTPServer(options(publicRead: publicRead, configPath: configPath), logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
             defer { continuation.finish() }

@@ -213,7 +213,13 @@ import TTSEmulator
             #expect(none.error["code"] as? String == "unauthorized")
             #expect(try await h.call(.POST, "/v1/snapshots", headers: [("Authorization", "Bearer wrong")]).status == 401)
             #expect(try await h.call(.POST, "/v1/snapshots", headers: [("Authorization", "Bearer s3cret-token-and-more")]).status == 401)
-            #expect(try await h.call(.GET, "/v1/snapshots", headers: [("Authorization", "Bearer s3cret-token")]).status == 200)
+            #expect(try await h.call(.GET, "/v1/snapshots?tag=x", headers: [("Authorization", "Bearer s3cret-token")]).status == 200)
+            // One JSON line per request, with no credential, no header and no query.
+            let requests = h.log.lines.filter { $0.contains(#""message":"request""#) }
+            #expect(requests.count == 6)
+            #expect(requests.allSatisfy { $0.hasPrefix("{") && $0.contains(#""status":"#) })
+            #expect(requests.last?.contains(#""path":"/v1/snapshots""#) == true)
+            #expect(!h.log.lines.contains { $0.contains("s3cret") || $0.contains("wrong") || $0.contains("tag=x") })
         }
         try await Harness.with(token: "s3cret-token", publicRead: true) { (h: Harness) async throws in
             #expect(try await h.call(.GET, "/v1/snapshots").status == 200)
