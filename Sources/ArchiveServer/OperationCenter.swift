@@ -192,10 +192,9 @@ actor OperationCenter {
         }
         targetURLs[id] = nil
         write(record)
-        logger.info("operation state change", metadata: [
-            "operation": "\(id)", "kind": "\(record.kind)", "status": "\(record.status.rawValue)",
-            "code": "\(record.errorCode ?? "")",
-        ])
+        var metadata: Logger.Metadata = ["operation": "\(id)", "kind": "\(record.kind)", "status": "\(record.status.rawValue)"]
+        if let code = record.errorCode { metadata["code"] = "\(code)" }
+        logger.info("operation state change", metadata: metadata)
     }
 
     private static func merged(_ a: [String], _ b: [String]) -> [String] {

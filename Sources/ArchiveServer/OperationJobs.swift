@@ -37,9 +37,11 @@ struct OperationJobs: Sendable {
                                                 logger: Logger(label: "tts-archive.server.client"), body)
     }
 
+    /// A result as the CLI's `--json` prints it (snake_case keys), so a script reads the same document either way.
     static func json<T: Encodable>(_ value: T) -> Data? {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return try? encoder.encode(value)
     }
 
