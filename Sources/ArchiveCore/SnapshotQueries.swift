@@ -1,4 +1,5 @@
 import SQLiteDB
+import TTSAPI
 
 /// Reads a front end with several sources needs: snapshots of one source (by its service URL), newest first and
 /// paged, and selectors whose meaning depends on the source (`latest`, `latest~N`, a time).
@@ -55,5 +56,28 @@ extension SnapshotReader {
             }
             throw SelectorError.notFound("at or before \(text)", available: "the source \(sourceURL) has no snapshot finished by then")
         }
+    }
+
+    /// One model of a snapshot with its counts, without reading its words.
+    public struct ModelSummary: Sendable, Equatable {
+        public var customizationID: String
+        public var name: String?
+        public var language: String?
+        public var description: String?
+        public var words: Int
+        public var prompts: Int
+    }
+
+    /// The models valid at `snapshot`, ordered by customization id, with their word counts as recorded (each
+    /// state's `word_count`) and prompt counts: a listing that reads no word rows.
+    public func modelSummaries(in snapshot: Int64) throws -> [ModelSummary] {
+        try db.query("""
+            SELECT m.customization_id, v.name, v.language, v.description, st.word_count,
+                   (SELECT count(*) FROM prompts p WHERE p.model = m.id AND p.valid_from <= ?1 AND p.valid_to > ?1)
+            \(try modelsAtSQL())
+            """, snapshot) { r in
+            ModelSummary(customizationID: try r.column(0), name: r.text(1), language: r.text(2), description: r.text(3),
+                         words: r.int(4), prompts: r.int(5))
+        }.sorted { ByteOrder.compare($0.customizationID, $1.customizationID) < 0 }
     }
 }

@@ -268,13 +268,14 @@ struct Handlers: APIProtocol {
             let page = try Page(top: input.query.top, skip: input.query.skip)
             let models = try reading { store in
                 let reader = SnapshotReader(store)
-                return try reader.models(in: try snapshotID(input.path.selector, source: input.query.source, field: "selector", reader: reader))
+                return try reader.modelSummaries(in: try snapshotID(input.path.selector, source: input.query.source, field: "selector",
+                                                                    reader: reader))
             }
             let (items, next) = page.cut(all: models, path: "/v1/snapshots/\(PathSegment.encode(input.path.selector))/models",
                                          query: [("source", input.query.source)])
             return .ok(.init(body: .json(.init(value: items.map {
                 .init(customizationId: $0.customizationID, name: $0.name, language: $0.language, description: $0.description,
-                      words: $0.words?.count ?? 0, prompts: $0.prompts?.count ?? 0)
+                      words: $0.words, prompts: $0.prompts)
             }, nextLink: next))))
         } catch {
             let (status, body) = Self.error(error)

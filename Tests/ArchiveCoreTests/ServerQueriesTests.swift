@@ -39,6 +39,19 @@ import TTSAPI
         #expect(try reader.list(.init(sourceURL: b.url), limit: 10, offset: 0).map(\.id) == [b2, b1])
         #expect(try reader.list(.init(tag: "a-first"), limit: 10, offset: 0).map(\.id) == [a1])
         #expect(try reader.list(.init(since: "2999-01-01T00:00:00.000Z"), limit: 10, offset: 0).isEmpty)
+
+        // Model summaries count what the models hold, without reading the words, in an older snapshot too.
+        a.edit("aaaaaaaa-0000-0000-0000-000000000003") { $0.words = [WordEntry(word: "Zug", translation: "tsug")] }
+        let a3 = try await Snapshotter.run(store: store, source: a).snapshotID
+        for id in [a1, a3] {
+            let full = try reader.models(in: id)
+            let summaries = try reader.modelSummaries(in: id)
+            #expect(summaries.map(\.customizationID) == full.map(\.customizationID))
+            #expect(summaries.map(\.words) == full.map { $0.words?.count ?? 0 })
+            #expect(summaries.map(\.prompts) == full.map { $0.prompts?.count ?? 0 })
+            #expect(summaries.map(\.name) == full.map(\.name))
+        }
+        #expect(try reader.modelSummaries(in: a3).last?.words == 1)
     }
 
     @Test func operationRowsAndInterruptedOnes() throws {
