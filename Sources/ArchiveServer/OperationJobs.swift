@@ -117,12 +117,22 @@ struct OperationJobs: Sendable {
             let failed = report.models.filter { $0.status == "failed" }
             outcome.failure = ("refused", "\(failed.count) models were not restored (\(failed.compactMap(\.message).first ?? "see the report")); "
                                           + "resume the operation to retry them")
-        } else if let v = report.verification, !v.differences.summary.isEmpty {
+        } else if let v = report.verification, !v.differences.summary.isEmpty, !onlyRefusals(v, of: report) {
             let s = v.differences.summary
             outcome.failure = ("differences", "the restored models differ from the snapshot: models +\(s.modelsAdded) -\(s.modelsRemoved) "
                                               + "~\(s.modelsChanged), words +\(s.wordsAdded) -\(s.wordsRemoved) ~\(s.wordsChanged)")
         }
         return outcome
+    }
+
+    /// Whether the verification's differences are exactly the entries the target refused (each refused entry is
+    /// missing from the restored model: as many missing as refused, and nothing else, means those).
+    static func onlyRefusals(_ v: RestoreReport.Verification, of report: RestoreReport) -> Bool {
+        let refused = Dictionary(report.models.map { ($0.sourceID, $0.rejections.count) }, uniquingKeysWith: +)
+        return v.differences.models.allSatisfy { d in
+            d.change == .changed && d.metadata.isEmpty && d.prompts.isEmpty && d.wordCounts.added == 0 && d.wordCounts.changed == 0
+                && d.wordCounts.removed > 0 && d.wordCounts.removed == (d.fromCustomizationID.flatMap { refused[$0] } ?? 0)
+        }
     }
 
     // MARK: drill

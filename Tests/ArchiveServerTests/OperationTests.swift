@@ -2,6 +2,7 @@ import ArchiveCore
 import Foundation
 import TestSupport
 import Testing
+import TTSAPI
 import TTSEmulator
 @testable import ArchiveServer
 
@@ -130,6 +131,39 @@ import TTSEmulator
             #expect((failed.json["error"] as? [String: Any])?["code"] as? String == "target_not_empty")
             #expect(try await h.call(.POST, "/v1/operations/\(id):resume").status == 409)
             #expect(try await h.call(.POST, "/v1/operations/\(try #require(drill.json["id"] as? String)):resume").status == 400)
+        }
+    }
+
+    /// A snapshot source with fixed content, for entries the service would refuse.
+    struct FixedSource: ModelSource {
+        let models: [CustomModel]
+        var sourceDescription: SourceDescription { SourceDescription(kind: .service, url: "http://127.0.0.1:1/fixed") }
+        func listModels() async throws -> [CustomModel] { models.map { var m = $0; m.words = nil; m.prompts = nil; return m } }
+        func getModel(id: String) async throws -> CustomModel { models.first { $0.customizationID == id }! }
+    }
+
+    /// A restore whose target refuses an entry is Succeeded, with the refusal as a warning and in the report.
+    @Test func refusedEntriesAreWarningsOfASucceededRestore() async throws {
+        try await Harness.with { h in
+            var words = (0..<10).map { WordEntry(word: "word\($0)", translation: "translation \($0)") }
+            words.append(WordEntry(word: "two words", translation: "bad"))  // the service refuses white space
+            let model = CustomModel(customizationID: "11111111-2222-3333-4444-555555555555", name: "Scripted", language: "en-US",
+                                    owner: "x", created: "2026-01-01T00:00:00.000Z", lastModified: "2026-01-01T00:00:00.000Z",
+                                    description: "", words: words.sorted { WordEntry.serviceOrder($0.word, $1.word) }, prompts: [])
+            let store = try ArchiveStore(path: h.archive, access: .write)
+            let id = try await Snapshotter.run(store: store, source: FixedSource(models: [model])).snapshotID
+
+            let started = try await h.call(.POST, "/v1/restores", json: ["snapshot": "\(id)", "target": "restore_target", "batch_size": 4])
+            #expect(started.status == 202)
+            let done = try await h.finished(try #require(started.json["id"] as? String))
+            #expect(done.json["status"] as? String == "Succeeded")
+            #expect(done.json["warnings"] as? Int == 1)
+            #expect((done.json["warningMessages"] as? [String])?.first?.contains("two words") == true)
+            let report = try #require(done.json["result"] as? [String: Any])
+            #expect(report["status"] as? String == "partial")
+            let rejections = (report["models"] as? [[String: Any]])?.first?["rejections"] as? [[String: Any]]
+            #expect(rejections?.map { $0["word"] as? String } == ["two words"])
+            #expect(h.target.defaultInstance.listModels().count == 1)
         }
     }
 
