@@ -35,17 +35,21 @@ struct Serve: AsyncParsableCommand {
 
         EXAMPLES
           tts-archive serve --archive /var/backups/tts.sqlite
-          TTS_ARCHIVE_TOKEN=... tts-archive serve --listen 0.0.0.0:8080 --config /etc/tts-archive/server.yaml
+          TTS_ARCHIVE_TOKEN=... tts-archive serve --listen 0.0.0.0:8080 \\
+              --config /etc/tts-archive/server.yaml
           curl -si -X POST http://127.0.0.1:8080/v1/snapshots
 
-        \(ServiceOptions.credentialsHelp)
+        CREDENTIALS
+          Each source's and target's, read as IBM's SDKs read them (see
+          `tts-archive help snapshot`), with PREFIX its service name
+          upper-cased: the `default` source reads TEXT_TO_SPEECH_URL, ...
 
         \(ExitStatus.helpSection(.success, .failure, .archive, .usage))
         """
     )
 
     @OptionGroup var archiveOptions: ArchiveOptions
-    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0 picks one; the log says which).", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0 picks one: the first output line says which).", valueName: "host:port"))
     var listen = "127.0.0.1:8080"
     @Option(help: ArgumentHelp("YAML file naming sources and restore targets.", valueName: "file"))
     var config: String?
