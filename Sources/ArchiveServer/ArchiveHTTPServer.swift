@@ -114,7 +114,8 @@ public final class ArchiveHTTPServer: Sendable {
     func makeRouter() throws -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ArchiveMiddleware(token: token, publicRead: options.publicRead, bodyLimit: options.bodyLimit,
-                                                 logger: logger))
+                                                 logger: logger,
+                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
         let handlers = Handlers(server: self)
         // Compact JSON, `/` unescaped (URLs read as URLs).
         try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))

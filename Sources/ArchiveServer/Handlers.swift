@@ -465,6 +465,7 @@ struct Handlers: APIProtocol {
         do {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
+            if q.source == "" { throw APIError.badRequest("source names a source; it must not be empty", target: "source") }
             let filter = OperationLog.Filter(kind: q.kind?.rawValue, status: q.status.flatMap { OperationRecord.Status(rawValue: $0.rawValue) },
                                              source: q.source)
             let rows = try await center.list(filter, limit: page.fetchLimit, offset: page.skip)

@@ -20,6 +20,8 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
     let publicRead: Bool
     let bodyLimit: Int
     let logger: Logger
+    /// The document's paths: a path it has, asked with a method it does not list, is 405, not 404.
+    let paths: DocumentPaths
 
     /// Paths any client may read: a load balancer's probes and the API document.
     static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
@@ -69,6 +71,13 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return response
         } catch let error as HTTPError {
+            let allowed = paths.methods(request.uri.path)
+            if error.status == .notFound, !allowed.isEmpty {
+                var response = Self.errorResponse(APIError(status: 405, code: Self.code(.methodNotAllowed),
+                                                           message: Self.message(.methodNotAllowed, request)))
+                response.headers[.allow] = Array(Set(allowed)).sorted().joined(separator: ", ")
+                return response
+            }
             return Self.errorResponse(APIError(status: Int(error.status.code), code: Self.code(error.status),
                                                message: error.body ?? Self.message(error.status, request)))
         } catch let error as ServerError {
@@ -185,5 +194,54 @@ enum BearerToken {
         var difference: UInt8 = a.count == b.count ? 0 : 1
         for i in 0..<min(dx.count, dy.count) { difference |= dx[i] ^ dy[i] }
         return difference == 0
+    }
+}
+
+/// The path templates of `openapi.yaml` (`/v1/operations/{id}:cancel`) with their methods, matched segment by
+/// segment.
+struct DocumentPaths: Sendable {
+    let templates: [(segments: [String], methods: [String])]
+
+    init(document: String) {
+        // Keys of `paths:` are the lines indented by two spaces under it; their methods, by four.
+        var templates: [(segments: [String], methods: [String])] = []
+        var inPaths = false
+        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") { inPaths = line.hasPrefix("paths:") }
+            guard inPaths, line.hasSuffix(":") else { continue }
+            if line.hasPrefix("  /") {
+                templates.append((line.dropFirst(2).dropLast().split(separator: "/", omittingEmptySubsequences: false).map(String.init), []))
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), methods.contains(String(line.dropFirst(4).dropLast())),
+                      !templates.isEmpty {
+                templates[templates.count - 1].methods.append(line.dropFirst(4).dropLast().uppercased())
+            }
+        }
+        self.templates = templates
+    }
+
+    /// The methods the document lists for `path`; empty when it has no such path.
+    func methods(_ path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = templates.filter { t in
+            t.segments.count == segments.count && zip(t.segments, segments).allSatisfy { Self.matches($0, Substring($1)) }
+        }
+        // The most specific wins, as in the router: `{id}:cancel` over `{id}` for `abc:cancel`.
+        func literal(_ t: [String]) -> Int { t.reduce(0) { $0 + Self.literalCount($1) } }
+        let best = matching.map { literal($0.segments) }.max()
+        return matching.filter { literal($0.segments) == best }.flatMap(\.methods)
+    }
+
+    /// Characters of a template segment that must match literally (`:cancel` of `{id}:cancel`).
+    static func literalCount(_ template: String) -> Int {
+        guard template.hasPrefix("{"), let close = template.firstIndex(of: "}") else { return template.count }
+        return template[template.index(after: close)...].count
+    }
+
+    /// `{id}:cancel` matches `abc:cancel`; `{selector}` any non-empty segment; anything else itself.
+    static func matches(_ template: String, _ segment: Substring) -> Bool {
+        guard template.hasPrefix("{"), let close = template.firstIndex(of: "}") else { return template == segment }
+        let suffix = template[template.index(after: close)...]
+        return segment.count > suffix.count && segment.hasSuffix(suffix)
     }
 }

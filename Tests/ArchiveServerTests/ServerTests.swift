@@ -33,6 +33,17 @@ import TTSEmulator
             #expect(bad.error["code"] as? String == "bad_request")
             #expect(bad.error["target"] as? String == "selector")
 
+            // A path the document has, with a method it does not list: 405.
+            let method = try await h.call(.DELETE, "/v1/snapshots")
+            #expect(method.status == 405)
+            #expect(method.error["code"] as? String == "method_not_allowed")
+            #expect(method.header("Allow") == "GET, POST")
+            let cancel = try await h.call(.PUT, "/v1/operations/x:cancel")
+            #expect(cancel.status == 405)
+            #expect(cancel.header("Allow") == "POST")
+            #expect(try await h.call(.GET, "/v1/operations/x:stop").status == 404)
+            #expect(try await h.call(.GET, "/v1/operations?source=").status == 400)
+
             let page = try await h.call(.GET, "/v1/snapshots?top=0")
             #expect(page.status == 400)
             #expect(page.error["target"] as? String == "top")
