@@ -73,7 +73,7 @@ public struct EmulatorTarget: RestoreTarget {
     /// The client's classification of an HTTP error status (`Transport.statusError`), for an answer that never
     /// crossed a gateway.
     public static func clientError(_ error: TTSEmulator.ServiceError, method: String, path: String, namesCustomization: Bool,
-                            creating: Bool) -> TTSClient.ServiceError {
+                                   creating: Bool) -> TTSClient.ServiceError {
         let kind: TTSClient.ServiceError.Kind = switch error.status {
         case 400: .badRequest
         case 401: namesCustomization ? .unknownCustomization : .authentication
