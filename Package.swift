@@ -8,6 +8,8 @@ import PackageDescription
 //   TTSAPI -> TTSClient             HTTP client: auth, retries; knows nothing of SQLite
 //   TTSAPI -> TTSEmulator           the stand-in service (Hummingbird 2)
 //   ArchiveSchema                   migrations/ embedded at build time by EmbedMigrationsPlugin
+//   InProcessEmulator               the emulator as a restore target (drills), for the CLI and the server
+//   ArchiveServer                   the archive server: OpenAPI document -> generated handlers (Hummingbird 2)
 //   tts-archive                     the CLI, one file per command
 let package = Package(
     name: "tts-archive",
@@ -21,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        // The archive server: its OpenAPI document generates the server side (build plugin), served by Hummingbird.
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -68,10 +76,31 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The in-process emulator as a restore target (drills), for both front doors; the emulator itself and
+        // ArchiveCore know nothing of each other.
+        .target(name: "InProcessEmulator", dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator"]),
+        // The archive server (`tts-archive serve`): config, long-running operations, handlers generated from
+        // Sources/ArchiveServer/openapi.yaml. Knows no CLI.
+        .target(
+            name: "ArchiveServer",
+            dependencies: [
+                "ArchiveCore", "Basics", "Digest", "TTSAPI", "TTSClient", "InProcessEmulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The document is served at GET /openapi.yaml from the binary itself (a binary copied alone still has it).
+            resources: [.embedInCode("openapi.yaml")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .executableTarget(
             name: "tts-archive",
             dependencies: [
-                "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator",
+                "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator", "InProcessEmulator", "ArchiveServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,10 +126,19 @@ let package = Package(
         .testTarget(name: "SQLiteDBTests", dependencies: ["SQLiteDB", "Digest", "TestSupport"]),
         .testTarget(name: "ArchiveCoreTests", dependencies: ["ArchiveCore", "ArchiveSchema", "Basics", "SQLiteDB", "TTSAPI", "TestSupport"]),
         // The command-line layer itself (parsing), imported from the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "Basics", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["tts-archive", "Basics", "InProcessEmulator", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ArchiveServerTests",
+            dependencies: [
+                "ArchiveServer", "ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TTSClientTests",

@@ -22,3 +22,5 @@
 //   `RestoreDrill` proves a restore into a throw-away target; `RollbackPlan` puts one live model back.
 // - Keeping the archive: `RetentionPolicy` and `ArchiveMaintenance` (forget, tags, backup), `ArchiveChecker`.
 // - Interchange and history: `Interchange` (export), `ImportFolder`/`DirectorySource` (import), `WordHistory`.
+// - For the archive server: `OperationLog` (its long-running operations, migration 0008) and `SnapshotQueries`
+//   (paged listings, selectors within one source).

@@ -1,7 +1,7 @@
 import ArchiveCore
 import ArgumentParser
 import Foundation
-import TTSEmulator
+import InProcessEmulator
 
 struct Drill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,16 +64,11 @@ struct Drill: AsyncParsableCommand {
     }
 }
 
-/// The drill as `drill` and `snapshot --drill` run it: an in-process emulator instance and the core's drill.
+/// The drill as `drill` and `snapshot --drill` run it (``EmulatorDrill``), and how the CLI prints it.
 enum DrillRun {
     static func perform(store: ArchiveStore, snapshot: Int64, filter: ModelFilter, concurrency: Int,
                         progress: JobProgressSink? = nil) async throws -> RestoreDrill.Result {
-        // Accept every language the snapshot holds: a drill tests the archive, not the emulator's language list.
-        let languages = try RestoreDrill.languages(store: store, snapshot: snapshot, filter: filter)
-        // The emulator's service instance, called directly: no server, no port, no HTTP.
-        let instance = ServiceInstance(rules: ServiceRules(languages: ServiceRules.defaultLanguages.union(languages)))
-        return try await RestoreDrill.run(store: store, snapshot: snapshot, filter: filter, target: EmulatorTarget(instance),
-                                          concurrency: concurrency, progress: progress)
+        try await EmulatorDrill.run(store: store, snapshot: snapshot, filter: filter, concurrency: concurrency, progress: progress)
     }
 
     static func print(_ r: RestoreDrill.Result) {

@@ -74,8 +74,8 @@ struct ServiceOptions: ParsableArguments {
     func credentials(environment: [String: String] = ProcessInfo.processInfo.environment,
                      currentDirectory: String = FileManager.default.currentDirectoryPath,
                      homeDirectory: String = FileManager.default.homeDirectoryForCurrentUser.path) throws -> ServiceCredentials {
-        var properties = CredentialProperties.load(serviceName: serviceName, environment: environment,
-                                                   currentDirectory: currentDirectory, homeDirectory: homeDirectory)
+        var properties = CredentialProperties.forService(serviceName, environment: environment,
+                                                         currentDirectory: currentDirectory, homeDirectory: homeDirectory)
         if let url { properties.url = url }
         if let authType { properties.authType = authType }
         if let apikey { properties.apiKey = Secret(apikey) }

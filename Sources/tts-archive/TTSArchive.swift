@@ -41,6 +41,7 @@ struct TTSArchive: AsyncParsableCommand {
             Info.self,
             Models.self,
             Emulator.self,
+            Serve.self,
         ]
     )
 }

@@ -5,6 +5,7 @@ import Testing
 import TTSAPI
 import TTSClient
 import TTSEmulator
+import InProcessEmulator
 @testable import tts_archive
 
 /// The drill's target: the emulator's instance called directly, refusing as the client reports the service's

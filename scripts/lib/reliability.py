@@ -429,6 +429,7 @@ def bad_input(ctx):
     bad_input_tidy(ctx, base, archive, expect_error)
     bad_input_sync(ctx, base, archive, expect_error)
     bad_input_cancel(ctx, base, archive, expect_error)
+    bad_input_server(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -941,6 +942,66 @@ def bad_input_cancel(ctx, base, archive, expect_error):
                    f"exit {p.returncode}, {len(lines)} stderr line{'s' if len(lines) != 1 else ''}"
                    f"{'' if one or not lines else ' (' + lines[0][:80] + ')'}, archive {'unchanged' if unchanged else 'CHANGED'}",
                    p.returncode == 130 and one and unchanged)
+
+
+def bad_input_server(ctx, base, archive, expect_error):
+    """The archive server (issue 18): start-up refusals are one line, exit 2, before the archive is touched; then
+    a client that knows only the documented headers takes a snapshot through it, and SIGTERM stops it (exit 0)."""
+    src = dict(TEXT_TO_SPEECH_URL=base.url, TEXT_TO_SPEECH_AUTH_TYPE="noAuth")
+    config = os.path.join(ctx.work, "server.yaml")
+    with open(config, "w") as f:
+        f.write("sources:\n  - name: prod\n    service_name: text_to_speech\n    shedule: daily\n")
+    expect_error("serve: config with an unknown key", ["serve", "--archive", archive, "--config", config],
+                 status=2, env=ctx.env(**src), pattern="unknown key 'shedule'")
+    with open(config, "w") as f:
+        f.write("sources:\n  - name: a\n    service_name: text_to_speech\n  - name: b\n    service_name: copy\n")
+    expect_error("serve: two sources resolving to one service URL", ["serve", "--archive", archive, "--config", config],
+                 status=2, env=ctx.env(**src, COPY_URL=base.url + "/", COPY_AUTH_TYPE="noAuth"), pattern="same service URL")
+    expect_error("serve: config file missing", ["serve", "--archive", archive, "--config", config + ".missing"],
+                 status=2, env=ctx.env(**src), pattern="cannot read")
+    expect_error("serve: listening off loopback without a token", ["serve", "--archive", archive, "--listen", "0.0.0.0:0"],
+                 status=2, env=ctx.env(**src), pattern="token")
+    expect_error("serve: malformed --listen", ["serve", "--archive", archive, "--listen", "8080"],
+                 status=2, env=ctx.env(**src), pattern="HOST:PORT")
+    expect_error("serve: --token-file missing", ["serve", "--archive", archive, "--token-file", config + ".none"],
+                 status=2, env=ctx.env(**src), pattern="token-file")
+
+    # A client that follows only the documented headers: POST, read Operation-Location, wait Retry-After, repeat.
+    path = os.path.join(ctx.work, "served.sqlite")
+    p = ctx.start(["serve", "--archive", path, "--listen", "127.0.0.1:0"], env=ctx.env(**src))
+    url = p.stdout.readline().decode().strip()
+    status, detail, repeat = None, "", None
+    try:
+        def call(method, where, headers=()):
+            req = urllib.request.Request(where if where.startswith("http") else url + where, method=method, data=b"" if method == "POST" else None)
+            for k, v in headers:
+                req.add_header(k, v)
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, dict(r.headers), json.loads(r.read() or b"null")
+        code, headers, body = call("POST", "/v1/snapshots", [("Operation-Id", "reliability-1")])
+        monitor = headers.get("Operation-Location")
+        for _ in range(600):
+            _, headers, body = call("GET", monitor)
+            if body["status"] in ("Succeeded", "Failed", "Canceled"):
+                break
+            time.sleep(float(headers.get("Retry-After", "1")))
+        status = body["status"]
+        rcode, _, result = call("GET", monitor + "/result")
+        detail = f"POST {code}, {status}, result {rcode} snapshot {result.get('snapshot', {}).get('id')}"
+        repeat, _, again = call("POST", "/v1/snapshots", [("Operation-Id", "reliability-1")])
+        detail += f", repeat {repeat} ({'same id' if again['id'] == 'reliability-1' else 'another id'})"
+    except Exception as e:  # noqa: BLE001 - any failure is the observation
+        detail = f"client failed: {e!r}"
+    p.terminate()
+    try:
+        rc = p.wait(15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "killed"
+    ctx.captured.append(("serve stderr", p.stderr.read()))
+    ctx.record("bad input", "serve: a documented-headers client takes a snapshot; SIGTERM stops it",
+               "202 then Succeeded, result 200, repeat 200 same id, exit 0",
+               f"{detail}, exit {rc}", status == "Succeeded" and repeat == 200 and "same id" in detail and rc == 0)
 
 
 def mount(ctx, *args):

@@ -7,52 +7,52 @@ import TTSEmulator
 /// directly, with no HTTP and no port, and answers its refusals as the client would: a
 /// ``TTSClient/ServiceError`` of the kind the client gives that status, with the same method, path and message.
 ///
-/// It lives in the CLI because the drill is its only user, and TTSEmulator and ArchiveCore know nothing of
-/// each other.
-struct EmulatorTarget: RestoreTarget {
-    let instance: ServiceInstance
+/// It lives in its own small module because both front doors (the CLI's `drill`, the server's drills) use it,
+/// and TTSEmulator and ArchiveCore know nothing of each other.
+public struct EmulatorTarget: RestoreTarget {
+    public let instance: ServiceInstance
     /// What the drill's scratch journal and report name as the target.
-    let serviceURL: String
+    public let serviceURL: String
 
-    init(_ instance: ServiceInstance, serviceURL: String = "in-process emulator") {
+    public init(_ instance: ServiceInstance, serviceURL: String = "in-process emulator") {
         self.instance = instance
         self.serviceURL = serviceURL
     }
 
-    func listModels() async throws -> [CustomModel] { instance.listModels() }
+    public func listModels() async throws -> [CustomModel] { instance.listModels() }
 
-    func createModel(_ request: CreateModelRequest) async throws -> CreatedModel {
+    public func createModel(_ request: CreateModelRequest) async throws -> CreatedModel {
         try call("POST", creating: true) { () throws(TTSEmulator.ErrorAnswer) in
             CreatedModel(customizationID: try instance.createModel(request))
         }
     }
 
-    func updateModel(id: String, _ update: UpdateModelRequest) async throws {
+    public func updateModel(id: String, _ update: UpdateModelRequest) async throws {
         try call("POST", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.updateModel(id: id, update) }
     }
 
-    func addWords(id: String, _ words: PackedWords, _ range: Range<Int>) async throws {
+    public func addWords(id: String, _ words: PackedWords, _ range: Range<Int>) async throws {
         let entries = range.map(words.entry)
         try call("POST", id, "words") { () throws(TTSEmulator.ErrorAnswer) in try instance.addWords(id: id, entries) }
     }
 
-    func addWord(id: String, word: String, _ translation: Translation) async throws {
+    public func addWord(id: String, word: String, _ translation: Translation) async throws {
         try call("PUT", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.setWord(id: id, word: word, translation) }
     }
 
-    func getWord(id: String, word: String) async throws -> Translation {
+    public func getWord(id: String, word: String) async throws -> Translation {
         try call("GET", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.word(id: id, word: word) }
     }
 
-    func deleteModel(id: String) async throws {
+    public func deleteModel(id: String) async throws {
         try call("DELETE", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.deleteModel(id: id) }
     }
 
-    func deleteWord(id: String, word: String) async throws {
+    public func deleteWord(id: String, word: String) async throws {
         try call("DELETE", id, "words", word) { () throws(TTSEmulator.ErrorAnswer) in try instance.deleteWord(id: id, word: word) }
     }
 
-    func getModelPackingWords(id: String) async throws -> (model: CustomModel, words: PackedWords) {
+    public func getModelPackingWords(id: String) async throws -> (model: CustomModel, words: PackedWords) {
         var model = try call("GET", id) { () throws(TTSEmulator.ErrorAnswer) in try instance.model(id: id) }
         let words = PackedWords(model.words ?? [])
         model.words = nil
@@ -72,8 +72,8 @@ struct EmulatorTarget: RestoreTarget {
 
     /// The client's classification of an HTTP error status (`Transport.statusError`), for an answer that never
     /// crossed a gateway.
-    static func clientError(_ error: TTSEmulator.ErrorAnswer, method: String, path: String, namesCustomization: Bool,
-                            creating: Bool) -> TTSClient.ServiceError {
+    public static func clientError(_ error: TTSEmulator.ErrorAnswer, method: String, path: String, namesCustomization: Bool,
+                                   creating: Bool) -> TTSClient.ServiceError {
         let kind: TTSClient.ServiceError.Kind = switch error.status {
         case 400: .badRequest
         case 401: namesCustomization ? .unknownCustomization : .authentication

@@ -1,0 +1,155 @@
+import ArchiveCore
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import ServiceLifecycle
+import TTSClient
+
+/// How `tts-archive serve` was asked to run.
+public struct ServerOptions: Sendable {
+    public var archivePath: String
+    /// `HOST:PORT` (`[::1]:8080` for IPv6); port 0 picks a free one.
+    public var listen: String
+    public var configPath: String?
+    public var tokenFile: String?
+    public var publicRead: Bool
+    /// Where `TTS_ARCHIVE_TOKEN` and the services' credentials are read.
+    public var environment: [String: String]
+    public var version: String
+    /// Request bodies above this many bytes are refused (413).
+    public var bodyLimit: Int
+    /// Seconds a client is asked to wait between polls.
+    public var retryAfter: Int
+
+    public init(archivePath: String, listen: String = "127.0.0.1:8080", configPath: String? = nil, tokenFile: String? = nil,
+                publicRead: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
+                version: String = "dev", bodyLimit: Int = 1 << 20, retryAfter: Int = 1) {
+        self.archivePath = archivePath
+        self.listen = listen
+        self.configPath = configPath
+        self.tokenFile = tokenFile
+        self.publicRead = publicRead
+        self.environment = environment
+        self.version = version
+        self.bodyLimit = bodyLimit
+        self.retryAfter = retryAfter
+    }
+}
+
+/// The archive server: checks its options (config, token, listening address), opens the archive (marking
+/// operations a dead process left Running as Failed `interrupted`), and serves the API generated from
+/// `openapi.yaml` until SIGTERM or SIGINT, when running operations are cancelled and their rows say
+/// `interrupted`, resumable as after a crash.
+public final class ArchiveHTTPServer: Sendable {
+    public let options: ServerOptions
+    /// The host to listen on, as given (`::1` without brackets).
+    public let host: String
+    let port: Int
+    let token: [UInt8]?
+    let directory: ServiceDirectory
+    let center: OperationCenter
+    let logger: Logger
+
+    /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
+    /// ``ArchiveError``).
+    public init(_ options: ServerOptions, logger: Logger = Logger(label: "tts-archive.server"),
+                credentialLookup: (@Sendable (String) throws -> ServiceCredentials)? = nil) throws {
+        self.options = options
+        self.logger = logger
+        (host, port) = try Self.parseListen(options.listen)
+        token = try Self.readToken(options)
+        if token == nil, !Self.isLoopback(host) {
+            throw ServerStartError("listening on \(host) (not loopback) needs an API token: set TTS_ARCHIVE_TOKEN or "
+                                   + "give --token-file PATH, or listen on 127.0.0.1")
+        }
+        let config: ServerConfig = try options.configPath.map(ServerConfig.load) ?? .cliDefaults
+        let environment = options.environment
+        let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
+        directory = try ServiceDirectory(config: config, fromFile: options.configPath != nil, lookup: lookup)
+        center = try OperationCenter(archivePath: options.archivePath, logger: logger)
+    }
+
+    /// `127.0.0.1:8080`, `[::1]:8080`, `localhost:0`.
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        let bad = ServerStartError("--listen takes HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), not '\(text)'")
+        var host: Substring, portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[close...].hasPrefix("]:") else { throw bad }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw bad }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { throw bad }
+        return (String(host), port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+    }
+
+    /// The token from `--token-file` (first line) or `TTS_ARCHIVE_TOKEN`; never from a flag value.
+    static func readToken(_ options: ServerOptions) throws -> [UInt8]? {
+        let fromEnvironment = options.environment["TTS_ARCHIVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = options.tokenFile else { return fromEnvironment.map { Array($0.utf8) } }
+        if fromEnvironment != nil {
+            throw ServerStartError("give the API token one way: TTS_ARCHIVE_TOKEN is set and --token-file \(path) is given")
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ServerStartError("--token-file \(path): cannot read it (\(ServerConfig.reason(error, path: path)))")
+        }
+        let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !token.isEmpty else { throw ServerStartError("--token-file \(path): the file holds no token") }
+        return Array(token.utf8)
+    }
+
+    /// The router with the middleware and the generated handlers.
+    func makeRouter() throws -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ArchiveMiddleware(token: token, publicRead: options.publicRead, bodyLimit: options.bodyLimit,
+                                                 logger: logger,
+                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
+        let handlers = Handlers(server: self)
+        // Compact JSON, `/` unescaped (URLs read as URLs).
+        try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        return router
+    }
+
+    /// Serves until SIGTERM/SIGINT (or the task is cancelled): `onListening` gets the bound port.
+    public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: try makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let operations = OperationsService(center: center)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: operations),
+                .init(service: app),
+            ],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+        try await group.run()
+    }
+
+    /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
+    public func stopOperations() async { await center.stop() }
+}
+
+/// Stops the operations at graceful shutdown, after the HTTP server (started after it, stopped before it).
+struct OperationsService: Service {
+    let center: OperationCenter
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await center.stop()
+    }
+}

@@ -1,0 +1,20 @@
+// ArchiveServer: the archive over HTTP (`tts-archive serve`), the second front door onto ArchiveCore's jobs.
+//
+// What it is: `openapi.yaml` (OpenAPI 3.1) is the source of truth: swift-openapi-generator's build plugin turns it
+// into the types and the `APIProtocol` that `Handlers` implements, and the same document is served at
+// GET /openapi.yaml, so document and code cannot drift. Reads open the archive per request (their own connection:
+// they never wait for a job). Snapshot, restore, drill and rollback are long-running operations in the Azure
+// style (202 + Operation-Location/Operation-Id/Retry-After/Location): `OperationCenter` keeps one row per
+// operation in the archive (`ArchiveCore.OperationLog`, migration 0008) and one task per job; `OperationJobs`
+// calls the same core jobs as the CLI (Snapshotter, Restorer, EmulatorDrill, RollbackPlan) and takes the
+// archive's run lock for writers, behind `WriterGate` (one writing job of this server at a time).
+// `ServerConfig` (YAML) and `ServiceDirectory` name sources and targets and resolve their credentials as the CLI
+// does; `ArchiveMiddleware` logs, authenticates (bearer token, constant-time), limits bodies and gives every
+// 4xx/5xx the one error shape; `ArchiveHTTPServer` checks the start-up rules and runs it all under
+// swift-service-lifecycle (SIGTERM/SIGINT: running operations cancelled, marked interrupted).
+//
+// What it must not know: the CLI (argument parsing, exit statuses, terminal output) and how the archive works
+// (no SQL here: rows and queries live in ArchiveCore). Credentials never leave `ServiceDirectory` and the jobs'
+// clients: responses, log lines and rows carry names and redacted URLs only.
+//
+// Where to start reading: `openapi.yaml`, then `Handlers.swift`, then `OperationCenter.swift`.
