@@ -195,35 +195,14 @@ public struct Restorer: Sendable {
         }
     }
 
-    /// Creates the model, storing its id at once. Create is never blindly retried: when its outcome is unknown the
-    /// target is listed and an unclaimed model with the same name, language and description is adopted.
+    /// Creates the model (or adopts the one an unanswered create made): see `ModelCreation`.
     private func createOrAdopt(_ source: CustomModel, run: RestoreJournal.Run, reconcileFirst: Bool) async throws -> String {
-        if reconcileFirst, let adopted = try await adopt(source, run: run) { return adopted }
-        let request = CreateModelRequest(name: source.name ?? "", language: source.language, description: source.description)
-        for attempt in 1... {
-            try Task.checkCancellation()
-            try journal.setStatus(run: run.id, source: source.customizationID, .creating)
-            do {
-                let created = try await client.createModel(request)
-                _ = try journal.setTarget(run: run.id, source: source.customizationID, targetID: created.customizationID, target: target)
-                return created.customizationID
-            } catch let error as ServiceError where error.kind == .ambiguousCreate && attempt < 4 {
-                if let adopted = try await adopt(source, run: run) { return adopted }
-            }
-        }
-        fatalError("unreachable")
-    }
-
-    private func adopt(_ source: CustomModel, run: RestoreJournal.Run) async throws -> String? {
-        let candidates = try await client.listModels().filter {
-            ByteOrder.equal($0.name, source.name) && ByteOrder.equal($0.language, source.language)
-                && ByteOrder.equal($0.description ?? "", source.description ?? "")
-        }.sorted { ($0.created ?? "") > ($1.created ?? "") }
-        for c in candidates
-        where try journal.setTarget(run: run.id, source: source.customizationID, targetID: c.customizationID, target: target, adopting: true) {
-            return c.customizationID
-        }
-        return nil
+        let journal = journal, target = target, id = source.customizationID
+        return try await ModelCreation(
+            client: client,
+            markCreating: { try journal.setStatus(run: run.id, source: id, .creating) },
+            claim: { targetID, adopting in try journal.setTarget(run: run.id, source: id, targetID: targetID, target: target, adopting: adopting) }
+        ).createOrAdopt(source, reconcileFirst: reconcileFirst)
     }
 
     /// Words from the first batch not yet recorded as accepted. Re-adding overwrites (reference §5.6), so a
