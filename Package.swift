@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "TTSClient",
             dependencies: [
-                "TTSAPI",
+                "Basics", "TTSAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -22,7 +22,7 @@ struct JobOutcome: Sendable {
 struct JobContext: Sendable {
     let id: String
     let progress: JobProgressSink
-    let gate: WriterGate
+    let gate: AsyncSemaphore
 }
 
 /// An operation to start: its row's fields and the job that does the work.
@@ -59,7 +59,11 @@ actor OperationCenter {
     private var targetURLs: [String: String] = [:]
     private var canceled: Set<String> = []
     private var stopping = false
-    nonisolated let gate = WriterGate()
+    /// One writing job of this server at a time, before it takes the archive's run lock (a `flock` that two holders
+    /// in one process would also fight over): server jobs queue here, first come first served (a queued operation is
+    /// Running with phase `waiting`); the run lock then tells them apart from another process (the CLI from cron),
+    /// which fails the job with `locked`.
+    nonisolated let gate = AsyncSemaphore(permits: 1)
     let logger: Logger
     /// Operations found Running or NotStarted at start-up, now Failed with code `interrupted`.
     let interruptedAtStart: [String]

@@ -1,16 +1,17 @@
-/// Limits how many requests are in flight; waiters are served first come, first served.
-/// A waiting task that is cancelled stops waiting and throws `CancellationError`.
-actor AsyncSemaphore {
+/// Limits how many tasks hold a permit at once (the client's requests in flight, the server's one writing job);
+/// waiters are served first come, first served. A waiting task that is cancelled stops waiting and throws
+/// `CancellationError`.
+public actor AsyncSemaphore {
     private var permits: Int
     private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID = 0
 
-    init(permits: Int) { self.permits = permits }
+    public init(permits: Int) { self.permits = permits }
 
     /// Tasks waiting for a permit now (tests read it to see callers held back without timing them).
-    var waiting: Int { waiters.count }
+    public var waiting: Int { waiters.count }
 
-    func acquire() async throws {
+    public func acquire() async throws {
         if permits > 0 {
             permits -= 1
             return
@@ -30,7 +31,14 @@ actor AsyncSemaphore {
         }
     }
 
-    func release() {
+    /// Takes a permit only if one is free.
+    public func tryAcquire() -> Bool {
+        guard permits > 0 else { return false }
+        permits -= 1
+        return true
+    }
+
+    public func release() {
         if waiters.isEmpty {
             permits += 1
         } else {
@@ -45,7 +53,7 @@ actor AsyncSemaphore {
         }
     }
 
-    nonisolated func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public nonisolated func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await acquire()
         do {
             let result = try await body()
