@@ -90,9 +90,11 @@ public final class ArchiveStore {
         throw ArchiveError.notAnArchive(path: path, reason: "it is \(kind); give the path of an archive file")
     }
 
-    /// SQLite's structural check, run before a write: a write into a damaged b-tree can spread the damage.
+    /// SQLite's structural check, run before a write: a write into a damaged b-tree can spread the damage. It
+    /// reads every page once, so through read() copies: through the memory map every page of the file would stay
+    /// in the process's resident memory for the rest of the run (a 2M-entry restore: 197 MB peak instead of 69).
     static func checkStructure(_ db: Database, path: String) throws {
-        let findings = try db.quickCheck()
+        let findings = try db.withoutMemoryMap { try db.quickCheck() }
         guard let first = findings.first else { return }
         throw ArchiveError.corrupt(path: path, reason: Self.findingsSummary(findings.count, first: first))
     }
@@ -145,13 +147,15 @@ public final class ArchiveStore {
                 throw ArchiveError.readOnly(path: path)
             }
             let fresh = try migrator.applied(in: db).isEmpty
-            try db.transaction {
+            // A migration may read much of the file (an index built over a table): through read() copies, as
+            // `checkStructure`, so those pages do not stay resident for the rest of the run.
+            try db.withoutMemoryMap { try db.transaction {
                 try migrator.migrate(db)
                 if fresh {
                     try db.run("INSERT INTO archive_info (singleton, archive_id, created_at) VALUES (1, ?, ?)",
                                UUID().uuidString.lowercased(), Timestamp.now())
                 }
-            }
+            } }
         } catch let error as MigrationError {
             switch error {
             case .newerSchema: throw ArchiveError.newerSchema(path: path, reason: error.description)
