@@ -37,7 +37,7 @@ CREATE TABLE sync_runs (
     to_snapshot    INTEGER NOT NULL,
     started_at     TEXT    NOT NULL,
     finished_at    TEXT,               -- NULL while running (or after a kill)
-    status         TEXT    NOT NULL CHECK (status IN ('running', 'complete', 'partial', 'failed')),
+    status         TEXT    NOT NULL CHECK (status IN ('running', 'complete', 'partial', 'failed', 'cancelled')),
     options        TEXT    NOT NULL,   -- JSON: batch size, keep-removed (kept for resume)
     report         TEXT                -- JSON run report
 );

@@ -224,7 +224,7 @@ public struct Syncer: Sendable {
     ///
     /// `progress` receives the phases plan, apply (a first sync: replay, as a restore) and verify, then done.
     /// Task cancellation stops the run at the next request: a cancelled plan writes nothing, a cancelled apply
-    /// leaves the run resumable (`failed`) and the same call resumes it. It throws `CancellationError`.
+    /// leaves the run resumable (`cancelled`) and the same call resumes it. It throws `CancellationError`.
     public func run(snapshot: Int64, options: SyncOptions, job: String = "sync", progress: JobProgressSink? = nil) async throws -> SyncReport {
         var pairing = try journal.pairing(target: target)
         if pairing == nil, let seed = try journal.seedableRestore(target: target) {
@@ -283,7 +283,7 @@ public struct Syncer: Sendable {
                 try await apply(failed, run: run, stream: stream, sources: sources, reporter: reporter, countsProgress: false)
             }
         } catch {
-            try? journal.finish(run: runID, status: .failed, report: nil)
+            try? journal.finish(run: runID, status: Task.isCancelled ? .cancelled : .failed, report: nil)
             throw Task.isCancelled ? CancellationError() : error
         }
 

@@ -194,10 +194,10 @@ final class SyncJournal: Sendable {
         }
     }
 
-    /// The newest run into `target` that did not finish (killed: `running`; or `failed`).
+    /// The newest run into `target` that did not finish (killed: `running`; or `failed`, `cancelled`).
     func unfinished(target: String) throws -> Int64? {
         try pool.read { db in
-            try db.query("SELECT id FROM sync_runs WHERE target = ? AND status IN ('running', 'failed') ORDER BY id DESC LIMIT 1",
+            try db.query("SELECT id FROM sync_runs WHERE target = ? AND status IN ('running', 'failed', 'cancelled') ORDER BY id DESC LIMIT 1",
                          target) { $0.int64(0) }.first
         }
     }

@@ -126,8 +126,10 @@ public enum SyncRunStatus: String, Codable, Sendable, CaseIterable {
     case complete
     /// Every model synced; some entries refused by the target.
     case partial
-    /// A model could not be synced (or the run was cancelled); the next sync resumes it.
+    /// A model could not be synced; the next sync resumes it.
     case failed
+    /// Stopped by cancellation (Ctrl-C, SIGTERM, a job cancelled by its caller); the next sync resumes it.
+    case cancelled
 }
 
 /// `sync_steps.status`: one model's step in a run (`RestoreModelStatus` without `skipped`).

@@ -26,8 +26,8 @@ struct Sync: AsyncParsableCommand {
         sends anyway: the models touched are set to SNAPSHOT's content, a deleted twin is created again, models \
         nobody paired are left alone.
 
-        Every step is journaled in the archive; a failed or killed run is resumed by running the same command \
-        again and never creates a model twice. The pairing moves to SNAPSHOT only when every step is done. The \
+        Every step is journaled in the archive; a failed, killed or cancelled (Ctrl-C, SIGTERM: exit 130) run is \
+        resumed by running the same command again and never creates a model twice. The pairing moves to SNAPSHOT only when every step is done. The \
         run ends by reading back the models it touched (--verify all: every paired model; --no-verify: none). \
         A sync and a restore never run at once: both hold the archive's lock. --dry-run prints the plan with \
         its request count and sends nothing that writes. `tts-archive syncs` lists targets; `tts-archive diff \
@@ -42,7 +42,7 @@ struct Sync: AsyncParsableCommand {
 
         \(ServiceOptions.credentialsHelp)
 
-        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage))
+        \(ExitStatus.helpSection(.success, .differences, .failure, .archive, .locked, .auth, .usage, .interrupted))
           (2 also: drift, refused entries, a failed model; running again resumes)
         """
     )
@@ -67,7 +67,8 @@ struct Sync: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = try await reportingErrors { try await execute() }
+        let kept = Interruption.Kept(dryRun ? "nothing sent" : "the sync can be resumed by running the same command")
+        let status = try await reportingErrors { try await Interruption.cancellingOnSignals(kept: kept) { try await execute() } }
         if status != .success { throw status.exitCode }
     }
 

@@ -239,7 +239,7 @@ import TTSClient
         _ = await target.paused()
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
-        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "failed")
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "cancelled")
         #expect(stored?.snapshot != s2)
 
         // Then held at the create of G, after F was created: cancelled again.

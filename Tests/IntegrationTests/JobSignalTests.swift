@@ -80,6 +80,37 @@ struct JobSignalTests {
         }
     }
 
+    /// A later sync interrupted while an add-words waits: exit 130, its run `cancelled`, and the same command
+    /// finishes it, no model created twice.
+    @Test func aSignalCancelsASyncResumablyByTheSameCommand() async throws {
+        try await Live.with { live in
+            _ = try live.server.generate(GeneratorSpec(models: 4, words: 400, seed: 8))
+            _ = try await live.snapshot()
+            let target = EmulatorServer(configuration: EmulatorConfiguration())
+            let targetURL = try await target.start()
+            let arguments = ["sync", "latest", "--archive", live.store.path, "--to-url", targetURL.absoluteString,
+                             "--auth-type", "noAuth", "--concurrency", "1", "--batch-size", "40"]
+            let first = try await CLI(dir: live.dir).runDetached(arguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            _ = live.server.applyNight(seed: 3)
+            _ = try await live.snapshot()
+            let hold = target.faults.hold("POST", .suffix("/words"), skip: 0)
+            let (status, stderr) = try await signalWhileHeld(arguments, at: hold, signal: SIGINT, dir: live.dir)
+            #expect(status == 130)
+            #expect(stderr == "tts-archive: error: cancelled by SIGINT: the sync can be resumed by running the same command\n")
+            let store = try ArchiveStore(path: live.store.path, access: .read)
+            #expect(try store.db.scalar("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1", as: String.self) == "cancelled")
+            let again = try await CLI(dir: live.dir).runDetached(arguments)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try store.db.scalar("SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1", as: String.self) == "complete")
+            #expect(target.defaultInstance.counts.models == live.server.defaultInstance.counts.models)
+            let diff = try await CLI(dir: live.dir).runDetached(["diff", "latest", "live", "--match-by", "pairing", "--stat", "--archive", live.store.path,
+                                                                 "--url", targetURL.absoluteString, "--auth-type", "noAuth"])
+            #expect(diff.status == 0, "\(diff.stdout) \(diff.stderr)")
+            await target.stop()
+        }
+    }
+
     @Test func tagWritesWhileASnapshotHoldsTheArchive() async throws {
         try await Live.with { live in
             _ = try live.server.generate(GeneratorSpec(models: 4, words: 300, seed: 6))
