@@ -112,9 +112,12 @@ public enum Snapshotter {
                         case .model(let prepared):
                             let model = prepared.model
                             try forget(model.customizationID)
-                            // Read on the writer connection (one map and cache of the file for the run), in a read
-                            // transaction: SQLite's write lock stays free.
-                            var plan = try pool.readOnWriter { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: $0) }
+                            // Read on the writer connection, in a read transaction: SQLite's write lock stays free.
+                            // Through read() copies: every open row of every model is read once, and through the map
+                            // those pages would stay resident for the rest of the run.
+                            var plan = try pool.readOnWriter { db in
+                                try db.withoutMemoryMap { try SnapshotWriter.plan(prepared, sourceID: sourceID, on: db) }
+                            }
                             var staged = false
                             if plan.insertWords.count > SnapshotStage.inMemoryLimit {
                                 if plan.unpublished, SnapshotWriter.roomToWriteAhead(plan.insertWords, archive: store.path) {
