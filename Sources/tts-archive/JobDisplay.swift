@@ -40,6 +40,18 @@ final class JobDisplay: @unchecked Sendable {
         for warning in latest?.warnings ?? [] { Output.stderr("tts-archive: warning: \(warning)") }
     }
 
+    /// Clears the progress line and prints a journaled job's report: `--json` on stdout with the job's warnings on
+    /// stderr (the report's JSON has no place for them), else `text`. Restore and sync end this way.
+    func printReport<Report: Encodable>(_ report: Report, json: Bool, text: (Report) -> Void) throws {
+        close()
+        if json {
+            try Output.json(report)
+            printWarnings()
+        } else {
+            text(report)
+        }
+    }
+
     /// `restore replay: models 3/10, words 1200/5000`; words without a known total are counted alone
     /// (`snapshot fetch: models 3/10, words 1200`); a phase without counts is named alone.
     static func line(_ p: JobProgress) -> String {

@@ -92,14 +92,7 @@ struct Restore: AsyncParsableCommand {
         let display = JobDisplay(json: json)
         defer { display.close() }
         let report = try await restorer.run(snapshot: snapshotID, options: options, resume: resume, progress: display.sink)
-        display.close()
-        if json {
-            try Output.json(report)
-            // The report's JSON has no place for them: the same warnings as the text output, on stderr.
-            display.printWarnings()
-        } else {
-            RestoreText.report(report)
-        }
+        try display.printReport(report, json: json, text: RestoreText.report)
         if report.status != .complete { return .failure }
         if let v = report.verification, !v.differences.summary.isEmpty { return .differences }
         return .success

@@ -104,13 +104,7 @@ struct Sync: AsyncParsableCommand {
         let display = JobDisplay(json: json)
         defer { display.close() }
         let report = try await syncer.run(snapshot: snapshotID, options: options, progress: display.sink)
-        display.close()
-        if json {
-            try Output.json(report)
-            display.printWarnings()
-        } else {
-            SyncText.report(report)
-        }
+        try display.printReport(report, json: json, text: SyncText.report)
         if report.status != .complete { return .failure }
         if let v = report.verification, !v.differences.summary.isEmpty { return .differences }
         return .success
