@@ -2,7 +2,7 @@ import Basics
 import Foundation
 import SQLiteDB
 
-/// One long-running operation of the archive server (migration 0008): what was asked, where it is, how it ended.
+/// One long-running operation of the archive server (migrations 0008, 0009): what was asked, where it is, how it ended.
 /// The status names are the five of Microsoft's Azure REST API guidelines.
 public struct OperationRecord: Sendable, Equatable {
     public enum Status: String, Sendable, CaseIterable {
@@ -30,13 +30,21 @@ public struct OperationRecord: Sendable, Equatable {
     public var requestHash: String
     public var restoreRun: Int64?
     public var resumedFrom: String?
+    /// Who started it (migration 0009; the API's `trigger`).
+    public var trigger: Trigger
 
-    public init(id: String, kind: String, status: Status = .notStarted, source: String? = nil, target: String? = nil,
-                snapshot: Int64? = nil, createdAt: String = Timestamp.now(), request: String, requestHash: String,
-                resumedFrom: String? = nil) {
+    /// Who started an operation: a request, the server's scheduler, or a source's `sync_to` after its snapshot.
+    public enum Trigger: String, Sendable, CaseIterable {
+        case api, schedule, afterSnapshot = "after_snapshot"
+    }
+
+    public init(id: String, kind: String, status: Status = .notStarted, trigger: Trigger = .api, source: String? = nil,
+                target: String? = nil, snapshot: Int64? = nil, createdAt: String = Timestamp.now(), request: String,
+                requestHash: String, resumedFrom: String? = nil) {
         self.id = id
         self.kind = kind
         self.status = status
+        self.trigger = trigger
         self.source = source
         self.target = target
         self.snapshot = snapshot
@@ -70,13 +78,14 @@ public struct OperationLog {
     static let columns = """
         id, kind, status, source, target, snapshot, created_at, last_action_at, phase, models_done, models_total,
         words_done, words_total, warnings, error_code, error_message, error_target, result, request, request_hash,
-        restore_run, resumed_from
+        restore_run, resumed_from, started_by
         """
 
     static func record(_ r: Statement) throws -> OperationRecord {
         var o = OperationRecord(id: try r.column(0), kind: try r.column(1), status: OperationRecord.Status(rawValue: try r.column(2)) ?? .failed,
                                 source: r.text(3), target: r.text(4), snapshot: r.isNull(5) ? nil : r.int64(5), createdAt: try r.column(6),
                                 request: try r.column(18), requestHash: try r.column(19), resumedFrom: r.text(21))
+        o.trigger = r.text(22).flatMap(OperationRecord.Trigger.init(rawValue:)) ?? .api
         o.lastActionAt = try r.column(7)
         if let phase = r.text(8) {
             o.progress = JobProgress(job: o.kind, phase: .init(rawValue: phase), modelsDone: r.int(9), modelsTotal: r.int(10),
@@ -97,10 +106,10 @@ public struct OperationLog {
         do {
             try db.run("""
                 INSERT INTO operations (id, kind, status, source, target, snapshot, created_at, last_action_at, request,
-                                        request_hash, resumed_from, restore_run)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        request_hash, resumed_from, restore_run, started_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, o.id, o.kind, o.status.rawValue, o.source, o.target, o.snapshot, o.createdAt, o.lastActionAt, o.request,
-                       o.requestHash, o.resumedFrom, o.restoreRun)
+                       o.requestHash, o.resumedFrom, o.restoreRun, o.trigger.rawValue)
         } catch let error as SQLiteError where error.isConstraint {
             throw OperationLogError.duplicate(o.id)
         }

@@ -211,7 +211,7 @@ import TTSAPI
             DROP INDEX model_states_history; DROP INDEX model_versions_history;
             DROP INDEX words_ended_by_model_word;
             DROP TABLE sync_rejections; DROP TABLE sync_steps; DROP TABLE sync_runs; DROP TABLE sync_pairings; DROP TABLE sync_targets;
-            DROP TABLE operations;
+            DROP TABLE operations; DROP TABLE schedule_pauses;
             DELETE FROM schema_migrations WHERE name >= '0004'
             """)
         let path = store.path
@@ -233,7 +233,7 @@ import TTSAPI
         #expect(!Migration(name: "x", sql: "-- only a comment\n").onlyCreatesIndexes)
         // Others say so in a comment: the widened CHECK of 0006, the new tables of sync (0007).
         #expect(schema.filter(\.readersMaySkip).map(\.name) == ["0004_history_indexes", "0005_word_history_indexes",
-                                                                  "0006_restore_cancelled", "0007_sync_pairings", "0008_operations"])
+                                                                  "0006_restore_cancelled", "0007_sync_pairings", "0008_operations", "0009_operation_sync_and_schedules"])
         #expect(Migration(name: "x", sql: "-- why\ncreate index a on t (c);\n\n  CREATE INDEX b ON t (d);\n").onlyCreatesIndexes)
     }
 

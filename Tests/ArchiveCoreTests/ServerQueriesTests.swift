@@ -86,4 +86,23 @@ import TTSAPI
         #expect(try log.get("op-2") == done)
         #expect(try log.markInterrupted().isEmpty)
     }
+
+    @Test func operationTriggersAndSyncKind() throws {
+        let dir = try TempDir()
+        let store = try ArchiveStore(path: dir.path("a.sqlite"), access: .write)
+        let log = OperationLog(store)
+        let sync = OperationRecord(id: "s-1", kind: "sync", trigger: .afterSnapshot, source: "prod", target: "standby",
+                                   request: "{}", requestHash: "h")
+        try log.insert(sync)
+        let scheduled = OperationRecord(id: "n-1", kind: "snapshot", trigger: .schedule, source: "prod", request: "{}", requestHash: "h")
+        try log.insert(scheduled)
+        try log.insert(OperationRecord(id: "a-1", kind: "snapshot", source: "prod", request: "{}", requestHash: "h"))
+        #expect(try log.get("s-1")?.trigger == .afterSnapshot)
+        #expect(try log.get("n-1")?.trigger == .schedule)
+        #expect(try log.get("a-1")?.trigger == .api)
+        // The CHECK still refuses a kind no job has.
+        #expect(throws: (any Error).self) {
+            try log.insert(OperationRecord(id: "x", kind: "export", request: "{}", requestHash: "h"))
+        }
+    }
 }
