@@ -1,4 +1,5 @@
-/// Why an archive cannot be used. Each case prints as one line that names the file and what to do.
+/// Why an archive cannot be used. Each case prints as one line that names the file and what is wrong; a front end
+/// adds its own way out (the CLI names its commands, the server its endpoints).
 public enum ArchiveError: Error, Equatable, CustomStringConvertible {
     case missing(path: String)
     /// The file exists but holds nothing yet (an empty file, a SQLite database without tables).
@@ -14,12 +15,10 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missing(let p): "no archive at \(p) (a command that writes, such as `snapshot`, creates it)"
+        case .missing(let p): "no archive at \(p)"
         case .notAnArchive(let p, let r): "\(p) is not a tts-archive archive: \(r)"
-        case .empty(let p): "\(p) is not an archive yet (it is empty); a command that writes, such as `snapshot`, creates the archive in it"
-        case .corrupt(let p, let r):
-            "the archive is damaged: \(p): \(r); restore it from an archive-backup copy, or recover what SQLite can "
-                + "still read with `sqlite3 \(p) .recover | sqlite3 recovered.sqlite`"
+        case .empty(let p): "\(p) is not an archive yet (it is empty)"
+        case .corrupt(let p, let r): "the archive is damaged: \(p): \(r)"
         case .newerSchema(let p, let r): "\(p): \(r)"
         case .schemaMismatch(let p, let r): "\(p): \(r)"
         case .readOnly(let p): "\(p) is read-only; this command needs to write to it"

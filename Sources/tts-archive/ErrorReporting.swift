@@ -57,6 +57,11 @@ enum ErrorReporting {
         case let e as ArchiveError:
             switch e {
             case .newerSchema: return text + "; upgrade tts-archive to use it"
+            case .missing: return text + " (a command that writes, such as `snapshot`, creates it)"
+            case .empty: return text + "; a command that writes, such as `snapshot`, creates the archive in it"
+            case .corrupt(let path, _):
+                return text + "; restore it from an `archive-backup` copy, or recover what SQLite can still read with "
+                    + "`sqlite3 \(path) .recover | sqlite3 recovered.sqlite`"
             default: return text
             }
         case let e as MigrationError:

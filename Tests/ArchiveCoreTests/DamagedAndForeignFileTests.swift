@@ -42,7 +42,8 @@ import Testing
         } catch let error as ArchiveError {
             guard case .corrupt = error else { Issue.record("wrong error: \(error)", sourceLocation: sourceLocation); return }
             #expect(error.description.hasPrefix("the archive is damaged: "), sourceLocation: sourceLocation)
-            #expect(error.description.contains("archive-backup") && error.description.contains(".recover"), sourceLocation: sourceLocation)
+            // The core says what is wrong; the way out (`archive-backup`, `.recover`) is the front end's (ErrorReporting).
+            #expect(!error.description.contains("archive-backup") && !error.description.contains("`"), sourceLocation: sourceLocation)
         } catch {
             Issue.record("not an ArchiveError: \(error)", sourceLocation: sourceLocation)
         }
@@ -132,7 +133,7 @@ import Testing
             #expect(throws: ArchiveError.empty(path: path)) { try ArchiveStore(path: path, access: .read) }
             #expect(try bytes(path) == before)
             #expect(sidecars(path) == [])
-            #expect(ArchiveError.empty(path: path).description.contains("snapshot"))
+            #expect(ArchiveError.empty(path: path).description == "\(path) is not an archive yet (it is empty)")
             #expect(try ArchiveStore(path: path, access: .write).info().migrations.count > 0)
         }
     }

@@ -68,7 +68,7 @@ struct CLITests {
     }
 
     @Test func badArchivesAreRefusedWithExit3AndLeftUntouched() throws {
-        expectOneLineError(try cli.run(["info", "--archive", cli.archive]), status: 3, containing: "no archive at")
+        expectOneLineError(try cli.run(["info", "--archive", cli.archive]), status: 3, containing: "no archive at \(cli.archive) (a command that writes, such as `snapshot`, creates it)")
         let junk = cli.dir.path("junk.sqlite")
         try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
         expectOneLineError(try cli.run(["snapshots", "--archive", junk]), status: 3, containing: "not a tts-archive archive")

@@ -43,6 +43,7 @@ struct DamagedArchiveCLITests {
 
         expectOneLineError(try cli.run(["check", "--archive", cli.archive]), status: 3, containing: "the archive is damaged")
         expectOneLineError(try cli.run(["show", "latest", "--words", "--archive", cli.archive]), status: 3, containing: ".recover")
+        expectOneLineError(try cli.run(["show", "latest", "--words", "--archive", cli.archive]), status: 3, containing: "restore it from an `archive-backup` copy")
         let folder = try await CLITests.importedFolder(cli.dir)
         expectOneLineError(try cli.run(["import", folder.sourceDescription.url, "--archive", cli.archive]), status: 3,
                            containing: "the archive is damaged")
