@@ -9,14 +9,10 @@ import TTSEmulator
 @Suite struct ConcurrentWriterTests {
     @Test func otherWritersCommitWhileASnapshotWaitsOnTheService() async throws {
         try await Live.with { live in
-            _ = try live.server.generate(GeneratorSpec(models: 6, words: 300, seed: 3))
-            let first = try await live.snapshot()
-            _ = live.server.applyNight(seed: 1)
-            let hold = live.server.faults.hold("GET", .prefix("/v1/customizations/"), skip: 3)
-            let store = live.store, source = live.source
-            nonisolated(unsafe) let unsafeStore = store
-            let running = Task { try await Snapshotter.run(store: unsafeStore, source: source, options: SnapshotOptions(concurrency: 2)) }
-            await hold.reached()  // the snapshot has models fetched and waits on the 4th get-model
+            // The snapshot has models fetched and waits on the 4th get-model.
+            let (first, hold, running) = try await live.snapshotHeldMidFetch(GeneratorSpec(models: 6, words: 300, seed: 3), night: 1,
+                                                                             skip: 3, concurrency: 2)
+            let store = live.store
             let other = try ArchiveStore(path: store.path, access: .write)
             do {
                 // Another process's connection tags the first snapshot (SQLITE_BUSY here if the snapshot held
@@ -41,14 +37,9 @@ import TTSEmulator
 
     @Test func aSnapshotCancelledWhileWaitingOnTheServiceWritesNothing() async throws {
         try await Live.with { live in
-            _ = try live.server.generate(GeneratorSpec(models: 6, words: 300, seed: 4))
-            let first = try await live.snapshot()
-            _ = live.server.applyNight(seed: 2)
-            let hold = live.server.faults.hold("GET", .prefix("/v1/customizations/"), skip: 3)
-            let store = live.store, source = live.source
-            nonisolated(unsafe) let unsafeStore = store
-            let running = Task { try await Snapshotter.run(store: unsafeStore, source: source, options: SnapshotOptions(concurrency: 2)) }
-            await hold.reached()
+            let (first, hold, running) = try await live.snapshotHeldMidFetch(GeneratorSpec(models: 6, words: 300, seed: 4), night: 2,
+                                                                             skip: 3, concurrency: 2)
+            let store = live.store
             running.cancel()
             await hold.release()
             await #expect(throws: (any Error).self) { _ = try await running.value }

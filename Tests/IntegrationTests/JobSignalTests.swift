@@ -113,19 +113,10 @@ struct JobSignalTests {
 
     @Test func tagWritesWhileASnapshotHoldsTheArchive() async throws {
         try await Live.with { live in
-            _ = try live.server.generate(GeneratorSpec(models: 4, words: 300, seed: 6))
-            let first = try await live.snapshot()
-            _ = live.server.applyNight(seed: 2)
-            let hold = live.server.faults.hold("GET", .prefix("/v1/customizations/"), skip: 1)
-            let store = live.store, source = live.source
-            nonisolated(unsafe) let unsafeStore = store
             // As `snapshot` runs: the archive's lock held for the whole run.
-            let running = Task {
-                let lock = try ArchiveLock(archivePath: unsafeStore.path, purpose: "snapshot")
-                defer { withExtendedLifetime(lock) {} }
-                return try await Snapshotter.run(store: unsafeStore, source: source, options: SnapshotOptions(concurrency: 1))
-            }
-            await hold.reached()
+            let (first, hold, running) = try await live.snapshotHeldMidFetch(GeneratorSpec(models: 4, words: 300, seed: 6), night: 2,
+                                                                             skip: 1, concurrency: 1, holdingLock: true)
+            let store = live.store
             let tagged = try await CLI(dir: live.dir).runDetached(
                 ["tag", String(first.snapshotID), "--add", "during-snapshot", "--note", "tagged mid-run", "--archive", store.path])
             await hold.release()

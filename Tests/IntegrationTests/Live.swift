@@ -41,6 +41,28 @@ struct Live {
         try await Snapshotter.run(store: store, source: source, options: options)
     }
 
+    /// A snapshot running into a held request: generates `spec`, takes a first snapshot, applies a night of churn,
+    /// then starts a second snapshot (holding the archive's lock for its whole run, as the CLI does, when
+    /// `holdingLock`) and returns once it waits on the service's answer to get-model number `skip + 1`.
+    /// The caller releases `hold` (in every case: the service's stop waits for held requests).
+    func snapshotHeldMidFetch(_ spec: GeneratorSpec, night: UInt64, skip: Int, concurrency: Int, holdingLock: Bool = false)
+        async throws -> (first: SnapshotSummary, hold: RequestHold, running: Task<SnapshotSummary, any Error>)
+    {
+        _ = try server.generate(spec)
+        let first = try await snapshot()
+        _ = server.applyNight(seed: night)
+        let hold = server.faults.hold("GET", .prefix("/v1/customizations/"), skip: skip)
+        let source = self.source
+        nonisolated(unsafe) let store = self.store
+        let running = Task {
+            let lock = holdingLock ? try ArchiveLock(archivePath: store.path, purpose: "snapshot") : nil
+            defer { withExtendedLifetime(lock) {} }
+            return try await Snapshotter.run(store: store, source: source, options: SnapshotOptions(concurrency: concurrency))
+        }
+        await hold.reached()
+        return (first, hold, running)
+    }
+
     /// What the service holds now, as get-model returns it, sorted by id.
     func current() async throws -> [CustomModel] {
         try await LiveState.fetch(from: source).sorted { $0.customizationID.utf8.lexicographicallyPrecedes($1.customizationID.utf8) }
