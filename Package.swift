@@ -103,12 +103,7 @@ let package = Package(
                 "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator", "InProcessEmulator", "ArchiveServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            // A position-dependent release executable: the loader then has no relocations to apply to the
-            // Swift metadata (about 120,000 of them), a few ms off every command's start-up. Its symbols are
-            // not exported either: the Swift runtime's start-up calls dladdr(), which reads all 35,000 of them.
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
-                                          .when(platforms: [.linux], configuration: .release))]
+            ]
         ),
 
         // Benchmarks print figures; they are never timed unit tests.
