@@ -77,7 +77,7 @@ final class PageSessions: Sendable {
     /// The Set-Cookie value of a session (`nil`: one that clears the cookie).
     func setCookie(_ session: Session?) -> String {
         guard let session else { return "\(Self.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" }
-        let seconds = max(0, Int(session.expires.timeIntervalSince(now())))
+        let seconds = max(0, Int(session.expires.timeIntervalSince(now()).rounded()))
         return "\(Self.cookieName)=\(session.id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(seconds)"
     }
 
