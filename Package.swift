@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The server's web page (issue 21): server-rendered HTML templates.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -92,9 +94,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            // The document is served at GET /openapi.yaml from the binary itself (a binary copied alone still has it).
-            resources: [.embedInCode("openapi.yaml")],
+            // The document is served at GET /openapi.yaml from the binary itself (a binary copied alone still has it),
+            // and so are the page's templates, style sheet and script (no CDN: servers often have no internet).
+            resources: [.embedInCode("openapi.yaml"), .embedInCode("Page/Templates"), .embedInCode("Page/Static")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .executableTarget(

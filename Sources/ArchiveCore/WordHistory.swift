@@ -16,6 +16,15 @@ public struct WordHistory {
 
     public init(_ store: ArchiveStore) { db = store.db }
 
+    /// A `since`/`until` bound (`log --since`, `GET /v1/words/history?since=`): an ISO 8601 time or date; a date
+    /// alone means the start (`start`) or the end of that day, UTC. A malformed one is ``SelectorError/malformed``.
+    public static func bound(_ text: String?, start: Bool) throws -> Date? {
+        guard let text else { return nil }
+        guard case .at(let date, _) = try SnapshotSelector.at(text) else { return nil }
+        let dateOnly = text.trimmingCharacters(in: .whitespaces).count == 10
+        return dateOnly && start ? date.addingTimeInterval(-(86_400 - 0.001)) : date
+    }
+
     // MARK: A word's versions
 
     /// How `log --word` compares words.

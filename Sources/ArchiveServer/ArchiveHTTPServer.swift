@@ -113,12 +113,16 @@ public final class ArchiveHTTPServer: Sendable {
     /// The router with the middleware and the generated handlers.
     func makeRouter() throws -> Router<BasicRequestContext> {
         let router = Router()
+        // The web page's sessions (issue 21), shared by its routes and the middleware.
+        let pageAccess = PageAccess(token: token, publicRead: options.publicRead, sessions: PageSessions())
         router.add(middleware: ArchiveMiddleware(token: token, publicRead: options.publicRead, bodyLimit: options.bodyLimit,
                                                  logger: logger,
-                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
+                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)),
+                                                 page: pageAccess))
         let handlers = Handlers(server: self)
         // Compact JSON, `/` unescaped (URLs read as URLs).
         try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        try PageRoutes(handlers: handlers, access: pageAccess).register(on: router)
         return router
     }
 

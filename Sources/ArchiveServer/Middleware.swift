@@ -22,6 +22,9 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     /// The document's paths: a path it has, asked with a method it does not list, is 405, not 404.
     let paths: DocumentPaths
+    /// The web page (issue 21): its own paths decide their access (an HTML login); its session cookie stands for
+    /// the token on the API calls its script makes.
+    var page: PageAccess? = nil
 
     /// Paths any client may read: a load balancer's probes and the API document.
     static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
@@ -94,6 +97,7 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let token, !Self.openPaths.contains(request.uri.path) else { return nil }
         let read = request.method == .get || request.method == .head
         if read && publicRead { return nil }
+        if let page, PageAccess.isPagePath(request.uri.path) || page.sessionAllowsAPI(request) { return nil }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return .unauthorized }
         let given = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
         return BearerToken.matches(given, token) ? nil

@@ -72,10 +72,7 @@ struct Log: ParsableCommand {
 
     /// A --since/--until value; a date alone means the start (--since) or the end (--until) of that day, UTC.
     static func time(_ text: String?, start: Bool) throws -> Date? {
-        guard let text else { return nil }
-        guard case .at(let date, _) = try SnapshotSelector.at(text) else { return nil }
-        let dateOnly = text.trimmingCharacters(in: .whitespaces).count == 10
-        return dateOnly && start ? date.addingTimeInterval(-(86_400 - 0.001)) : date
+        try WordHistory.bound(text, start: start)
     }
 
     private func print(_ versions: [WordHistory.Version]) throws {

@@ -27,6 +27,11 @@ struct Serve: AsyncParsableCommand {
         Without it: one source `default` found as `snapshot` finds its service, and any restore target named \
         by its service name (as `restore --to-service-name NAME`).
 
+        It also serves a web page at / (see docs/page.md): the timeline of snapshots with a chart of each \
+        night's changes, a snapshot's models and words, diffs, a word's history (also GET /v1/words/history, \
+        as `log --json`) and the operations with live progress. With a token, the page asks for it once and \
+        keeps a session cookie (reads are open with --public-read); starting an operation needs it.
+
         The first line on standard output is the URL it listens on; the log (one line per request and per \
         operation state change, never a credential) goes to standard error. Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
         --token-file PATH, never a flag value); with a token every request but /healthz, /readyz and \

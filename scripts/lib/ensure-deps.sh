@@ -63,3 +63,16 @@ ensure_sdk_venv() {
         .venv/bin/python -m pip install -q ibm-watson pytest >&2
     fi
 }
+
+# Headless Chromium and its driver (Debian) for scripts/page-test, and Selenium (PyPI) in ./.venv.
+ensure_chromium() {
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        apt_install chromium chromium-driver
+    fi
+    ensure_python_venv
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    if ! .venv/bin/python -c "import selenium" 2>/dev/null; then
+        say "installing selenium into ./.venv (pip)"
+        .venv/bin/python -m pip install -q selenium >&2
+    fi
+}

@@ -435,6 +435,7 @@ def bad_input(ctx):
     bad_input_sync(ctx, base, archive, expect_error)
     bad_input_cancel(ctx, base, archive, expect_error)
     bad_input_server(ctx, base, archive, expect_error)
+    bad_input_page(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -1007,6 +1008,71 @@ def bad_input_server(ctx, base, archive, expect_error):
     ctx.record("bad input", "serve: a documented-headers client takes a snapshot; SIGTERM stops it",
                "202 then Succeeded, result 200, repeat 200 same id, exit 0",
                f"{detail}, exit {rc}", status == "Succeeded" and repeat == 200 and "same id" in detail and rc == 0)
+
+
+def bad_input_page(ctx, base, archive, expect_error):
+    """Issue 21: the history endpoints' bad input (400 listing what exists; no version is 200 with an empty value)
+    and the web page's access rules against a real `serve` with a token: reads go to the login form, a wrong
+    token is refused without a cookie, a form without its CSRF token starts nothing, and the token never shows."""
+    expect_error("log: --since that is not a time", ["log", "--archive", archive, "--word", "x", "--since", "yesterday"],
+                 status=2, pattern="ISO 8601")
+    token = "reliability-page-token"
+    path = os.path.join(ctx.work, "page.sqlite")
+    shutil.copy(archive, path)
+    env = ctx.env(TEXT_TO_SPEECH_URL=base.url, TEXT_TO_SPEECH_AUTH_TYPE="noAuth", TTS_ARCHIVE_TOKEN=token)
+    p = ctx.start(["serve", "--archive", path, "--listen", "127.0.0.1:0"], env=env)
+    url = p.stdout.readline().decode().strip()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def call(method, where, data=None, headers=()):
+        req = urllib.request.Request(url + where, method=method, data=data)
+        for k, v in headers:
+            req.add_header(k, v)
+        try:
+            with opener.open(req, timeout=60) as r:
+                return r.status, dict(r.headers), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read().decode()
+
+    bearer = [("Authorization", "Bearer " + token)]
+    try:
+        code, _, body = call("GET", "/v1/words/history?word=x&model=no-such-model", headers=bearer)
+        ctx.record("bad input", "GET /v1/words/history with a model that matches nothing", "400 listing the models",
+                   f"{code} {body[:120]}", code == 400 and "no model named" in body)
+        code, _, body = call("GET", "/v1/words/history?word=no-such-word", headers=bearer)
+        ctx.record("bad input", "GET /v1/words/history of a word with no version", "200, empty value",
+                   f"{code} {body[:80]}", code == 200 and json.loads(body).get("value") == [])
+        code, _, body = call("GET", "/v1/models/no-such-model/history", headers=bearer)
+        ctx.record("bad input", "GET /v1/models/{id}/history of no model", "400", f"{code}", code == 400)
+        code, headers, _ = call("GET", "/")
+        ctx.record("bad input", "page: reading without the token", "303 to /login",
+                   f"{code} {headers.get('Location')}", code == 303 and (headers.get("Location") or "").startswith("/login"))
+        code, headers, body = call("POST", "/login", data=b"token=wrong&next=%2F")
+        ctx.record("bad input", "page: a wrong token at the login form", "401, no cookie",
+                   f"{code} cookie={'Set-Cookie' in headers}", code == 401 and "Set-Cookie" not in headers)
+        code, headers, _ = call("POST", "/login", data=f"token={token}&next=%2Foperations".encode())
+        cookie = (headers.get("Set-Cookie") or "").split(";")[0]
+        before = sha(path)
+        code, _, _ = call("POST", "/operations", data=b"kind=snapshot", headers=[("Cookie", cookie)])
+        ctx.record("bad input", "page: a start form without its CSRF token", "403, archive unchanged",
+                   f"{code}, archive {'unchanged' if sha(path) == before else 'CHANGED'}", code == 403 and sha(path) == before)
+        _, _, page = call("GET", "/operations", headers=[("Cookie", cookie)])
+        ctx.record("bad input", "page: the token never shows", "not in the page or the cookie",
+                   "absent" if token not in page and token not in cookie else "SHOWN",
+                   token not in page and token not in cookie)
+    finally:
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    err = p.stderr.read().decode(errors="replace")
+    ctx.record("bad input", "page: the token never reaches the log", "absent", "SHOWN" if token in err else "absent",
+               token not in err)
 
 
 def mount(ctx, *args):
