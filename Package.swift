@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // GET /metrics of the archive server (Prometheus text format; the server serves it itself).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -92,6 +94,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Cron",
             ],
             // The document is served at GET /openapi.yaml from the binary itself (a binary copied alone still has it).
             resources: [.embedInCode("openapi.yaml")],
@@ -136,6 +141,8 @@ let package = Package(
             dependencies: [
                 "ArchiveServer", "ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A webhook receiver on 127.0.0.1 (notification tests).
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
