@@ -87,25 +87,28 @@ struct Serve: AsyncParsableCommand {
     /// Test-only (scripts/schedule-test): the scheduler's clock runs this many times faster than the wall clock.
     @Option(name: .customLong("schedule-clock-speed"), help: .hidden) var clockSpeed: Double?
 
-    func validate() throws { _ = try scheduleFromFlags() }
-
     /// The `default` source's schedule from the --schedule flags (nil without --schedule).
     func scheduleFromFlags() throws -> SourceSchedule? {
         var keep = RetentionPolicy()
         keep.last = keepLast; keep.hourly = keepHourly; keep.daily = keepDaily
         keep.weekly = keepWeekly; keep.monthly = keepMonthly; keep.yearly = keepYearly
-        keep.within = try keepWithin.map(RetentionPolicy.parseDuration)
+        if let keepWithin {
+            guard let within = try? RetentionPolicy.parseDuration(keepWithin) else {
+                throw ServerStartError("--schedule-keep-within takes a duration such as 30d, 2w, 1y6m or 36h, not '\(keepWithin)'")
+            }
+            keep.within = within
+        }
         keep.tags = keepTag
         guard let schedule else {
             if scheduleTimeZone != nil || scheduleDrill || !keep.isEmpty {
-                throw ValidationError("--schedule-tz, --schedule-drill and --schedule-keep-* go with --schedule \"CRON\"")
+                throw ServerStartError("--schedule-tz, --schedule-drill and --schedule-keep-* go with --schedule \"CRON\"")
             }
             return nil
         }
         do {
             return try SourceSchedule.make(schedule, timeZone: scheduleTimeZone, drill: scheduleDrill, keep: keep)
         } catch {
-            throw ValidationError("--schedule: \(error)")
+            throw ServerStartError("--schedule: \(error)")
         }
     }
 
