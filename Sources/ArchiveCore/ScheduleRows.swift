@@ -43,9 +43,9 @@ public struct ScheduleRows {
     public func latestSnapshots() throws -> [String: LatestSnapshot] {
         let rows = try db.query("""
             SELECT src.url, s.id, s.finished_at, s.model_count, s.word_count
-            FROM snapshots s JOIN sources src ON src.id = s.source
-            WHERE src.kind = 'service' AND s.id = (SELECT max(s2.id) FROM snapshots s2 JOIN sources src2 ON src2.id = s2.source
-                                                   WHERE src2.kind = 'service' AND src2.url = src.url)
+            FROM (SELECT max(s.id) AS id FROM snapshots s JOIN sources src ON src.id = s.source
+                  WHERE src.kind = 'service' GROUP BY src.url) newest
+            JOIN snapshots s ON s.id = newest.id JOIN sources src ON src.id = s.source
             """) { r in
             (try r.column(0) as String, LatestSnapshot(id: r.int64(1), finishedAt: try r.column(2), models: r.int(3), words: r.int(4)))
         }

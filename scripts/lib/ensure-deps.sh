@@ -63,3 +63,9 @@ ensure_sdk_venv() {
         .venv/bin/python -m pip install -q ibm-watson pytest >&2
     fi
 }
+
+# promtool, from Debian's `prometheus` package: checks the alert rules and a real scrape of /metrics
+# (scripts/schedule-test).
+ensure_promtool() {
+    command -v promtool >/dev/null 2>&1 || apt_install prometheus
+}
