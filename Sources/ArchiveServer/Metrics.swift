@@ -36,6 +36,8 @@ final class ServerMetrics: @unchecked Sendable {
     /// Timestamps and statuses this process knows (rebuilt from the archive, then moved by operations).
     private var lastSuccess: [String: Double] = [:]
     private var lastCompletion: [String: Double] = [:]
+    /// Each schedule's expected interval, valid until its next firing (cron arithmetic is the scrape's costliest part).
+    private var intervals: [String: (until: Date, seconds: TimeInterval)] = [:]
 
     init(store: ArchiveStore, archivePath: String, sources: [String: String], targets: [String: String],
          schedules: [String: SourceSchedule], now: @escaping @Sendable () -> Date, logger: Logger) {
@@ -233,9 +235,10 @@ final class ServerMetrics: @unchecked Sendable {
         }
         let instant = now()
         for (name, schedule) in schedules {
-            if let interval = schedule.cron.expectedInterval(at: instant) {
-                gauge("schedule_expected_interval_seconds", label: "source", name: name).set(to: interval)
-            }
+            if let cached = lock.withLock({ intervals[name] }), instant < cached.until { continue }
+            guard let interval = schedule.cron.expectedInterval(at: instant), let next = schedule.cron.next(after: instant) else { continue }
+            lock.withLock { intervals[name] = (next, interval) }
+            gauge("schedule_expected_interval_seconds", label: "source", name: name).set(to: interval)
         }
         registry.makeGauge(descriptor: Self.descriptor("archive_size_bytes", help: "The archive file and its write-ahead log."))
             .set(to: Double(ScheduleRows.sizeOnDisk(path: archivePath)))

@@ -242,6 +242,27 @@ func utc(_ text: String) -> Date { Scheduler.date(text)! }
         }
     }
 
+    @Test func aFiringThatFindsTheSnapshotRunningIsSkippedWithALogLine() async throws {
+        let clock = ManualClock(utc("2026-12-04T10:07:00Z"))
+        try await Harness.with(config: Self.config(), clock: clock) { h in
+            _ = try h.source.generate(GeneratorSpec(models: 2, words: 20, seed: 15))
+            let hold = h.source.faults.hold("GET", .prefix("/v1/customizations"))
+            let started = try await h.call(.POST, "/v1/snapshots")
+            let id = try #require(started.json["id"] as? String)
+            await hold.reached()  // the API's snapshot is running
+            let scheduler = h.server.scheduler
+            await scheduler.until { $0.deadlines["prod"]?.count == 1 }
+            clock.advance(to: utc("2026-12-04T10:15:00Z"))
+            await scheduler.until { $0.completedRuns == 1 }
+            #expect(h.log.lines.contains { $0.contains("scheduled snapshot skipped") && $0.contains(id) })
+            await hold.release()
+            _ = try await h.finished(id)
+            let ops = try await h.call(.GET, "/v1/operations").json["value"] as? [[String: Any]] ?? []
+            #expect(ops.count == 1)
+            #expect(ops.first?["trigger"] as? String == "api")
+        }
+    }
+
     @Test func retentionAndDrillFollowAScheduledSnapshot() async throws {
         let clock = ManualClock(utc("2026-12-04T10:07:00Z"))
         let config = """
