@@ -96,9 +96,16 @@ final class ServerMetrics: @unchecked Sendable {
         "service_up": "1 when the last call to the source succeeded, else 0.",
     ]
 
+    private var gauges: [String: Gauge] = [:]
+    private let gaugesLock = NSLock()
+
     private func gauge(_ family: String, label: String, name: String) -> Gauge {
-        let key = Self.gaugeHelp.first { family.hasSuffix($0.key) }?.value ?? family
-        return registry.makeGauge(descriptor: Self.descriptor(family, help: key), labels: [(label, name)])
+        let key = "\(family)\n\(name)"
+        if let g = gaugesLock.withLock({ gauges[key] }) { return g }
+        let help = Self.gaugeHelp.first { family.hasSuffix($0.key) }?.value ?? family
+        let g = registry.makeGauge(descriptor: Self.descriptor(family, help: help), labels: [(label, name)])
+        gaugesLock.withLock { gauges[key] = g }
+        return g
     }
 
     private func durationHistogram(source: String) -> DurationHistogram {

@@ -340,6 +340,19 @@ func utc(_ text: String) -> Date { Scheduler.date(text)! }
         #expect(config.notify.on == .always && config.notify.retries == 2 && config.notify.timeout == 5)
     }
 
+    @Test func archiveTimestampsReadAsFoundationReadsThem() throws {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for stamp in ["2026-12-04T02:00:00.123Z", "2024-02-29T23:59:59.999Z", "2000-03-01T00:00:00.000Z", "1969-12-31T23:59:59.500Z",
+                      "2100-01-01T12:34:56.001Z"] {
+            let ours = try #require(Scheduler.date(stamp)).timeIntervalSince1970
+            let theirs = try #require(f.date(from: stamp)).timeIntervalSince1970
+            #expect(abs(ours - theirs) < 0.0005, "\(stamp)")
+        }
+        #expect(Scheduler.date("2026-12-04T02:00:00Z") == Date(timeIntervalSince1970: 1_796_349_600))
+        #expect(Scheduler.date("2026-13-04T02:00:00.000Z") == nil)
+    }
+
     @Test func scheduleFlagsNeedNoConfigFile() throws {
         let dir = try TempDir()
         try "sources:\n  - name: a\n".write(toFile: dir.path("s.yaml"), atomically: true, encoding: .utf8)
