@@ -3,6 +3,8 @@ import Foundation
 import TestSupport
 import Testing
 import TTSAPI
+import Logging
+import TTSClient
 import TTSEmulator
 @testable import ArchiveServer
 
@@ -71,6 +73,22 @@ import TTSEmulator
             let success = try #require(m["tts_archive_snapshot_last_success_timestamp_seconds{source=\"prod\"}"])
             #expect(abs(success - Date().timeIntervalSince1970) < 600)
             #expect(m["tts_archive_operations_in_progress{kind=\"snapshot\"}"] == 0)
+
+            // The CLI's `sync` (the core's Syncer, as `tts-archive sync` runs it) into the configured target: the
+            // metric reads the pairing tables, whoever synced.
+            #expect(m["tts_archive_sync_last_synced_snapshot_timestamp_seconds{target=\"standby\"}"] == 0)
+            let latest = try await h.call(.GET, "/v1/snapshots/latest")
+            let snapshotID = try #require(latest.json["id"] as? Int)
+            let finishedAt = try #require(latest.json["finishedAt"] as? String)
+            let store = try ArchiveStore(path: h.archive, access: .write)
+            let target = try ServiceCredentials.forService("restore_target", environment: h.environment)
+            try await TextToSpeechClient.withClient(credentials: target, configuration: ClientConfiguration(userAgent: "test"),
+                                                    logger: Logger(label: "test")) { client in
+                _ = try await Syncer(store: store, client: client).run(snapshot: Int64(snapshotID), options: SyncOptions())
+            }
+            m = Self.samples(try await h.call(.GET, "/metrics").text)
+            #expect(m["tts_archive_sync_last_synced_snapshot_timestamp_seconds{target=\"standby\"}"]
+                    == Scheduler.date(finishedAt)?.timeIntervalSince1970)
 
             // A failure: the service refuses the credentials.
             h.source.faults.failNext(count: 100, with: .status(401))
