@@ -49,7 +49,8 @@ actor Scheduler {
     private var loops: [Task<Void, Never>] = []
     var baseURL: String
 
-    // What tests read: runs in flight now, the most ever at once, runs ended, and the deadlines slept to.
+    // What tests read: runs in flight now, the most ever at once, runs ended, and the deadlines slept to (the
+    // newest 100 of each source).
     private(set) var inFlight = 0
     /// Runs waiting for a permit (the bound reached).
     private(set) var waitingRuns = 0
@@ -172,6 +173,7 @@ actor Scheduler {
             let deadline = fire.addingTimeInterval(jitter())
             nextRuns[name] = deadline
             deadlines[name, default: []].append(deadline)
+            if deadlines[name]!.count > 100 { deadlines[name]!.removeFirst() }  // a long-lived server keeps a few
             changed()
             do { try await clock.sleep(until: deadline) } catch { return }
             if Task.isCancelled { return }
