@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The server's web page (issue 21): server-rendered HTML templates.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // GET /metrics of the archive server (Prometheus text format; the server serves it itself).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -95,6 +97,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Cron",
             ],
             // The document is served at GET /openapi.yaml from the binary itself (a binary copied alone still has it),
             // and so are the page's templates, style sheet and script (no CDN: servers often have no internet).
@@ -135,6 +140,8 @@ let package = Package(
             dependencies: [
                 "ArchiveServer", "ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A webhook receiver on 127.0.0.1 (notification tests).
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

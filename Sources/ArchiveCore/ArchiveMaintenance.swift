@@ -42,15 +42,21 @@ public struct ArchiveMaintenance {
     ///
     /// Refuses a plan a typo could have made: a `tags` rule naming a tag no snapshot has (a keep rule that keeps
     /// nothing), and, unless `allowEmpty`, a plan that forgets every snapshot of a lineage.
-    public func plan(_ policy: RetentionPolicy, allowEmpty: Bool = false) throws -> [RetentionPolicy.Decision] {
+    /// `sourceURL` limits the plan to the snapshots of one service source (every scope of it): the server's
+    /// `keep:` rules, applied after a source's scheduled snapshot, where a kept tag no snapshot has yet
+    /// (`unknownTagsAllowed`) is no typo but a tag still to come.
+    public func plan(_ policy: RetentionPolicy, allowEmpty: Bool = false, sourceURL: String? = nil,
+                     unknownTagsAllowed: Bool = false) throws -> [RetentionPolicy.Decision] {
         guard !policy.isEmpty else { throw RetentionError.noPolicy }
         let rows = try db.query("""
             SELECT s.id, s.source, s.finished_at,
                    (SELECT group_concat(tag, char(10)) FROM snapshot_tags t WHERE t.snapshot = s.id)
-            FROM snapshots s ORDER BY s.id
-            """) { (id: $0.int64(0), source: $0.int64(1), finishedAt: $0.text(2) ?? "", tags: ($0.text(3) ?? "").split(separator: "\n").map(String.init)) }
+            FROM snapshots s
+            WHERE ?1 IS NULL OR s.source IN (SELECT id FROM sources WHERE kind = 'service' AND url = ?1)
+            ORDER BY s.id
+            """, sourceURL) { (id: $0.int64(0), source: $0.int64(1), finishedAt: $0.text(2) ?? "", tags: ($0.text(3) ?? "").split(separator: "\n").map(String.init)) }
         let existingTags = Set(rows.flatMap(\.tags))
-        if let unknown = policy.tags.first(where: { !existingTags.contains($0) }) {
+        if !unknownTagsAllowed, let unknown = policy.tags.first(where: { !existingTags.contains($0) }) {
             throw RetentionError.unknownTag(unknown, existing: existingTags.sorted())
         }
         let sources = Dictionary(grouping: rows, by: \.source).keys.sorted()

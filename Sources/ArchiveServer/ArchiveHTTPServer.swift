@@ -22,6 +22,10 @@ public struct ServerOptions: Sendable {
     public var bodyLimit: Int
     /// Seconds a client is asked to wait between polls.
     public var retryAfter: Int
+    /// `serve --schedule` (no config file): the `default` source's schedule.
+    public var schedule: SourceSchedule?
+    /// The scheduler's clock (tests: a manual one; the end-to-end script: a faster one).
+    public var schedulerClock: (any SchedulerClock)?
 
     public init(archivePath: String, listen: String = "127.0.0.1:8080", configPath: String? = nil, tokenFile: String? = nil,
                 publicRead: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -51,6 +55,9 @@ public final class ArchiveHTTPServer: Sendable {
     let directory: ServiceDirectory
     let center: OperationCenter
     let logger: Logger
+    /// Schedules, metrics and notifications (issue 19): Scheduler.swift, Metrics.swift, Notifier.swift.
+    let scheduler: Scheduler
+    let metrics: ServerMetrics
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).
@@ -64,11 +71,30 @@ public final class ArchiveHTTPServer: Sendable {
             throw ServerStartError("listening on \(host) (not loopback) needs an API token: set TTS_ARCHIVE_TOKEN or "
                                    + "give --token-file PATH, or listen on 127.0.0.1")
         }
-        let config: ServerConfig = try options.configPath.map(ServerConfig.load) ?? .cliDefaults
+        var config: ServerConfig = try options.configPath.map(ServerConfig.load) ?? .cliDefaults
+        if let schedule = options.schedule {
+            guard options.configPath == nil else {
+                throw ServerStartError("--schedule schedules the `default` source of a server without --config; "
+                                       + "with a config file, give each source's schedule there (schedule: \"CRON\")")
+            }
+            config.schedules["default"] = schedule
+        }
         let environment = options.environment
         let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
         directory = try ServiceDirectory(config: config, fromFile: options.configPath != nil, lookup: lookup)
         center = try OperationCenter(archivePath: options.archivePath, logger: logger)
+        let clock = options.schedulerClock ?? SystemSchedulerClock()
+        var targetURLs: [String: String] = [:]
+        for t in config.targets {
+            if let credentials = try? lookup(t.serviceName) { targetURLs[t.name] = credentials.redactedServiceURL }
+        }
+        metrics = ServerMetrics(store: try ArchiveStore(path: options.archivePath, access: .read), archivePath: options.archivePath,
+                                sources: Dictionary(directory.sources.map { ($0.name, $0.url ?? "") }, uniquingKeysWith: { a, _ in a }),
+                                targets: targetURLs, schedules: config.schedules, now: { clock.now() }, logger: logger)
+        scheduler = try Scheduler(directory: directory, schedules: config.schedules, settings: config.scheduler, notify: config.notify,
+                                  clock: clock, center: center, metrics: metrics, archivePath: options.archivePath,
+                                  baseURL: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)", version: options.version,
+                                  logger: logger)
     }
 
     /// `127.0.0.1:8080`, `[::1]:8080`, `localhost:0`.
@@ -128,15 +154,24 @@ public final class ArchiveHTTPServer: Sendable {
 
     /// Serves until SIGTERM/SIGINT (or the task is cancelled): `onListening` gets the bound port.
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let metrics = self.metrics, scheduler = self.scheduler, host = self.host
+        await center.observe { metrics.observe($0) }
         let app = Application(
             router: try makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? 0
+                // Scheduled runs start once result URLs can name the bound port.
+                await scheduler.setBaseURL("http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
+                await scheduler.start()
+                await onListening(bound)
+            },
             logger: logger)
         let operations = OperationsService(center: center)
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: operations),
+                .init(service: SchedulerService(scheduler: scheduler)),
                 .init(service: app),
             ],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
@@ -146,6 +181,16 @@ public final class ArchiveHTTPServer: Sendable {
 
     /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
     public func stopOperations() async { await center.stop() }
+}
+
+/// Stops the schedules at graceful shutdown, before the operations (a scheduled run then ends as any other).
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await scheduler.stop()
+    }
 }
 
 /// Stops the operations at graceful shutdown, after the HTTP server (started after it, stopped before it).

@@ -83,7 +83,8 @@ struct Handlers: APIProtocol {
                                                                         modelsTotal: p?.modelsTotal ?? 0, wordsDone: p?.wordsDone ?? 0,
                                                                         wordsTotal: p?.wordsTotal ?? 0),
                      warnings: o.warnings.count, warningMessages: o.warnings.isEmpty ? nil : o.warnings, error: error, result: result,
-                     resourceLocation: resource, restoreRun: o.restoreRun, resumedFrom: o.resumedFrom)
+                     resourceLocation: resource, restoreRun: o.restoreRun, resumedFrom: o.resumedFrom,
+                     trigger: .init(rawValue: o.trigger.rawValue))
     }
 
     /// 0 to 100 from the phase and its counts; 100 only once the operation has ended.

@@ -39,6 +39,8 @@ struct OperationSpec: Sendable {
     /// A restore's target URL (redacted), to find its journal run after the fact.
     var targetURL: String?
     var job: @Sendable (JobContext) async throws -> JobOutcome
+    /// Who started it: a request, or the scheduler (issue 19).
+    var trigger: OperationRecord.Trigger = .api
 }
 
 /// Runs the server's long-running operations: one row each in the archive (``ArchiveCore/OperationLog``), one
@@ -67,6 +69,10 @@ actor OperationCenter {
     let logger: Logger
     /// Operations found Running or NotStarted at start-up, now Failed with code `interrupted`.
     let interruptedAtStart: [String]
+    /// Told of each operation that starts (Running) and ends (the metrics).
+    private var observer: (@Sendable (OperationRecord) -> Void)?
+
+    func observe(_ observer: @escaping @Sendable (OperationRecord) -> Void) { self.observer = observer }
 
     init(archivePath: String, logger: Logger) throws {
         store = try ArchiveStore(path: archivePath, access: .write)
@@ -104,6 +110,7 @@ actor OperationCenter {
                                      target: spec.target, snapshot: spec.snapshot, request: spec.request,
                                      requestHash: spec.requestHash, resumedFrom: spec.resumedFrom)
         record.restoreRun = spec.restoreRun
+        record.trigger = spec.trigger
         do {
             try log.insert(record)
         } catch OperationLogError.duplicate(let id) {
@@ -115,6 +122,7 @@ actor OperationCenter {
         active[record.id] = record
         if let url = spec.targetURL { targetURLs[record.id] = url }
         write(record)
+        observer?(record)
         logger.info("operation state change", metadata: ["operation": "\(record.id)", "kind": "\(record.kind)", "status": "Running"])
 
         let id = record.id
@@ -197,6 +205,7 @@ actor OperationCenter {
         }
         targetURLs[id] = nil
         write(record)
+        observer?(record)
         var metadata: Logger.Metadata = ["operation": "\(id)", "kind": "\(record.kind)", "status": "\(record.status.rawValue)"]
         if let code = record.errorCode { metadata["code"] = "\(code)" }
         logger.info("operation state change", metadata: metadata)

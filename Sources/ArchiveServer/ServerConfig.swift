@@ -31,6 +31,11 @@ public struct ServerConfig: Sendable, Equatable {
     public var targets: [Entry]
     /// With no config file, a restore target may be any service name (resolved from the environment).
     public var targetsByServiceName: Bool
+    /// Schedules by source name (keys `schedule`, `timezone`, `drill`, `keep`), the scheduler's settings
+    /// (`scheduler:`) and where scheduled runs are reported (`notify:`): ScheduleConfig.swift.
+    public var schedules: [String: SourceSchedule] = [:]
+    public var scheduler = SchedulerSettings()
+    public var notify = NotificationSettings()
 
     public init(sources: [Entry], targets: [Entry], targetsByServiceName: Bool = false) {
         self.sources = sources
@@ -44,9 +49,9 @@ public struct ServerConfig: Sendable, Equatable {
         targetsByServiceName: true)
 
     /// Keys of a source. The schedules and standby work add `schedule`, `drill`, `keep` and `sync_to` here.
-    static let sourceKeys = ["name", "service_name"]
+    static let sourceKeys = ["name", "service_name"] + ScheduleConfigParser.sourceKeys
     static let targetKeys = ["name", "service_name"]
-    static let topKeys = ["sources", "targets"]
+    static let topKeys = ["sources", "targets"] + ScheduleConfigParser.topKeys
 
     /// Reads and checks a config file; every problem is one ``ServerConfigError`` naming the file and the key.
     public static func load(path: String) throws -> ServerConfig {
@@ -76,7 +81,19 @@ public struct ServerConfig: Sendable, Equatable {
         let sources = try entries(top["sources"], key: "sources", known: sourceKeys, fail: fail)
         let targets = try entries(top["targets"], key: "targets", known: targetKeys, fail: fail)
         if sources.isEmpty { throw fail("sources: name at least one source") }
-        return ServerConfig(sources: sources, targets: targets)
+        var config = ServerConfig(sources: sources, targets: targets)
+        do {
+            for (index, item) in ((top["sources"] as? [Any]) ?? []).enumerated() {
+                if let map = item as? [String: Any], let schedule = try ScheduleConfigParser.schedule(map, at: "sources[\(index)]") {
+                    config.schedules[sources[index].name] = schedule
+                }
+            }
+            config.scheduler = try ScheduleConfigParser.scheduler(top["scheduler"])
+            config.notify = try ScheduleConfigParser.notify(top["notify"])
+        } catch let error as ScheduleConfigError {
+            throw fail(error.description)
+        }
+        return config
     }
 
     private static func entries(_ value: Any?, key: String, known: [String], fail: (String) -> ServerConfigError) throws -> [Entry] {

@@ -1,3 +1,4 @@
+import ArchiveCore
 import ArchiveServer
 import ArgumentParser
 import Foundation
@@ -44,6 +45,16 @@ struct Serve: AsyncParsableCommand {
               --config /etc/tts-archive/server.yaml
           curl -si -X POST http://127.0.0.1:8080/v1/snapshots
 
+        SCHEDULES, METRICS, NOTIFICATIONS (docs/schedules-and-metrics.md)
+          A source's config keys `schedule` ("0 2 * * *", 5 fields), `timezone` (default UTC), `drill: true` \
+        (a drill after each snapshot) and `keep:` (daily: 7, weekly: 4, ...: forget's --keep-* rules for that \
+        source, after each snapshot) schedule its snapshots; the config's `scheduler:` (jitter: 30s, \
+        max_concurrent: 2, catch_up: true) and `notify:` (webhook: URL, command: [PROGRAM, ARG], on: failure or \
+        always, timeout: 10s, retries: 3) apply to all. Without --config, --schedule "CRON" (with --schedule-tz, \
+        --schedule-drill, --schedule-keep-*) schedules the `default` source. At start-up a source whose newest \
+        snapshot (the CLI's count) is older than its schedule's interval runs once. GET /v1/schedules lists them \
+        (POST /v1/schedules/SOURCE:pause and :resume); GET /metrics answers Prometheus metrics.
+
         CREDENTIALS
           Each source's and target's, read as IBM's SDKs read them (see
           `tts-archive help snapshot`), with PREFIX its service name
@@ -64,16 +75,58 @@ struct Serve: AsyncParsableCommand {
     var publicRead = false
     @Flag(name: .customLong("log-json"), help: "Log one JSON object per line (default: text) on stderr.")
     var logJSON = false
+    @Option(name: .customLong("schedule"), help: ArgumentHelp("Snapshot the `default` source at this cron expression's firings (no --config).", valueName: "cron"))
+    var schedule: String?
+    @Option(name: .customLong("schedule-tz"), help: ArgumentHelp("Time zone of --schedule (default UTC).", valueName: "zone"))
+    var scheduleTimeZone: String?
+    @Flag(name: .customLong("schedule-drill"), help: "With --schedule: a drill after each scheduled snapshot.")
+    var scheduleDrill = false
+    @Option(name: .customLong("schedule-keep-last"), help: "With --schedule: after each snapshot, forget's --keep-last N.") var keepLast = 0
+    @Option(name: .customLong("schedule-keep-hourly"), help: "... --keep-hourly N.") var keepHourly = 0
+    @Option(name: .customLong("schedule-keep-daily"), help: "... --keep-daily N.") var keepDaily = 0
+    @Option(name: .customLong("schedule-keep-weekly"), help: "... --keep-weekly N.") var keepWeekly = 0
+    @Option(name: .customLong("schedule-keep-monthly"), help: "... --keep-monthly N.") var keepMonthly = 0
+    @Option(name: .customLong("schedule-keep-yearly"), help: "... --keep-yearly N.") var keepYearly = 0
+    @Option(name: .customLong("schedule-keep-within"), help: ArgumentHelp("... --keep-within DURATION.", valueName: "duration")) var keepWithin: String?
+    @Option(name: .customLong("schedule-keep-tag"), help: "... --keep-tag TAG; repeatable.") var keepTag: [String] = []
+    /// Test-only (scripts/schedule-test): the scheduler's clock runs this many times faster than the wall clock.
+    @Option(name: .customLong("schedule-clock-speed"), help: .hidden) var clockSpeed: Double?
+
+    /// The `default` source's schedule from the --schedule flags (nil without --schedule).
+    func scheduleFromFlags() throws -> SourceSchedule? {
+        var keep = RetentionPolicy()
+        keep.last = keepLast; keep.hourly = keepHourly; keep.daily = keepDaily
+        keep.weekly = keepWeekly; keep.monthly = keepMonthly; keep.yearly = keepYearly
+        if let keepWithin {
+            guard let within = try? RetentionPolicy.parseDuration(keepWithin) else {
+                throw ServerStartError("--schedule-keep-within takes a duration such as 30d, 2w, 1y6m or 36h, not '\(keepWithin)'")
+            }
+            keep.within = within
+        }
+        keep.tags = keepTag
+        guard let schedule else {
+            if scheduleTimeZone != nil || scheduleDrill || !keep.isEmpty {
+                throw ServerStartError("--schedule-tz, --schedule-drill and --schedule-keep-* go with --schedule \"CRON\"")
+            }
+            return nil
+        }
+        do {
+            return try SourceSchedule.make(schedule, timeZone: scheduleTimeZone, drill: scheduleDrill, keep: keep)
+        } catch {
+            throw ServerStartError("--schedule: \(error)")
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
             let json = logJSON
             let logger = Logger(label: "tts-archive.server") { _ in ServerLogHandler(json: json) }
-            let server = try ArchiveHTTPServer(
-                ServerOptions(archivePath: ArchiveOptions.resolve(flag: archiveOptions.archive, environment: Output.environment),
-                              listen: listen, configPath: config, tokenFile: tokenFile, publicRead: publicRead,
-                              version: BuildInfo.version),
-                logger: logger)
+            var options = ServerOptions(archivePath: ArchiveOptions.resolve(flag: archiveOptions.archive, environment: Output.environment),
+                                        listen: listen, configPath: config, tokenFile: tokenFile, publicRead: publicRead,
+                                        version: BuildInfo.version)
+            options.schedule = try scheduleFromFlags()
+            if let clockSpeed { options.schedulerClock = FastSchedulerClock(speed: clockSpeed) }
+            let server = try ArchiveHTTPServer(options, logger: logger)
             try await server.run(onListening: { port in
                 // The first stdout line is the URL (port 0 picks one), as `tts-archive emulator` prints its own.
                 let host = server.host.contains(":") ? "[\(server.host)]" : server.host

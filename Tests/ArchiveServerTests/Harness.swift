@@ -26,6 +26,8 @@ final class Harness: @unchecked Sendable {
     let http: HTTPClient
     let log = LogSink()
     var environment: [String: String]
+    /// The scheduler's clock (schedule tests: a ``ManualClock``).
+    var schedulerClock: (any SchedulerClock)?
     private(set) var server: ArchiveHTTPServer!
     private(set) var base = ""
     private var task: Task<Void, any Error>?
@@ -41,6 +43,7 @@ final class Harness: @unchecked Sendable {
 
     /// Runs `body` with the emulators and the server started (`token` sets TTS_ARCHIVE_TOKEN).
     static func with<T>(token: String? = nil, publicRead: Bool = false, config: String? = nil,
+                        clock: (any SchedulerClock)? = nil, environment extra: [String: String] = [:],
                         _ body: (Harness) async throws -> T) async throws -> T {
         let source = EmulatorServer(), target = EmulatorServer()
         let sourceURL = try await source.start(), targetURL = try await target.start()
@@ -54,6 +57,8 @@ final class Harness: @unchecked Sendable {
             """.write(toFile: credentials, atomically: true, encoding: .utf8)
         h.environment = ["IBM_CREDENTIALS_FILE": credentials]
         if let token { h.environment["TTS_ARCHIVE_TOKEN"] = token }
+        h.environment.merge(extra) { _, new in new }
+        h.schedulerClock = clock
         var configPath: String?
         if let config {
             configPath = h.dir.path("server.yaml")
@@ -71,8 +76,10 @@ final class Harness: @unchecked Sendable {
     }
 
     func options(publicRead: Bool = false, configPath: String? = nil) -> ServerOptions {
-        ServerOptions(archivePath: archive, listen: "127.0.0.1:0", configPath: configPath, publicRead: publicRead,
-                      environment: environment, version: "test")
+        var options = ServerOptions(archivePath: archive, listen: "127.0.0.1:0", configPath: configPath, publicRead: publicRead,
+                                    environment: environment, version: "test")
+        options.schedulerClock = schedulerClock
+        return options
     }
 
     /// Starts a server on the archive (again, after ``stop()``: a restart).

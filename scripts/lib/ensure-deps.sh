@@ -76,3 +76,9 @@ ensure_chromium() {
         .venv/bin/python -m pip install -q selenium >&2
     fi
 }
+
+# promtool, from Debian's `prometheus` package: checks the alert rules and a real scrape of /metrics
+# (scripts/schedule-test).
+ensure_promtool() {
+    command -v promtool >/dev/null 2>&1 || apt_install prometheus
+}

@@ -436,6 +436,7 @@ def bad_input(ctx):
     bad_input_cancel(ctx, base, archive, expect_error)
     bad_input_server(ctx, base, archive, expect_error)
     bad_input_page(ctx, base, archive, expect_error)
+    bad_input_sched(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -1073,6 +1074,37 @@ def bad_input_page(ctx, base, archive, expect_error):
     err = p.stderr.read().decode(errors="replace")
     ctx.record("bad input", "page: the token never reaches the log", "absent", "SHOWN" if token in err else "absent",
                token not in err)
+
+
+def bad_input_sched(ctx, base, archive, expect_error):
+    """Schedules of the server (issue 19): a bad cron expression, zone, retention rule or notification target, and
+    schedule flags used wrongly, are one line at start-up (exit 2), before the archive is touched."""
+    src = dict(TEXT_TO_SPEECH_URL=base.url, TEXT_TO_SPEECH_AUTH_TYPE="noAuth")
+    serve = ["serve", "--archive", archive, "--listen", "127.0.0.1:0"]
+    expect_error("serve: --schedule with 4 fields", [*serve, "--schedule", "0 2 * *"], status=2, env=ctx.env(**src),
+                 pattern="has 4 fields")
+    expect_error("serve: --schedule-tz unknown", [*serve, "--schedule", "@daily", "--schedule-tz", "Mars/Olympus"],
+                 status=2, env=ctx.env(**src), pattern="time zone 'Mars/Olympus'")
+    expect_error("serve: --schedule-drill without --schedule", [*serve, "--schedule-drill"], status=2,
+                 env=ctx.env(**src), pattern="go with --schedule")
+    expect_error("serve: --schedule-keep-within malformed", [*serve, "--schedule", "@daily", "--schedule-keep-within", "3 days"],
+                 status=2, env=ctx.env(**src), pattern="duration")
+    config = os.path.join(ctx.work, "sched.yaml")
+    with open(config, "w") as f:
+        f.write("sources:\n  - name: prod\n    service_name: text_to_speech\n")
+    expect_error("serve: --schedule with --config", [*serve, "--config", config, "--schedule", "@daily"], status=2,
+                 env=ctx.env(**src), pattern="config")
+    for case, yaml, pattern in [
+        ("a cron expression that never fires", '    schedule: "0 0 30 2 *"\n', "never fires"),
+        ("keep: with a misspelt rule", '    schedule: "@daily"\n    keep:\n      dayly: 7\n', "unknown key 'dayly'"),
+        ("drill: without a schedule", "    drill: true\n", "only a source with a schedule"),
+        ("notify: an ftp webhook", 'notify:\n  webhook: "ftp://127.0.0.1/x"\n', "http:// or https://"),
+        ("scheduler: max_concurrent 0", "scheduler:\n  max_concurrent: 0\n", "max_concurrent"),
+    ]:
+        with open(config, "w") as f:
+            top = yaml if not yaml.startswith("    ") else ""
+            f.write("sources:\n  - name: prod\n    service_name: text_to_speech\n" + (yaml if not top else "") + top)
+        expect_error(f"serve: config {case}", [*serve, "--config", config], status=2, env=ctx.env(**src), pattern=pattern)
 
 
 def mount(ctx, *args):
