@@ -229,7 +229,7 @@ import TTSEmulator
     }
 
     @Test func sessionsExpire() {
-        let clock = ManualClock()
+        let clock = SettableNow()
         let sessions = PageSessions(now: { clock.now })
         let s = sessions.create(authenticated: true)
         #expect(s.id.count == 64 && s.csrf.count == 64 && s.id != s.csrf)
@@ -238,7 +238,37 @@ import TTSEmulator
         #expect(sessions.session(id: s.id) == nil)
     }
 
-    final class ManualClock: @unchecked Sendable {
+    final class SettableNow: @unchecked Sendable {
         var now = Date(timeIntervalSince1970: 1_800_000_000)
+    }
+
+    /// `/schedules` shows what `GET /v1/schedules` answers, with a banner for a source whose last success is
+    /// older than 1.5 x its interval (none yet counts), and no banner once the schedule is paused.
+    @Test func schedulesPageShowsTheOverdueBanner() async throws {
+        let clock = ManualClock(utc("2026-12-04T10:07:00Z"))
+        try await Harness.with(config: ScheduleTests.config("0 2 * * 1-5", extra: "    drill: true\n    keep: {daily: 7}"),
+                               clock: clock) { h in
+            let browser = Browser(h: h)
+            defer { Task { await browser.shutdown() } }
+            await h.server.scheduler.until { $0.deadlines["prod"]?.count == 1 }
+            var page = try await browser.call(.GET, "/schedules")
+            #expect(page.status == 200)
+            #expect(page.text.contains(#"<a href="/schedules" aria-current="page">Schedules</a>"#))
+            #expect(page.text.contains(#"id="overdue-prod""#))
+            #expect(page.text.contains("<code>0 2 * * 1-5</code> UTC"))
+            #expect(page.text.contains("2026-12-07 02:00:00"))  // Friday's firing is over: next is Monday's
+            #expect(page.text.contains("keep daily 7; a drill"))
+            #expect(try await h.call(.POST, "/v1/schedules/prod:pause").status == 200)
+            page = try await browser.call(.GET, "/schedules")
+            #expect(!page.text.contains(#"id="overdue-prod""#))
+            #expect(page.text.contains("paused since"))
+        }
+    }
+
+    @Test func durationsReadAsDaysHoursMinutes() {
+        #expect(PageRoutes.duration(900) == "15 min")
+        #expect(PageRoutes.duration(3 * 86_400) == "3 d")
+        #expect(PageRoutes.duration(90_061) == "1 d 1 h")
+        #expect(PageRoutes.duration(0) == "0 s")
     }
 }

@@ -14,7 +14,7 @@ struct PageRenderer: Sendable {
         "timeline": PackageResources.timeline_mustache, "snapshot": PackageResources.snapshot_mustache,
         "diff": PackageResources.diff_mustache, "words": PackageResources.words_mustache,
         "operations": PackageResources.operations_mustache, "login": PackageResources.login_mustache,
-        "problem": PackageResources.problem_mustache,
+        "problem": PackageResources.problem_mustache, "schedules": PackageResources.schedules_mustache,
     ]
 
     init() throws {
@@ -36,9 +36,9 @@ struct PageRenderer: Sendable {
         var current: Bool
     }
 
-    /// The pages, in the navigation's order. (`/schedules`, issue 19, takes its place after Operations.)
+    /// The pages, in the navigation's order.
     static func nav(current: String) -> [NavItem] {
-        [("/", "Timeline"), ("/diff", "Diff"), ("/words", "Word history"), ("/operations", "Operations")]
+        [("/", "Timeline"), ("/diff", "Diff"), ("/words", "Word history"), ("/operations", "Operations"), ("/schedules", "Schedules")]
             .map { NavItem(href: $0.0, label: $0.1, current: $0.0 == current) }
     }
 

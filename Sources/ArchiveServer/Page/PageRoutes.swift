@@ -7,7 +7,7 @@ import TTSAPI
 
 /// The web page `serve` answers at `/` (issue 21): server-rendered HTML beside the generated API, reading through
 /// the same handlers (so the page shows what the API answers), with plain CSS and a small script for polling,
-/// all from the binary. Paths: `/` (timeline), `/snapshots/{selector}`, `/diff`, `/words`, `/operations`,
+/// all from the binary. Paths: `/` (timeline), `/snapshots/{selector}`, `/diff`, `/words`, `/operations`, `/schedules`,
 /// `/login`, `/logout`, `/static/*`.
 struct PageRoutes: Sendable {
     let handlers: Handlers
@@ -32,6 +32,7 @@ struct PageRoutes: Sendable {
         router.get("/words") { request, _ in await page(request, "/words") { try await words(request, $0) } }
         router.get("/operations") { request, _ in await page(request, "/operations") { try await operations(request, $0, flash: nil) } }
         router.post("/operations") { request, _ in await startOperation(request) }
+        router.get("/schedules") { request, _ in await page(request, "/schedules") { try await schedules(request, $0) } }
         router.get("/login") { request, _ in login(request, problem: nil, status: .ok) }
         router.post("/login") { request, _ in await logIn(request) }
         router.post("/logout") { request, _ in await logOut(request) }
@@ -508,6 +509,66 @@ struct PageRoutes: Sendable {
         case .removed: "removed"
         case .modelRemoved: "model removed"
         }
+    }
+
+    // MARK: Schedules
+
+    struct SchedulesView {
+        struct Row {
+            struct Run {
+                var id: String
+                var status: String
+                var at: String
+            }
+            var source: String
+            var cron: String
+            var timezone: String
+            var paused: String?
+            var overdue: Bool
+            var lastRun: Run?
+            var lastSuccess: String?
+            var nextRun: String
+            var interval: String
+            var after: String
+        }
+        var schedules: [Row]
+        var hasSchedules: Bool
+        /// The schedules whose last success is older than 1.5 x their interval (a banner each).
+        var overdue: [Row]
+    }
+
+    /// `/schedules`: what `GET /v1/schedules` answers, with a banner for each overdue source.
+    func schedules(_ request: Request, _ session: PageSessions.Session?) async throws -> Rendered {
+        let list: Components.Schemas.ScheduleList
+        switch try await handlers.listSchedules(.init()) {
+        case .ok(let ok): list = try ok.body.json
+        default: throw Problem(status: 500, message: "unexpected answer")
+        }
+        let rows = list.value.map { s -> SchedulesView.Row in
+            var after: [String] = []
+            if let keep = s.keep {
+                let rules = [("last", keep.last), ("hourly", keep.hourly), ("daily", keep.daily), ("weekly", keep.weekly),
+                             ("monthly", keep.monthly), ("yearly", keep.yearly)].compactMap { name, n in n.map { "\(name) \($0)" } }
+                    + (keep.withinSeconds.map { ["within \(Self.duration(Double($0)))"] } ?? []) + (keep.tags ?? []).map { "tag \($0)" }
+                if !rules.isEmpty { after.append("keep " + rules.joined(separator: ", ")) }
+            }
+            if s.drill { after.append("a drill") }
+            return .init(source: s.source, cron: s.cron, timezone: s.timezone, paused: s.pausedDateTime.map(Self.time),
+                         overdue: s.overdue && !s.paused,
+                         lastRun: s.lastRun.map { .init(id: $0.operationId, status: $0.status.rawValue, at: Self.time($0.dateTime)) },
+                         lastSuccess: s.lastSuccessDateTime.map(Self.time), nextRun: s.nextRunDateTime.map(Self.time) ?? "",
+                         interval: s.expectedIntervalSeconds.map { Self.duration(Double($0)) } ?? "",
+                         after: after.isEmpty ? "nothing" : after.joined(separator: "; "))
+        }
+        let view = SchedulesView(schedules: rows, hasSchedules: !rows.isEmpty, overdue: rows.filter(\.overdue))
+        return Rendered(template: "schedules", title: "Schedules", body: view)
+    }
+
+    /// `90000` seconds → `1 d 1 h`; `900` → `15 min`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        let parts = [(s / 86_400, "d"), (s % 86_400 / 3600, "h"), (s % 3600 / 60, "min"), (s % 60, "s")].filter { $0.0 > 0 }
+        return parts.isEmpty ? "0 s" : parts.prefix(2).map { "\($0.0) \($0.1)" }.joined(separator: " ")
     }
 
     // MARK: Operations
