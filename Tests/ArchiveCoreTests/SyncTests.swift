@@ -323,4 +323,41 @@ import TTSClient
         await #expect(throws: SyncError.targetNotEmpty(target: target.serviceURL, models: 1)) { try await sync(s1, target) }
         #expect(target.writes.isEmpty && stored == nil)
     }
+
+    /// Retention keeps the snapshot a target was last synced to, saying why; naming it to be forgotten is refused
+    /// unless forced.
+    @Test func forgetKeepsTheSnapshotATargetWasLastSyncedTo() async throws {
+        let target = ScriptedTarget()
+        let s1 = try await firstNight(target)
+        source.edit(Self.id(3)) { $0.name = "C2" }
+        let s2 = try await snapshot()
+        source.edit(Self.id(3)) { $0.name = "C3" }
+        let s3 = try await snapshot()
+        var policy = RetentionPolicy()
+        policy.last = 1
+        let maintenance = ArchiveMaintenance(store)
+        let plan = try maintenance.plan(policy)
+        #expect(plan.filter(\.keep).map(\.snapshot) == [s3, s1])
+        #expect(plan.first { $0.snapshot == s1 }?.reasons == ["last synced to \(target.serviceURL)"])
+        #expect(plan.first { $0.snapshot == s2 }?.keep == false)
+        // Even with allowEmpty (the rules keep nothing of the lineage), the synced snapshot stays.
+        var none = RetentionPolicy()
+        none.tags = ["first"]
+        try ArchiveMaintenance(store).addTags(["first"], to: s2)
+        #expect(try maintenance.plan(none, allowEmpty: true).filter(\.keep).map(\.snapshot).sorted() == [s1, s2])
+
+        #expect(throws: RetentionError.lastSynced(snapshot: s1, targets: [target.serviceURL])) {
+            try maintenance.plan(forgetting: [s2, s1])
+        }
+        let named = try maintenance.plan(forgetting: [s2])
+        #expect(named.filter { !$0.keep }.map(\.snapshot) == [s2])
+        let forced = try maintenance.plan(forgetting: [s1], force: true)
+        #expect(forced.filter { !$0.keep }.map(\.snapshot) == [s1])
+
+        // After a forget by the policy, the next sync still has its base.
+        _ = try maintenance.forget(plan.filter { !$0.keep }.map(\.snapshot), vacuum: false)
+        let next = try await sync(s3, target)
+        #expect(next.status == .complete)
+        try expectInStep(target, snapshot: s3)
+    }
 }

@@ -435,6 +435,7 @@ def bad_input(ctx):
     bad_input_sync(ctx, base, archive, expect_error)
     bad_input_cancel(ctx, base, archive, expect_error)
     bad_input_server(ctx, base, archive, expect_error)
+    bad_input_standby(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -1007,6 +1008,34 @@ def bad_input_server(ctx, base, archive, expect_error):
     ctx.record("bad input", "serve: a documented-headers client takes a snapshot; SIGTERM stops it",
                "202 then Succeeded, result 200, repeat 200 same id, exit 0",
                f"{detail}, exit {rc}", status == "Succeeded" and repeat == 200 and "same id" in detail and rc == 0)
+
+
+def bad_input_standby(ctx, base, archive, expect_error):
+    """Warm standby in the server's issue (20): `forget` keeps the snapshot a standby was last synced to (the next
+    sync diffs from it), and refuses to forget it by name unless --force."""
+    src = Server.emulator(ctx, "--generate", "models=2,words=40,seed=7", name="standby-source")
+    kept = os.path.join(ctx.work, "standby-forget.sqlite")
+    ctx.run(["snapshot", "--archive", kept, *noauth(src.url)])
+    standby = Server.emulator(ctx, name="standby-forget-target")
+    first = ctx.run(["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"])
+    for seed in (1, 2):
+        src.call("POST", "/_emulator/churn", {"seed": seed, "spec": "night"})
+        ctx.run(["snapshot", "--archive", kept, *noauth(src.url)])
+    expect_error("forget: the snapshot a standby was last synced to, named", ["forget", "1", "--archive", kept], kept, 2,
+                 pattern=r"snapshot 1 is the one the sync target http://127\.0\.0\.1:\d+.* last equalled.*--force")
+    r = ctx.run(["forget", "--keep-last", "1", "--dry-run", "--json", "--archive", kept])
+    decisions = {d["snapshot"]: d for d in json.loads(r.out)["decisions"]} if r.rc == 0 else {}
+    why = decisions.get(1, {}).get("reasons", [])
+    ctx.record("bad input", "forget --keep-last 1: the last synced snapshot is kept, and says why",
+               "exit 0, snapshot 1 kept: last synced to the standby", f"exit {r.rc}, first sync exit {first.rc}, reasons {why}",
+               r.rc == 0 and first.rc == 0 and decisions.get(1, {}).get("keep") is True and why == [f"last synced to {standby.url}"]
+               and decisions.get(2, {}).get("keep") is False)
+    f = ctx.run(["forget", "--keep-last", "1", "--archive", kept])
+    s = ctx.run(["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"])
+    ctx.record("bad input", "forget by rules, then the next sync still has its base", "forget exit 0, sync exit 0",
+               f"forget exit {f.rc}, sync exit {s.rc} {s.err_lines[:1]}", f.rc == 0 and s.rc == 0)
+    standby.stop()
+    src.stop()
 
 
 def mount(ctx, *args):
