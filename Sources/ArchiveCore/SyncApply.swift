@@ -294,16 +294,24 @@ public struct Syncer: Sendable {
             reporter.finish()
             return report
         }
-        // Every step is done: the target equals the snapshot, and the pairing says so.
-        try journal.advance(target: target, to: run.to, run: runID, steps: done, status: report.status, report: report)
+        // Every step is done: the target equals the snapshot, and the pairing says so. A run still to verify stays
+        // `running` until the verification's answer is recorded: killed, cancelled or failed before that, it is
+        // resumed (nothing left to send) and the resumed run verifies.
+        try journal.advance(target: target, to: run.to, run: runID, steps: done, status: verify == .none ? report.status : .running,
+                            report: report)
         if verify != .none {
             let pairs = verify == .all ? try pairedNow(stream)
                 : done.compactMap { s -> (source: String, twin: String)? in
                     guard [.create, .replace, .update].contains(s.action), let twin = s.targetID else { return nil }
                     return (s.sourceID, twin)
                 }
-            report.verification = try await verification(pairs, stream: stream, reporter: reporter)
-            try journal.saveReport(run: runID, report: report)
+            do {
+                report.verification = try await verification(pairs, stream: stream, reporter: reporter)
+            } catch {
+                try? journal.finish(run: runID, status: Task.isCancelled ? .cancelled : .failed, report: report)
+                throw Task.isCancelled ? CancellationError() : error
+            }
+            try journal.finish(run: runID, status: report.status, report: report)
         }
         reporter.finish()
         return report

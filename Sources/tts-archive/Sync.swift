@@ -28,7 +28,9 @@ struct Sync: AsyncParsableCommand {
 
         Every step is journaled in the archive; a failed, killed or cancelled (Ctrl-C, SIGTERM: exit 130) run is \
         resumed by running the same command again and never creates a model twice. The pairing moves to SNAPSHOT only when every step is done. The \
-        run ends by reading back the models it touched (--verify all: every paired model; --no-verify: none). \
+        run ends by reading back the models it touched (--verify all: every paired model; --no-verify: none); \
+        it is recorded complete only once that read-back has answered, so a run killed or cancelled during it is \
+        resumed by the same command, which sends nothing again and verifies. \
         A sync and a restore never run at once: both hold the archive's lock. --dry-run prints the plan with \
         its request count and sends nothing that writes. `tts-archive syncs` lists targets; `tts-archive diff \
         latest live --service-name standby --match-by pairing` shows how far a target is from a snapshot.

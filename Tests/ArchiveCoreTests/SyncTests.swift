@@ -324,6 +324,34 @@ import TTSClient
         #expect(target.writes.isEmpty && stored == nil)
     }
 
+    /// A run held at its verification's first read is what a kill there leaves: it must not say `complete`. Cancelled
+    /// there, it is resumable; the next run sends nothing again and verifies.
+    @Test func aRunStoppedDuringItsVerifyIsNotCompleteAndTheNextRunVerifies() async throws {
+        let target = ScriptedTarget()
+        _ = try await firstNight(target)
+        source.edit(Self.id(3)) { $0.name = "C2" }
+        source.edit(Self.id(1)) { m in m.words = (m.words! + Fixtures.words(3, prefix: "n")).sorted { WordEntry.serviceOrder($0.word, $1.word) } }
+        let s2 = try await snapshot()
+        target.pause(at: 1) { if case .get = $0 { true } else { false } }
+        let syncer = Syncer(store: store, client: target, concurrency: 1)
+        let task = Task { try await syncer.run(snapshot: s2, options: SyncOptions(batchSize: 4)) }
+        _ = await target.paused()
+        // What a SIGKILL here leaves: every step done, the run unfinished.
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "running")
+        #expect(try store.db.scalar("SELECT finished_at IS NULL FROM sync_runs", as: Bool.self))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "cancelled")
+
+        target.resetCalls()
+        let report = try await sync(s2, target)
+        #expect(report.resumed && report.status == .complete)
+        #expect(report.verification?.models == 2 && report.verification?.differences.summary.isEmpty == true)
+        #expect(target.writes.isEmpty)  // nothing sent twice
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "complete")
+        try expectInStep(target, snapshot: s2)
+    }
+
     /// Retention keeps the snapshot a target was last synced to, saying why; naming it to be forgotten is refused
     /// unless forced.
     @Test func forgetKeepsTheSnapshotATargetWasLastSyncedTo() async throws {
