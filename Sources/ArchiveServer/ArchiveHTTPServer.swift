@@ -68,7 +68,10 @@ public final class ArchiveHTTPServer: Sendable {
         let environment = options.environment
         let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
         directory = try ServiceDirectory(config: config, fromFile: options.configPath != nil, lookup: lookup)
-        center = try OperationCenter(archivePath: options.archivePath, logger: logger)
+        let syncs = SyncStarter(directory: directory, jobs: OperationJobs(
+            archivePath: options.archivePath, clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(options.version)"),
+            logger: logger, baseURL: "http://\(host):\(port)"))
+        center = try OperationCenter(archivePath: options.archivePath, logger: logger, afterSnapshot: syncs.afterSnapshot)
     }
 
     /// `127.0.0.1:8080`, `[::1]:8080`, `localhost:0`.
