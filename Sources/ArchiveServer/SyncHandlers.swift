@@ -33,6 +33,11 @@ struct SyncStarter: Sendable {
     func afterSnapshot(_ record: OperationRecord) throws -> OperationSpec? {
         guard let source = record.source, let snapshot = record.snapshot,
               let target = directory.config.sources.first(where: { $0.name == source })?.syncTo else { return nil }
+        // A snapshot of some models only (its own lineage) would delete the others' twins: a standby follows whole snapshots.
+        if let asked = try? JSONDecoder().decode(Components.Schemas.SnapshotRequest.self, from: Data(record.request.utf8)),
+           !(asked.models ?? []).isEmpty || !(asked.languages ?? []).isEmpty {
+            throw APIError.badRequest("snapshot \(snapshot) holds only the models its filter chose; a standby is synced from whole snapshots")
+        }
         let request = Components.Schemas.SyncRequest(snapshot: String(snapshot), source: source, target: target)
         return try spec(request, snapshot: snapshot, trigger: .afterSnapshot)
     }

@@ -25,7 +25,8 @@ struct Serve: AsyncParsableCommand {
             - name: standby
               service_name: standby
         Without it: one source `default` found as `snapshot` finds its service, and any restore target named \
-        by its service name (as `restore --to-service-name NAME`).
+        by its service name (as `restore --to-service-name NAME`). A source's `sync_to: TARGET` (a configured \
+        target) syncs that warm standby after each successful snapshot of the source (POST /v1/syncs otherwise).
 
         The first line on standard output is the URL it listens on; the log (one line per request and per \
         operation state change, never a credential) goes to standard error. Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
