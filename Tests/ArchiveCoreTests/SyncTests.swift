@@ -388,4 +388,21 @@ import TTSClient
         #expect(next.status == .complete)
         try expectInStep(target, snapshot: s3)
     }
+
+    /// A snapshot of another lineage (here: of the same service with a language filter) is refused before anything
+    /// is sent: its difference from the last synced snapshot would delete every twin it does not name.
+    @Test func aSnapshotOfAnotherLineageIsRefused() async throws {
+        let target = ScriptedTarget()
+        let s1 = try await firstNight(target)
+        put(9, "Z", language: "de-DE", words: Fixtures.words(3, prefix: "z"))
+        let filtered = try await Snapshotter.run(store: store, source: source, options: .init(filter: ModelFilter(languages: ["de-DE"]))).snapshotID
+        target.resetCalls()
+        await #expect(throws: SyncError.self) { try await sync(filtered, target) }
+        do { _ = try await sync(filtered, target) } catch {
+            #expect("\(error)".contains("snapshot \(filtered) is of ") && "\(error)".contains("(language=de-DE)"), "\(error)")
+        }
+        #expect(target.writes.isEmpty)
+        #expect(stored?.snapshot == s1)
+        #expect(try store.db.scalar("SELECT count(*) FROM sync_runs", as: Int.self) == 0)
+    }
 }

@@ -1034,6 +1034,17 @@ def bad_input_standby(ctx, base, archive, expect_error):
     s = ctx.run(["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"])
     ctx.record("bad input", "forget by rules, then the next sync still has its base", "forget exit 0, sync exit 0",
                f"forget exit {f.rc}, sync exit {s.rc} {s.err_lines[:1]}", f.rc == 0 and s.rc == 0)
+    # A snapshot of the same service with a language filter is another lineage: `sync` (latest) refuses it, exit 2,
+    # nothing sent (its difference would delete every twin of the other languages).
+    lang = src.call("GET", "/v1/customizations")["customizations"][0]["language"]
+    ctx.run(["snapshot", "--language", lang, "--archive", kept, *noauth(src.url)])
+    before = len(standby.call("GET", "/v1/customizations")["customizations"])
+    expect_error("sync: the latest snapshot is of another lineage (a language filter)",
+                 ["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"], kept, 2,
+                 pattern=r"is of .*language=.* but .* was last synced to snapshot \d+ of .*nothing was sent")
+    after = len(standby.call("GET", "/v1/customizations")["customizations"])
+    ctx.record("bad input", "sync: another lineage's snapshot deletes no twin", f"{before} models on the standby",
+               f"{after} models", after == before)
     standby.stop()
     src.stop()
 
