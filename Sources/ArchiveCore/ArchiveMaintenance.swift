@@ -70,7 +70,46 @@ public struct ArchiveMaintenance {
             }
             decisions += lineage
         }
-        return decisions
+        return try keepingLastSynced(decisions)
+    }
+
+    /// The targets whose sync pairing names each snapshot as the one they last equalled: a sync diffs from it,
+    /// so retention keeps it whatever the rules say.
+    public func lastSynced() throws -> [Int64: [String]] {
+        guard try SyncJournal.hasTables(db) else { return [:] }
+        var targets: [Int64: [String]] = [:]
+        for (snapshot, target) in try db.query("SELECT snapshot, target FROM sync_targets ORDER BY target", map: { ($0.int64(0), $0.text(1) ?? "") }) {
+            targets[snapshot, default: []].append(target)
+        }
+        return targets
+    }
+
+    private func keepingLastSynced(_ decisions: [RetentionPolicy.Decision]) throws -> [RetentionPolicy.Decision] {
+        let synced = try lastSynced()
+        return decisions.map { d in
+            guard let targets = synced[d.snapshot] else { return d }
+            var d = d
+            d.keep = true
+            d.reasons += targets.map { "last synced to \($0)" }
+            return d
+        }
+    }
+
+    /// The decision for forgetting exactly `ids` (snapshots named one by one): every other snapshot is kept.
+    /// A named snapshot that a sync target last equalled is refused (``RetentionError/lastSynced(snapshot:targets:)``:
+    /// the target's next sync would have nothing to diff from) unless `force`.
+    public func plan(forgetting ids: [Int64], force: Bool = false) throws -> [RetentionPolicy.Decision] {
+        let named = Set(ids)
+        let rows = try db.query("SELECT id, finished_at FROM snapshots ORDER BY finished_at DESC, id DESC") { ($0.int64(0), $0.text(1) ?? "") }
+        let synced = try lastSynced()
+        if !force, let id = ids.first(where: { synced[$0] != nil }) {
+            throw RetentionError.lastSynced(snapshot: id, targets: synced[id] ?? [])
+        }
+        return rows.map { id, finishedAt in
+            var reasons = named.contains(id) ? ["named"] : []
+            if let targets = synced[id] { reasons += targets.map { "last synced to \($0)" } }
+            return RetentionPolicy.Decision(snapshot: id, finishedAt: finishedAt, keep: !named.contains(id), reasons: reasons)
+        }
     }
 
     public struct ForgetResult: Sendable, Equatable, Codable {

@@ -95,6 +95,8 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
     case unknownTag(String, existing: [String])
     /// The rules keep no snapshot of this lineage (identified by its source URL or folder).
     case wouldForgetLineage(source: String, snapshots: Int)
+    /// A snapshot named to be forgotten is the one these sync targets last equalled: their next sync diffs from it.
+    case lastSynced(snapshot: Int64, targets: [String])
 
     public var description: String {
         switch self {
@@ -106,6 +108,9 @@ public enum RetentionError: Error, Equatable, CustomStringConvertible {
                 + " nothing was changed"
         case .wouldForgetLineage(let source, let n):
             "the rules keep none of the \(n) snapshot\(n == 1 ? "" : "s") of \(source); nothing was changed"
+        case .lastSynced(let snapshot, let targets):
+            "snapshot \(snapshot) is the one the sync target\(targets.count == 1 ? "" : "s") \(targets.joined(separator: ", ")) last "
+                + "equalled (\(targets.count == 1 ? "its" : "their") next sync diffs from it); nothing was changed"
         }
     }
 }

@@ -77,6 +77,19 @@ public struct Syncer: Sendable {
         let from = pairing.snapshot
         let exists = try pool.read { try $0.scalar("SELECT count(*) FROM snapshots WHERE id = ?", from, as: Int.self) > 0 }
         guard exists else { throw SyncError.lastSnapshotGone(from, target: target) }
+        // Another lineage's snapshot shares no model ids with this one's: its "difference" would delete every twin.
+        let lineages: [(id: Int64, name: String)] = try pool.read { db in
+            try db.query("""
+                SELECT src.id, src.url, src.scope FROM snapshots s JOIN sources src ON src.id = s.source WHERE s.id IN (?, ?)
+                ORDER BY s.id = ? DESC
+                """, from, snapshot, from, map: { r -> (id: Int64, name: String) in
+                let url = r.text(1) ?? "", scope = r.text(2) ?? ""
+                return (r.int64(0), scope.isEmpty ? url : "\(url) (\(scope))")
+            })
+        }
+        if lineages.count == 2, let was = lineages.first, let now = lineages.last, was.id != now.id {
+            throw SyncError.otherLineage(snapshot: snapshot, lineage: now.name, synced: from, syncedLineage: was.name, target: target)
+        }
         let listed = try await client.listModels()
         let live = Dictionary(listed.map { ($0.customizationID, $0) }, uniquingKeysWith: { a, _ in a })
         let old = try SnapshotStream(path: archive, snapshot: from)
@@ -294,16 +307,24 @@ public struct Syncer: Sendable {
             reporter.finish()
             return report
         }
-        // Every step is done: the target equals the snapshot, and the pairing says so.
-        try journal.advance(target: target, to: run.to, run: runID, steps: done, status: report.status, report: report)
+        // Every step is done: the target equals the snapshot, and the pairing says so. A run still to verify stays
+        // `running` until the verification's answer is recorded: killed, cancelled or failed before that, it is
+        // resumed (nothing left to send) and the resumed run verifies.
+        try journal.advance(target: target, to: run.to, run: runID, steps: done, status: verify == .none ? report.status : .running,
+                            report: report)
         if verify != .none {
             let pairs = verify == .all ? try pairedNow(stream)
                 : done.compactMap { s -> (source: String, twin: String)? in
                     guard [.create, .replace, .update].contains(s.action), let twin = s.targetID else { return nil }
                     return (s.sourceID, twin)
                 }
-            report.verification = try await verification(pairs, stream: stream, reporter: reporter)
-            try journal.saveReport(run: runID, report: report)
+            do {
+                report.verification = try await verification(pairs, stream: stream, reporter: reporter)
+            } catch {
+                try? journal.finish(run: runID, status: Task.isCancelled ? .cancelled : .failed, report: report)
+                throw Task.isCancelled ? CancellationError() : error
+            }
+            try journal.finish(run: runID, status: report.status, report: report)
         }
         reporter.finish()
         return report

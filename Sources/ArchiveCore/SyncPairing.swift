@@ -129,7 +129,8 @@ final class SyncJournal: Sendable {
         }
     }
 
-    /// Moves the pairing to `snapshot` with the run's changes, and finishes the run, in one transaction.
+    /// Moves the pairing to `snapshot` with the run's changes, and finishes the run, in one transaction. With status
+    /// `running` the run stays unfinished (a verification is to come and finishes it).
     func advance(target: String, to snapshot: Int64, run: Int64?, steps: [Step], status: SyncRunStatus, report: SyncReport?) throws {
         let json = try report.map(Self.encode)
         try pool.write { db in
@@ -149,7 +150,8 @@ final class SyncJournal: Sendable {
             }
             try db.run("UPDATE sync_targets SET snapshot = ?, synced_at = ? WHERE target = ?", snapshot, Timestamp.now(), target)
             if let run {
-                try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue, Timestamp.now(), json, run)
+                try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue,
+                           status == .running ? nil : Timestamp.now(), json, run)
             }
         }
     }
@@ -261,12 +263,6 @@ final class SyncJournal: Sendable {
         try pool.write { db in
             try db.run("UPDATE sync_runs SET status = ?, finished_at = ?, report = ? WHERE id = ?", status.rawValue, Timestamp.now(), json, run)
         }
-    }
-
-    /// Saves the report of a run whose status is already final (the verification comes after the pairing moved).
-    func saveReport(run: Int64, report: SyncReport) throws {
-        let json = try Self.encode(report)
-        try pool.write { db in try db.run("UPDATE sync_runs SET report = ? WHERE id = ?", json, run) }
     }
 
     /// Journal values read back by this type (options, steps): default keys, as the restore journal's options.

@@ -187,6 +187,9 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
     case noSuchRun(Int64)
     /// The archive holds no pairing for this target.
     case notPaired(target: String)
+    /// `snapshot` is of another lineage (source, or model filter) than `synced`, the one the target last equalled:
+    /// the difference between them would delete every twin the other lineage does not name.
+    case otherLineage(snapshot: Int64, lineage: String, synced: Int64, syncedLineage: String, target: String)
 
     public var description: String {
         switch self {
@@ -208,6 +211,9 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
             return "the archive holds no sync pairing for \(target); it is recorded by the first sync into that target"
         case .noSuchRun(let id):
             return "no sync run \(id) in the archive"
+        case .otherLineage(let snapshot, let lineage, let synced, let syncedLineage, let target):
+            return "snapshot \(snapshot) is of \(lineage), but \(target) was last synced to snapshot \(synced) of \(syncedLineage); "
+                + "a sync sends the difference between snapshots of one source (and filter), so nothing was sent"
         }
     }
 }

@@ -82,7 +82,10 @@ public final class ArchiveHTTPServer: Sendable {
         let environment = options.environment
         let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
         directory = try ServiceDirectory(config: config, fromFile: options.configPath != nil, lookup: lookup)
-        center = try OperationCenter(archivePath: options.archivePath, logger: logger)
+        let syncs = SyncStarter(directory: directory, jobs: OperationJobs(
+            archivePath: options.archivePath, clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(options.version)"),
+            logger: logger, baseURL: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"))
+        center = try OperationCenter(archivePath: options.archivePath, logger: logger, afterSnapshot: syncs.afterSnapshot)
         let clock = options.schedulerClock ?? SystemSchedulerClock()
         var targetURLs: [String: String] = [:]
         for t in config.targets {

@@ -532,6 +532,12 @@ struct Handlers: APIProtocol {
     func resumeOperation(_ input: Operations.ResumeOperation.Input) async throws -> Operations.ResumeOperation.Output {
         do {
             let o = try await record(input.path.id)
+            if o.kind == "sync" {
+                switch try await resumeSync(o, clientID: input.headers.operationId) {
+                case .accepted(let r): return .accepted(r)
+                case .existing(let r): return .ok(r)
+                }
+            }
             guard o.kind == "restore" else {
                 throw APIError.badRequest("only restores resume (operation \(o.id) is a \(o.kind)); start a new \(o.kind) instead", target: "id")
             }

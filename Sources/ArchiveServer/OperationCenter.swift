@@ -39,7 +39,7 @@ struct OperationSpec: Sendable {
     /// A restore's target URL (redacted), to find its journal run after the fact.
     var targetURL: String?
     var job: @Sendable (JobContext) async throws -> JobOutcome
-    /// Who started it: a request, or the scheduler (issue 19).
+    /// Who asks: a request, the scheduler, a source's `sync_to` after its snapshot.
     var trigger: OperationRecord.Trigger = .api
 }
 
@@ -74,9 +74,13 @@ actor OperationCenter {
 
     func observe(_ observer: @escaping @Sendable (OperationRecord) -> Void) { self.observer = observer }
 
-    init(archivePath: String, logger: Logger) throws {
+    /// The operation to start after a snapshot succeeded (a source's `sync_to`), nil for none.
+    let afterSnapshot: (@Sendable (OperationRecord) throws -> OperationSpec?)?
+
+    init(archivePath: String, logger: Logger, afterSnapshot: (@Sendable (OperationRecord) throws -> OperationSpec?)? = nil) throws {
         store = try ArchiveStore(path: archivePath, access: .write)
         self.logger = logger
+        self.afterSnapshot = afterSnapshot
         interruptedAtStart = try OperationLog(store).markInterrupted()
         for id in interruptedAtStart {
             logger.info("operation state change", metadata: ["operation": "\(id)", "status": "Failed", "code": "interrupted"])
@@ -101,16 +105,16 @@ actor OperationCenter {
                 return .existing(existing)
             }
         }
-        if let running = active.values.first(where: { Self.conflicts($0, spec) }) {
-            let what = spec.kind == "restore" ? "target '\(spec.target ?? "")'" : "source '\(spec.source ?? "")'"
+        if let running = active.values.first(where: { conflicts($0, spec) }) {
+            let onTarget = Self.writesTarget(spec.kind)
+            let what = onTarget ? "target '\(spec.target ?? "")'" : "source '\(spec.source ?? "")'"
             throw .conflict("operation \(running.id) (\(running.kind)) is running on \(what); wait for it or cancel it",
-                            target: spec.kind == "restore" ? "target" : "source")
+                            target: onTarget ? "target" : "source")
         }
-        var record = OperationRecord(id: clientID ?? UUID().uuidString.lowercased(), kind: spec.kind, source: spec.source,
+        var record = OperationRecord(id: clientID ?? UUID().uuidString.lowercased(), kind: spec.kind, trigger: spec.trigger, source: spec.source,
                                      target: spec.target, snapshot: spec.snapshot, request: spec.request,
                                      requestHash: spec.requestHash, resumedFrom: spec.resumedFrom)
         record.restoreRun = spec.restoreRun
-        record.trigger = spec.trigger
         do {
             try log.insert(record)
         } catch OperationLogError.duplicate(let id) {
@@ -143,7 +147,13 @@ actor OperationCenter {
         return .started(record)
     }
 
-    private static func conflicts(_ running: OperationRecord, _ spec: OperationSpec) -> Bool {
+    /// Restores and syncs write into a target: one at a time per target, whichever kind.
+    private static func writesTarget(_ kind: String) -> Bool { kind == "restore" || kind == "sync" }
+
+    private func conflicts(_ running: OperationRecord, _ spec: OperationSpec) -> Bool {
+        if Self.writesTarget(running.kind), Self.writesTarget(spec.kind) {
+            return running.target == spec.target || (spec.targetURL != nil && targetURLs[running.id] == spec.targetURL)
+        }
         guard running.kind == spec.kind else { return false }
         switch spec.kind {
         case "snapshot", "rollback": return running.source == spec.source
@@ -209,6 +219,22 @@ actor OperationCenter {
         var metadata: Logger.Metadata = ["operation": "\(id)", "kind": "\(record.kind)", "status": "\(record.status.rawValue)"]
         if let code = record.errorCode { metadata["code"] = "\(code)" }
         logger.info("operation state change", metadata: metadata)
+        if record.kind == "snapshot", record.status == .succeeded, !stopping { startAfterSnapshot(record) }
+    }
+
+    /// A source's `sync_to`: the sync of the snapshot just made, skipped (one log line) when one into the target
+    /// is running or it cannot start.
+    private func startAfterSnapshot(_ record: OperationRecord) {
+        do {
+            guard let spec = try afterSnapshot?(record) else { return }
+            if case .started(let sync) = try start(spec, clientID: nil) {
+                logger.info("sync after snapshot started", metadata: ["operation": "\(sync.id)", "snapshot_operation": "\(record.id)",
+                                                                      "target": "\(spec.target ?? "")"])
+            }
+        } catch {
+            logger.info("sync after snapshot skipped", metadata: ["snapshot_operation": "\(record.id)",
+                                                                  "reason": "\(APIError.from(error).message)"])
+        }
     }
 
     private static func merged(_ a: [String], _ b: [String]) -> [String] {
@@ -278,6 +304,10 @@ enum OperationOutcome {
             if case .targetNotEmpty = e { return ("target_not_empty", e.description, "existing") }
             return ("restore", e.description, nil)
         case let e as RollbackError: return ("rollback", e.description, "model")
+        case let e as SyncError:
+            if case .targetNotEmpty = e { return ("target_not_empty", e.description, "target") }
+            if case .drift(let d) = e { return ("drift", e.description + " (\(d.models.count) models)", nil) }
+            return ("sync", e.description, nil)
         case let e as SelectorError: return ("bad_request", e.description, "snapshot")
         case let e as ModelFilterError: return ("bad_request", e.description, nil)
         default: return ("failed", String(describing: error), nil)

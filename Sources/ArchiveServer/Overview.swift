@@ -17,4 +17,7 @@
 // (no SQL here: rows and queries live in ArchiveCore). Credentials never leave `ServiceDirectory` and the jobs'
 // clients: responses, log lines and rows carry names and redacted URLs only.
 //
+// Warm standby (issue 20): `SyncHandlers.swift` (POST/GET /v1/syncs, `SyncStarter`, which also builds the sync a
+// source's `sync_to` starts after each snapshot) and `SyncJobs.swift` (the `Syncer` job and its outcomes).
+//
 // Where to start reading: `openapi.yaml`, then `Handlers.swift`, then `OperationCenter.swift`.

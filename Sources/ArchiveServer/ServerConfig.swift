@@ -21,9 +21,12 @@ public struct ServerConfig: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var name: String
         public var serviceName: String
-        public init(name: String, serviceName: String) {
+        /// A source's `sync_to`: the target synced after each successful snapshot of the source.
+        public var syncTo: String?
+        public init(name: String, serviceName: String, syncTo: String? = nil) {
             self.name = name
             self.serviceName = serviceName
+            self.syncTo = syncTo
         }
     }
 
@@ -49,7 +52,7 @@ public struct ServerConfig: Sendable, Equatable {
         targetsByServiceName: true)
 
     /// Keys of a source. The schedules and standby work add `schedule`, `drill`, `keep` and `sync_to` here.
-    static let sourceKeys = ["name", "service_name"] + ScheduleConfigParser.sourceKeys
+    static let sourceKeys = ["name", "service_name", "sync_to"] + ScheduleConfigParser.sourceKeys
     static let targetKeys = ["name", "service_name"]
     static let topKeys = ["sources", "targets"] + ScheduleConfigParser.topKeys
 
@@ -81,6 +84,13 @@ public struct ServerConfig: Sendable, Equatable {
         let sources = try entries(top["sources"], key: "sources", known: sourceKeys, fail: fail)
         let targets = try entries(top["targets"], key: "targets", known: targetKeys, fail: fail)
         if sources.isEmpty { throw fail("sources: name at least one source") }
+        for (index, source) in sources.enumerated() {
+            if let target = source.syncTo, !targets.contains(where: { $0.name == target }) {
+                let known = targets.map(\.name)
+                throw fail("sources[\(index)].sync_to: '\(target)' is not a configured target; "
+                           + (known.isEmpty ? "add it under targets" : "targets are: \(known.joined(separator: ", "))"))
+            }
+        }
         var config = ServerConfig(sources: sources, targets: targets)
         do {
             for (index, item) in ((top["sources"] as? [Any]) ?? []).enumerated() {
@@ -116,7 +126,13 @@ public struct ServerConfig: Sendable, Equatable {
             case let s as String where isName(s): serviceName = s
             default: throw fail("\(at).service_name: expected a service name of letters, digits, '.', '_' or '-'")
             }
-            return Entry(name: name, serviceName: serviceName)
+            var syncTo: String?
+            switch map["sync_to"] {
+            case nil: break
+            case let s as String where isName(s): syncTo = s
+            default: throw fail("\(at).sync_to: expected the name of a configured target")
+            }
+            return Entry(name: name, serviceName: serviceName, syncTo: syncTo)
         }
     }
 

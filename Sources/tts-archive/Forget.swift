@@ -18,15 +18,23 @@ struct Forget: AsyncParsableCommand {
         listed), and so is a policy that would forget every snapshot of a source, unless --allow-empty is given. \
         Either refusal changes nothing, --dry-run included.
 
+        A snapshot a warm standby was last synced to (see `tts-archive syncs`) is always kept ("last synced to \
+        TARGET"): the next sync sends the difference from it. Named one by one (forget SNAPSHOT...), such a \
+        snapshot is refused unless --force is given; that target's next sync then cannot compute a difference.
+
         EXAMPLES
           tts-archive forget --keep-daily 14 --keep-weekly 8 --keep-monthly 24 --dry-run
           tts-archive forget --keep-within 90d --keep-tag before-migration --prune
+          tts-archive forget 12 latest~40 --dry-run
 
         \(ExitStatus.helpSection(.success, .failure, .archive, .locked, .usage, .interrupted))
         """
     )
 
     @OptionGroup var archiveOptions: ArchiveOptions
+    @Argument(help: ArgumentHelp("Forget exactly these snapshots (id, latest, latest~N, tag) instead of applying --keep-* rules.",
+                                 valueName: "snapshot"))
+    var snapshots: [String] = []
     @Option(name: .customLong("keep-last"), help: "Keep the newest N snapshots.") var keepLast = 0
     @Option(name: .customLong("keep-hourly"), help: "Keep the newest snapshot of each of the last N hours with one.") var keepHourly = 0
     @Option(name: .customLong("keep-daily"), help: "... of each of the last N days.") var keepDaily = 0
@@ -36,9 +44,18 @@ struct Forget: AsyncParsableCommand {
     @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep all snapshots within this duration of the newest (e.g. 30d, 2w, 1y6m, 36h).", valueName: "duration")) var keepWithin: String?
     @Option(name: .customLong("keep-tag"), help: "Keep snapshots with this tag; repeatable.") var keepTag: [String] = []
     @Flag(help: "Allow a policy that forgets every snapshot of a source.") var allowEmpty = false
+    @Flag(help: "With SNAPSHOT: forget it even when a sync target was last synced to it (its next sync then has no base).")
+    var force = false
     @Flag(help: "Show what would be kept and forgotten, and why; change nothing.") var dryRun = false
     @Flag(help: "Also rewrite the archive file (VACUUM) to give freed space back to the file system.") var prune = false
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        let rules = keepLast + keepHourly + keepDaily + keepWeekly + keepMonthly + keepYearly > 0 || keepWithin != nil || !keepTag.isEmpty
+        if !snapshots.isEmpty, rules { throw ValidationError("give SNAPSHOT arguments or --keep-* rules, not both") }
+        if !snapshots.isEmpty, allowEmpty { throw ValidationError("--allow-empty applies to --keep-* rules, not to SNAPSHOT arguments") }
+        if snapshots.isEmpty, force { throw ValidationError("--force applies to SNAPSHOT arguments (retention rules always keep a snapshot last synced to a target)") }
+    }
 
     func run() async throws {
         let kept = Interruption.Kept("nothing forgotten")
@@ -57,7 +74,13 @@ struct Forget: AsyncParsableCommand {
         let maintenance = ArchiveMaintenance(store)
         let plan: [RetentionPolicy.Decision]
         do {
-            plan = try maintenance.plan(policy, allowEmpty: allowEmpty)
+            if snapshots.isEmpty {
+                plan = try maintenance.plan(policy, allowEmpty: allowEmpty)
+            } else {
+                let reader = SnapshotReader(store)
+                let ids = try snapshots.map { try reader.resolve(SnapshotSelector.parse($0), sourceURL: nil) }
+                plan = try maintenance.plan(forgetting: ids, force: force)
+            }
         } catch let refusal as RetentionError {
             throw ForgetRefusal(reason: refusal)
         }
@@ -94,6 +117,7 @@ struct ForgetRefusal: Error, CustomStringConvertible {
     let reason: RetentionError
     var description: String {
         if case .wouldForgetLineage = reason { return "\(reason) (--allow-empty forgets them all)" }
+        if case .lastSynced = reason { return "\(reason) (--force forgets it)" }
         return ErrorReporting.message(for: reason)
     }
 }

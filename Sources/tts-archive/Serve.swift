@@ -26,7 +26,8 @@ struct Serve: AsyncParsableCommand {
             - name: standby
               service_name: standby
         Without it: one source `default` found as `snapshot` finds its service, and any restore target named \
-        by its service name (as `restore --to-service-name NAME`).
+        by its service name (as `restore --to-service-name NAME`). A source's `sync_to: TARGET` (a configured \
+        target) syncs that warm standby after each successful snapshot of the source (POST /v1/syncs otherwise).
 
         It also serves a web page at / (see docs/page.md): the timeline of snapshots with a chart of each \
         night's changes, a snapshot's models and words, diffs, a word's history (also GET /v1/words/history, \

@@ -24,11 +24,14 @@ struct Sync: AsyncParsableCommand {
         renamed, re-described or (with --check-drift) edited directly on the target, or one nobody paired, is \
         drift. Drift refuses the run: nothing is sent, the drift is printed as `diff` shows it, exit 2. --force \
         sends anyway: the models touched are set to SNAPSHOT's content, a deleted twin is created again, models \
-        nobody paired are left alone.
+        nobody paired are left alone. SNAPSHOT must be of the same source (and model filter) as the snapshot the \
+        target last equalled: another's would delete every twin it does not name, and is refused.
 
         Every step is journaled in the archive; a failed, killed or cancelled (Ctrl-C, SIGTERM: exit 130) run is \
         resumed by running the same command again and never creates a model twice. The pairing moves to SNAPSHOT only when every step is done. The \
-        run ends by reading back the models it touched (--verify all: every paired model; --no-verify: none). \
+        run ends by reading back the models it touched (--verify all: every paired model; --no-verify: none); \
+        it is recorded complete only once that read-back has answered, so a run killed or cancelled during it is \
+        resumed by the same command, which sends nothing again and verifies. \
         A sync and a restore never run at once: both hold the archive's lock. --dry-run prints the plan with \
         its request count and sends nothing that writes. `tts-archive syncs` lists targets; `tts-archive diff \
         latest live --service-name standby --match-by pairing` shows how far a target is from a snapshot.

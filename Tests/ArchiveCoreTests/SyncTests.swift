@@ -323,4 +323,86 @@ import TTSClient
         await #expect(throws: SyncError.targetNotEmpty(target: target.serviceURL, models: 1)) { try await sync(s1, target) }
         #expect(target.writes.isEmpty && stored == nil)
     }
+
+    /// A run held at its verification's first read is what a kill there leaves: it must not say `complete`. Cancelled
+    /// there, it is resumable; the next run sends nothing again and verifies.
+    @Test func aRunStoppedDuringItsVerifyIsNotCompleteAndTheNextRunVerifies() async throws {
+        let target = ScriptedTarget()
+        _ = try await firstNight(target)
+        source.edit(Self.id(3)) { $0.name = "C2" }
+        source.edit(Self.id(1)) { m in m.words = (m.words! + Fixtures.words(3, prefix: "n")).sorted { WordEntry.serviceOrder($0.word, $1.word) } }
+        let s2 = try await snapshot()
+        target.pause(at: 1) { if case .get = $0 { true } else { false } }
+        let syncer = Syncer(store: store, client: target, concurrency: 1)
+        let task = Task { try await syncer.run(snapshot: s2, options: SyncOptions(batchSize: 4)) }
+        _ = await target.paused()
+        // What a SIGKILL here leaves: every step done, the run unfinished.
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "running")
+        #expect(try store.db.scalar("SELECT finished_at IS NULL FROM sync_runs", as: Bool.self))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "cancelled")
+
+        target.resetCalls()
+        let report = try await sync(s2, target)
+        #expect(report.resumed && report.status == .complete)
+        #expect(report.verification?.models == 2 && report.verification?.differences.summary.isEmpty == true)
+        #expect(target.writes.isEmpty)  // nothing sent twice
+        #expect(try store.db.scalar("SELECT status FROM sync_runs", as: String.self) == "complete")
+        try expectInStep(target, snapshot: s2)
+    }
+
+    /// Retention keeps the snapshot a target was last synced to, saying why; naming it to be forgotten is refused
+    /// unless forced.
+    @Test func forgetKeepsTheSnapshotATargetWasLastSyncedTo() async throws {
+        let target = ScriptedTarget()
+        let s1 = try await firstNight(target)
+        source.edit(Self.id(3)) { $0.name = "C2" }
+        let s2 = try await snapshot()
+        source.edit(Self.id(3)) { $0.name = "C3" }
+        let s3 = try await snapshot()
+        var policy = RetentionPolicy()
+        policy.last = 1
+        let maintenance = ArchiveMaintenance(store)
+        let plan = try maintenance.plan(policy)
+        #expect(plan.filter(\.keep).map(\.snapshot) == [s3, s1])
+        #expect(plan.first { $0.snapshot == s1 }?.reasons == ["last synced to \(target.serviceURL)"])
+        #expect(plan.first { $0.snapshot == s2 }?.keep == false)
+        // Even with allowEmpty (the rules keep nothing of the lineage), the synced snapshot stays.
+        var none = RetentionPolicy()
+        none.tags = ["first"]
+        try ArchiveMaintenance(store).addTags(["first"], to: s2)
+        #expect(try maintenance.plan(none, allowEmpty: true).filter(\.keep).map(\.snapshot).sorted() == [s1, s2])
+
+        #expect(throws: RetentionError.lastSynced(snapshot: s1, targets: [target.serviceURL])) {
+            try maintenance.plan(forgetting: [s2, s1])
+        }
+        let named = try maintenance.plan(forgetting: [s2])
+        #expect(named.filter { !$0.keep }.map(\.snapshot) == [s2])
+        let forced = try maintenance.plan(forgetting: [s1], force: true)
+        #expect(forced.filter { !$0.keep }.map(\.snapshot) == [s1])
+
+        // After a forget by the policy, the next sync still has its base.
+        _ = try maintenance.forget(plan.filter { !$0.keep }.map(\.snapshot), vacuum: false)
+        let next = try await sync(s3, target)
+        #expect(next.status == .complete)
+        try expectInStep(target, snapshot: s3)
+    }
+
+    /// A snapshot of another lineage (here: of the same service with a language filter) is refused before anything
+    /// is sent: its difference from the last synced snapshot would delete every twin it does not name.
+    @Test func aSnapshotOfAnotherLineageIsRefused() async throws {
+        let target = ScriptedTarget()
+        let s1 = try await firstNight(target)
+        put(9, "Z", language: "de-DE", words: Fixtures.words(3, prefix: "z"))
+        let filtered = try await Snapshotter.run(store: store, source: source, options: .init(filter: ModelFilter(languages: ["de-DE"]))).snapshotID
+        target.resetCalls()
+        await #expect(throws: SyncError.self) { try await sync(filtered, target) }
+        do { _ = try await sync(filtered, target) } catch {
+            #expect("\(error)".contains("snapshot \(filtered) is of ") && "\(error)".contains("(language=de-DE)"), "\(error)")
+        }
+        #expect(target.writes.isEmpty)
+        #expect(stored?.snapshot == s1)
+        #expect(try store.db.scalar("SELECT count(*) FROM sync_runs", as: Int.self) == 0)
+    }
 }

@@ -310,7 +310,7 @@ import TTSEmulator
                 return ""
             } catch { return "\(error)" }
         }
-        #expect(error("sources:\n  - name: prod\n    shedule: daily\n").contains("sources[0]: unknown key 'shedule' (known: name, service_name, schedule,"))
+        #expect(error("sources:\n  - name: prod\n    shedule: daily\n").contains("sources[0]: unknown key 'shedule' (known: name, service_name"))
         #expect(error("sorces: []\n").contains("unknown key 'sorces'"))
         #expect(error("sources:\n  - name: a\n  - name: a\n").contains("'a' is named twice"))
         #expect(error("sources:\n  - name: 'x y'\n").contains("sources[0].name"))

@@ -93,3 +93,34 @@ import Testing
         _ = try Syncs.parse(["--drift", "--service-name", "standby"])
     }
 }
+
+/// `forget SNAPSHOT...` names snapshots one by one: not with --keep-* rules, and --force only with it.
+@Suite struct ForgetOptionTests {
+    @Test func snapshotArgumentsAndRulesAreExclusiveAndForceNeedsArguments() throws {
+        for (args, message) in [
+            (["3", "--keep-last", "1"], "give SNAPSHOT arguments or --keep-* rules, not both"),
+            (["3", "--allow-empty"], "--allow-empty applies to --keep-* rules, not to SNAPSHOT arguments"),
+            (["--keep-last", "1", "--force"],
+             "--force applies to SNAPSHOT arguments (retention rules always keep a snapshot last synced to a target)"),
+        ] {
+            do {
+                _ = try Forget.parse(args)
+                Issue.record("\(args) was accepted")
+            } catch {
+                #expect(Forget.exitCode(for: error) == .validationFailure)
+                #expect(Forget.message(for: error) == message)
+            }
+        }
+        let parsed = try Forget.parse(["3", "latest~2", "--force", "--dry-run"])
+        #expect(parsed.snapshots == ["3", "latest~2"] && parsed.force)
+        #expect(Forget.helpMessage(columns: 200).contains("last synced to"))
+    }
+
+    /// The refusal of a snapshot a target was last synced to names the target and the flag that overrides it.
+    @Test func theLastSyncedRefusalNamesTheTargetAndForce() {
+        let refusal = ForgetRefusal(reason: .lastSynced(snapshot: 4, targets: ["https://standby.example/instances/x"]))
+        #expect(ErrorReporting.message(for: refusal)
+                == "snapshot 4 is the one the sync target https://standby.example/instances/x last equalled (its next sync diffs "
+                + "from it); nothing was changed (--force forgets it)")
+    }
+}

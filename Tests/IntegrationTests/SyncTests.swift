@@ -128,4 +128,38 @@ import TTSEmulator
             await standby.stop()
         }
     }
+
+    /// SIGKILL `sync` while it waits on its verification's first read (every change sent, the pairing moved): the
+    /// run is not recorded `complete`; the same command resumes it, sends nothing again, and verifies.
+    @Test(.enabled(if: cliBinary != nil, "needs the built tts-archive binary"))
+    func aSyncKilledDuringItsVerifyIsResumedAndVerified() async throws {
+        try await Live.with { live in
+            _ = try live.server.generate(GeneratorSpec(models: 4, words: 400, seed: 53))
+            _ = try await live.snapshot()
+            let standby = EmulatorServer(configuration: EmulatorConfiguration())
+            let url = try await standby.start()
+            let cli = CLI(dir: live.dir)
+            let arguments = ["sync", "--archive", live.store.path, "--to-url", url.absoluteString, "--auth-type", "noAuth"]
+            let first = try await cli.runDetached(arguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            // Edits and additions only: the apply reads nothing, so the first model read is the verification's.
+            _ = live.server.applyNight(ChurnSpec(translationEdits: 20, wordAdds: 10, wordDeletes: 0, modelAdds: 1, modelDeletes: 0,
+                                                 modelRenames: 1, modelRedescriptions: 0), seed: 11)
+            let snapshot = try await live.snapshot().snapshotID
+            let verifyRead = standby.faults.hold("GET", .prefix("/v1/customizations/"))
+            #expect(try await killWhileHeld(arguments, at: verifyRead), "the run ended before its verification")
+            let killed = try await cli.runDetached(["syncs", "--archive", live.store.path, "--json"])
+            #expect(killed.stdout.contains("\"last_run_status\" : \"running\""), "\(killed.stdout)")
+            let modelsAfterKill = standby.defaultInstance.counts.models
+
+            let last = try await cli.runDetached(arguments)
+            #expect(last.status == 0, "\(last.stdout) \(last.stderr)")
+            #expect(last.stdout.contains("(resumed)") && last.stdout.contains("verified: "), "\(last.stdout)")
+            #expect(standby.defaultInstance.counts.models == modelsAfterKill)
+            let syncs = try await cli.runDetached(["syncs", "--archive", live.store.path, "--json"])
+            #expect(syncs.stdout.contains("\"last_run_status\" : \"complete\"") && syncs.stdout.contains("\"snapshot\" : \(snapshot)"),
+                    "\(syncs.stdout)")
+            await standby.stop()
+        }
+    }
 }

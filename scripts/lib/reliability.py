@@ -437,6 +437,7 @@ def bad_input(ctx):
     bad_input_server(ctx, base, archive, expect_error)
     bad_input_page(ctx, base, archive, expect_error)
     bad_input_sched(ctx, base, archive, expect_error)
+    bad_input_standby(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -1105,6 +1106,45 @@ def bad_input_sched(ctx, base, archive, expect_error):
             top = yaml if not yaml.startswith("    ") else ""
             f.write("sources:\n  - name: prod\n    service_name: text_to_speech\n" + (yaml if not top else "") + top)
         expect_error(f"serve: config {case}", [*serve, "--config", config], status=2, env=ctx.env(**src), pattern=pattern)
+
+
+def bad_input_standby(ctx, base, archive, expect_error):
+    """Warm standby in the server's issue (20): `forget` keeps the snapshot a standby was last synced to (the next
+    sync diffs from it), and refuses to forget it by name unless --force."""
+    src = Server.emulator(ctx, "--generate", "models=2,words=40,seed=7", name="standby-source")
+    kept = os.path.join(ctx.work, "standby-forget.sqlite")
+    ctx.run(["snapshot", "--archive", kept, *noauth(src.url)])
+    standby = Server.emulator(ctx, name="standby-forget-target")
+    first = ctx.run(["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"])
+    for seed in (1, 2):
+        src.call("POST", "/_emulator/churn", {"seed": seed, "spec": "night"})
+        ctx.run(["snapshot", "--archive", kept, *noauth(src.url)])
+    expect_error("forget: the snapshot a standby was last synced to, named", ["forget", "1", "--archive", kept], kept, 2,
+                 pattern=r"snapshot 1 is the one the sync target http://127\.0\.0\.1:\d+.* last equalled.*--force")
+    r = ctx.run(["forget", "--keep-last", "1", "--dry-run", "--json", "--archive", kept])
+    decisions = {d["snapshot"]: d for d in json.loads(r.out)["decisions"]} if r.rc == 0 else {}
+    why = decisions.get(1, {}).get("reasons", [])
+    ctx.record("bad input", "forget --keep-last 1: the last synced snapshot is kept, and says why",
+               "exit 0, snapshot 1 kept: last synced to the standby", f"exit {r.rc}, first sync exit {first.rc}, reasons {why}",
+               r.rc == 0 and first.rc == 0 and decisions.get(1, {}).get("keep") is True and why == [f"last synced to {standby.url}"]
+               and decisions.get(2, {}).get("keep") is False)
+    f = ctx.run(["forget", "--keep-last", "1", "--archive", kept])
+    s = ctx.run(["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"])
+    ctx.record("bad input", "forget by rules, then the next sync still has its base", "forget exit 0, sync exit 0",
+               f"forget exit {f.rc}, sync exit {s.rc} {s.err_lines[:1]}", f.rc == 0 and s.rc == 0)
+    # A snapshot of the same service with a language filter is another lineage: `sync` (latest) refuses it, exit 2,
+    # nothing sent (its difference would delete every twin of the other languages).
+    lang = src.call("GET", "/v1/customizations")["customizations"][0]["language"]
+    ctx.run(["snapshot", "--language", lang, "--archive", kept, *noauth(src.url)])
+    before = len(standby.call("GET", "/v1/customizations")["customizations"])
+    expect_error("sync: the latest snapshot is of another lineage (a language filter)",
+                 ["sync", "--archive", kept, "--to-url", standby.url, "--auth-type", "noAuth"], kept, 2,
+                 pattern=r"is of .*language=.* but .* was last synced to snapshot \d+ of .*nothing was sent")
+    after = len(standby.call("GET", "/v1/customizations")["customizations"])
+    ctx.record("bad input", "sync: another lineage's snapshot deletes no twin", f"{before} models on the standby",
+               f"{after} models", after == before)
+    standby.stop()
+    src.stop()
 
 
 def mount(ctx, *args):
