@@ -59,6 +59,8 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
                     head.headerFields[.contentType] = "application/json"
                     head.headerFields[.contentLength] = "2"
                     request = Request(head: head, body: .init(buffer: ByteBuffer(string: "{}")))
+                } else if let refused = Self.explicitNull(body) {
+                    return Self.errorResponse(refused)
                 }
             }
             let host = request.head.authority ?? "127.0.0.1"
@@ -100,6 +102,14 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
             : APIError(status: 401, code: "unauthorized", message: "the bearer token is not this server's")
     }
 
+
+    /// A field given as JSON `null`. No request schema of the document allows null (an optional field is left
+    /// out), and the generated decoder would read `null` as absent: refused, naming the field.
+    static func explicitNull(_ body: ByteBuffer) -> APIError? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]))
+            as? [String: Any], let key = object.keys.sorted().first(where: { object[$0] is NSNull }) else { return nil }
+        return .badRequest("field '\(key)' is null: leave an optional field out, or give it a value", target: key)
+    }
 
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: 413, code: "too_large", message: "the request body is over \(limit) bytes")
