@@ -51,6 +51,8 @@ public final class ArchiveHTTPServer: Sendable {
     let directory: ServiceDirectory
     let center: OperationCenter
     let logger: Logger
+    /// The bound address (the port once it is known), where links point when a request's Host is unusable.
+    let listening: ListeningAddress
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).
@@ -59,6 +61,7 @@ public final class ArchiveHTTPServer: Sendable {
         self.options = options
         self.logger = logger
         (host, port) = try Self.parseListen(options.listen)
+        listening = ListeningAddress(host: host, port: port)
         token = try Self.readToken(options)
         if token == nil, !Self.isLoopback(host) {
             throw ServerStartError("listening on \(host) (not loopback) needs an API token: set TTS_ARCHIVE_TOKEN or "
@@ -115,7 +118,8 @@ public final class ArchiveHTTPServer: Sendable {
         let router = Router()
         router.add(middleware: ArchiveMiddleware(token: token, publicRead: options.publicRead, bodyLimit: options.bodyLimit,
                                                  logger: logger,
-                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
+                                                 paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)),
+                                                 scheme: scheme, listening: listening))
         let handlers = Handlers(server: self)
         // Compact JSON, `/` unescaped (URLs read as URLs).
         try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
@@ -127,7 +131,11 @@ public final class ArchiveHTTPServer: Sendable {
         let app = Application(
             router: try makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { [listening, host] channel in
+                let bound = channel.localAddress?.port ?? 0
+                listening.authority = ListeningAddress.authority(host: host, port: bound)
+                await onListening(bound)
+            },
             logger: logger)
         let operations = OperationsService(center: center)
         let group = ServiceGroup(configuration: .init(
@@ -139,6 +147,9 @@ public final class ArchiveHTTPServer: Sendable {
             logger: logger))
         try await group.run()
     }
+
+    /// `https` when the server speaks TLS itself, else `http`.
+    var scheme: String { "http" }
 
     /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
     public func stopOperations() async { await center.stop() }

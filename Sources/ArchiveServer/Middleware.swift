@@ -6,9 +6,61 @@ import NIOCore
 import OpenAPIRuntime
 
 /// What a handler knows of the request beyond its typed input: the base URL for absolute links
-/// (`Operation-Location`, `nextLink`), from the request's `Host`.
+/// (`Operation-Location`, `Location`, `nextLink`, `resourceLocation`, a snapshot's `url`), from the request's `Host`.
 enum RequestInfo {
     @TaskLocal static var baseURL = "http://127.0.0.1"
+
+    /// `scheme://authority` from the request's `Host` when it is a valid `host[:port]` (a DNS name, IPv4, or an
+    /// `[IPv6]` literal; port 1 to 65535), else from the address the server listens on: a missing or malformed
+    /// Host (spaces, a path, userinfo, a bad port) never makes a link.
+    static func baseURL(host: String?, scheme: String, fallback: String) -> String {
+        "\(scheme)://\(host.flatMap(validAuthority) ?? fallback)"
+    }
+
+    static func validAuthority(_ text: String) -> String? {
+        guard !text.isEmpty, text.count <= 260 else { return nil }
+        var host = Substring(text), port: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                port = rest.dropFirst()
+            }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+        } else {
+            if let colon = text.firstIndex(of: ":") {
+                host = text[..<colon]
+                port = text[text.index(after: colon)...]
+            }
+            let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard !host.isEmpty, host.count <= 253, labels.allSatisfy({ label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }) else { return nil }
+        }
+        if let port {
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let number = Int(port), (1...65535).contains(number) else { return nil }
+        }
+        return text.lowercased()
+    }
+}
+
+/// The address the server listens on, `host:port` (`[::1]:port`), once it is bound: links fall back to it.
+final class ListeningAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String
+
+    init(host: String, port: Int) { value = Self.authority(host: host, port: port) }
+
+    static func authority(host: String, port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    var authority: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
 }
 
 /// Everything every request passes through, outermost first: one log line per request (method, path, status,
@@ -22,6 +74,10 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     /// The document's paths: a path it has, asked with a method it does not list, is 405, not 404.
     let paths: DocumentPaths
+    /// `http`, or `https` when the server itself speaks TLS.
+    var scheme = "http"
+    /// Where links point when the request's Host cannot be used.
+    var listening = ListeningAddress(host: "127.0.0.1", port: 8080)
 
     /// Paths any client may read: a load balancer's probes and the API document.
     static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
@@ -63,8 +119,8 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
                     return Self.errorResponse(refused)
                 }
             }
-            let host = request.head.authority ?? "127.0.0.1"
-            var response = try await RequestInfo.$baseURL.withValue("http://\(host)") {
+            let base = RequestInfo.baseURL(host: request.head.authority, scheme: scheme, fallback: listening.authority)
+            var response = try await RequestInfo.$baseURL.withValue(base) {
                 try await next(request, context)
             }
             // The generated code percent-encodes header values (simple style); these are URLs and ids.

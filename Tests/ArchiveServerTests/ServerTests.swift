@@ -50,6 +50,31 @@ import TTSEmulator
         }
     }
 
+    /// Absolute links are built from the request's Host when it is a valid host[:port], else from the address the
+    /// server listens on (a missing Host once gave `http://127.0.0.1/...` with no port).
+    @Test func linksComeFromAValidHostElseTheListeningAddress() async throws {
+        #expect(RequestInfo.baseURL(host: "archive.example:8443", scheme: "http", fallback: "127.0.0.1:1") == "http://archive.example:8443")
+        #expect(RequestInfo.baseURL(host: "[::1]:8080", scheme: "https", fallback: "x:1") == "https://[::1]:8080")
+        #expect(RequestInfo.baseURL(host: "Archive.Example", scheme: "http", fallback: "x:1") == "http://archive.example")
+        for bad in [nil, "", "evil.example/path", "a b", "user@host", "host:0", "host:99999", "host:", "host:12x", "-a.example",
+                    "a..b", "[::1", "[zz]:80", "[::1]x", "host:80:80", "ex%61mple"] as [String?] {
+            #expect(RequestInfo.baseURL(host: bad, scheme: "http", fallback: "127.0.0.1:1234") == "http://127.0.0.1:1234", "\(bad ?? "nil")")
+        }
+        try await Harness.with { h in
+            _ = try h.source.generate(GeneratorSpec(models: 1, words: 5, seed: 1))
+            let named = try await h.call(.POST, "/v1/snapshots", headers: [("Host", "archive.example:8443")])
+            #expect(named.status == 202)
+            let id = try #require(named.json["id"] as? String)
+            #expect(named.header("Operation-Location") == "http://archive.example:8443/v1/operations/\(id)")
+            #expect(named.header("Location") == "http://archive.example:8443/v1/operations/\(id)/result")
+            _ = try await h.finished(id)
+            let bad = try await h.call(.GET, "/v1/operations/\(id)", headers: [("Host", "evil.example/x?y")])
+            #expect(bad.json["resourceLocation"] as? String == "\(h.base)/v1/snapshots/1")  // the listening address, with its port
+            let list = try await h.call(.GET, "/v1/snapshots", headers: [("Host", "two words")])
+            #expect(((list.json["value"] as? [[String: Any]])?.first?["url"] as? String) == "\(h.base)/v1/snapshots/1")
+        }
+    }
+
     /// Found by schemathesis: the document allows no `null` (an optional field is left out), but the generated
     /// decoder read `"tags": null` as absent and started a snapshot; and a `skip` past the document's maximum.
     @Test func explicitNullAndAnOutOfRangeSkipAreRefused() async throws {
