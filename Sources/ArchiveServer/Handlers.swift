@@ -218,30 +218,17 @@ struct Handlers: APIProtocol {
         }
     }
 
-    /// Tags change the archive: they take this server's writer gate (409 while an operation writes) and the
-    /// archive's run lock (409 `locked` while another process writes), as `tts-archive tag` does.
+    /// Tags change the archive as `tts-archive tag` does: one short write transaction, with no run lock and not
+    /// behind this server's writer gate (no job holds a write transaction across a network call, so a tag never
+    /// waits for a running snapshot or restore). A database busy past SQLite's busy timeout is 409 `locked`.
     func changeTag(selector: String, tag: String, source: String?, add: Bool) async throws -> Components.Schemas.Snapshot {
         do { try SnapshotSelector.validateTag(tag) } catch { throw APIError.from(error, target: "tag") }
-        guard await center.gate.tryAcquire() else {
-            throw APIError.conflict("an operation of this server is writing the archive; try again when it ends", code: "locked")
-        }
-        do {
-            let record = try {
-                let lock = try ArchiveLock(archivePath: archivePath, purpose: "tag (server)")
-                defer { withExtendedLifetime(lock) {} }
-                let store = try ArchiveStore(path: archivePath, access: .write)
-                let reader = SnapshotReader(store)
-                let id = try snapshotID(selector, source: source, field: "selector", reader: reader)
-                if add { try ArchiveMaintenance(store).addTags([tag], to: id) } else { try ArchiveMaintenance(store).removeTags([tag], from: id) }
-                return try reader.snapshot(id)
-            }()
-            await center.gate.release()
-            guard let record else { throw APIError.notFound("no snapshot \(selector)", target: "selector") }
-            return snapshotSchema(record)
-        } catch {
-            await center.gate.release()
-            throw error
-        }
+        let store = try ArchiveStore(path: archivePath, access: .write)
+        let reader = SnapshotReader(store)
+        let id = try snapshotID(selector, source: source, field: "selector", reader: reader)
+        if add { try ArchiveMaintenance(store).addTags([tag], to: id) } else { try ArchiveMaintenance(store).removeTags([tag], from: id) }
+        guard let record = try reader.snapshot(id) else { throw APIError.notFound("no snapshot \(selector)", target: "selector") }
+        return snapshotSchema(record)
     }
 
     func addSnapshotTag(_ input: Operations.AddSnapshotTag.Input) async throws -> Operations.AddSnapshotTag.Output {
