@@ -231,7 +231,115 @@ def section_client(binary, work, args):
         stack.stop()
 
 
-SECTIONS = {"schemathesis": section_schemathesis, "client": section_client}
+# --- the walkthrough of docs/server.md, as written ------------------------------------------------------------------
+
+def walkthrough_steps(markdown):
+    """The walkthrough's code blocks, in order: ("setup", line) for the lines of a block without prompts, and
+    ("command", line, expected lines) for each `$ ` line of a console block with the lines shown under it."""
+    section = markdown.split("## Walkthrough with curl", 1)[1].split("\n## ", 1)[0]
+    steps = []
+    for block in re.findall(r"```(?:sh|console)\n(.*?)```", section, re.S):
+        lines = block.rstrip("\n").split("\n")
+        if not any(line.startswith("$ ") for line in lines):
+            steps += [("setup", line) for line in lines if line.strip()]
+            continue
+        for line in lines:
+            if line.startswith("$ "):
+                steps.append(("command", line[2:], []))
+            elif steps and steps[-1][0] == "command":
+                steps[-1][2].append(line)
+    return steps
+
+
+def shown_fields(expected):
+    """What a shown answer promises: the HTTP status, the headers shown with a value, and each JSON field shown
+    with a whole value (`"key":"value"`, `"key":3`; values with `...` are elisions)."""
+    status, headers, fields = None, {}, []
+    for line in expected:
+        m = re.match(r"HTTP/1\.1 (\d{3})", line)
+        if m:
+            status = m.group(1)
+        elif re.match(r"^[A-Za-z-]+: ", line):
+            name, value = line.split(": ", 1)
+            headers[name.lower()] = value
+        elif line.startswith("{"):
+            for key, value in re.findall(r'"([A-Za-z_]+)":("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false)', line):
+                if "..." not in value:
+                    fields.append((key, value))
+    return status, headers, fields
+
+
+def section_walkthrough(binary, work, args):
+    doc = open(os.path.join(ROOT, "docs", "server.md"), encoding="utf-8").read()
+    steps = walkthrough_steps(doc)
+    if not any(s[0] == "command" for s in steps):
+        raise Failure("docs/server.md has no walkthrough commands")
+    ports = {"9443": str(free_port()), "9444": str(free_port()), "8080": str(free_port())}
+
+    def moved(text):
+        for old, new in ports.items():
+            text = re.sub(rf"(127\.0\.0\.1:|--port ){old}\b", rf"\g<1>{new}", text)
+        return text.replace("/tmp/archive.sqlite", os.path.join(work, "archive.sqlite"))
+
+    script = ["set -u -a", "trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT",
+              f"export PATH={shlex_quote(os.path.dirname(binary))}:$PATH",
+              f"export IBM_CREDENTIALS_FILE={shlex_quote(os.path.join(work, 'no-credentials-file'))}",
+              "unset TTS_ARCHIVE_TOKEN"]
+    commands = []
+    for step in steps:
+        if step[0] == "setup":
+            line = re.sub(r"\s+#.*$", "", moved(step[1]))
+            if line.endswith("&"):
+                line = line[:-1].rstrip() + f" >>{shlex_quote(os.path.join(work, 'background.log'))} 2>&1 &"
+            elif line.startswith("until "):
+                line = f"timeout 60 bash -c {shlex_quote(line)} >/dev/null || exit 9"
+            script.append(line)
+        else:
+            n = len(commands)
+            commands.append(step)
+            out = os.path.join(work, f"out.{n}")
+            script.append(f"{{ timeout 120 bash -c {shlex_quote(moved(step[1]))}; }} >{shlex_quote(out)} 2>&1; "
+                          f"echo $? >{shlex_quote(out)}.rc")
+    path = os.path.join(work, "walkthrough.sh")
+    with open(path, "w") as f:
+        f.write("\n".join(script) + "\n")
+    env = dict(os.environ)
+    run = subprocess.run(["bash", path], env=env, cwd=work, timeout=600, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if run.returncode not in (0,):
+        raise Failure(f"the walkthrough's set-up failed (exit {run.returncode}): {run.stdout.decode()[-500:]}")
+    problems = []
+    for n, (_, command, expected) in enumerate(commands):
+        out_path = os.path.join(work, f"out.{n}")
+        actual = open(out_path, encoding="utf-8", errors="replace").read() if os.path.exists(out_path) else ""
+        rc = open(out_path + ".rc").read().strip() if os.path.exists(out_path + ".rc") else "not run"
+        if rc != "0":
+            problems.append(f"`{command}` exited {rc}: {actual[-300:]}")
+            continue
+        status, headers, fields = shown_fields([moved(line) for line in expected])
+        got_headers = {}
+        for line in actual.replace("\r", "").split("\n"):
+            if re.match(r"^[A-Za-z-]+: ", line):
+                name, value = line.split(": ", 1)
+                got_headers.setdefault(name.lower(), value)
+        if status and not re.match(rf"HTTP/1\.1 {status}\b", actual):
+            problems.append(f"`{command}`: shown HTTP {status}, got: {actual[:80]!r}")
+        for name, value in headers.items():
+            if got_headers.get(name) != value:
+                problems.append(f"`{command}`: shown {name}: {value}, got {got_headers.get(name)!r}")
+        for key, value in fields:
+            if not re.search(rf'"{re.escape(key)}":{re.escape(value)}(?=[,}}\]])', actual):
+                problems.append(f"`{command}`: shown \"{key}\":{value}, not in {actual[:400]!r}")
+    say(f"   {len(commands)} commands of docs/server.md run; {len(problems)} differ from what the page shows")
+    if problems:
+        raise Failure("; ".join(problems))
+
+
+def shlex_quote(text):
+    import shlex
+    return shlex.quote(text)
+
+
+SECTIONS = {"schemathesis": section_schemathesis, "client": section_client, "walkthrough": section_walkthrough}
 
 
 def main():
