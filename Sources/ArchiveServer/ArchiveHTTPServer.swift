@@ -1,6 +1,8 @@
 import ArchiveCore
 import Foundation
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
@@ -22,10 +24,16 @@ public struct ServerOptions: Sendable {
     public var bodyLimit: Int
     /// Seconds a client is asked to wait between polls.
     public var retryAfter: Int
+    /// PEM certificate chain and private key: the server speaks HTTPS itself (both or neither).
+    public var tlsCertificate: String?
+    public var tlsKey: String?
 
     public init(archivePath: String, listen: String = "127.0.0.1:8080", configPath: String? = nil, tokenFile: String? = nil,
                 publicRead: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
-                version: String = "dev", bodyLimit: Int = 1 << 20, retryAfter: Int = 1) {
+                version: String = "dev", bodyLimit: Int = 1 << 20, retryAfter: Int = 1,
+                tlsCertificate: String? = nil, tlsKey: String? = nil) {
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
         self.archivePath = archivePath
         self.listen = listen
         self.configPath = configPath
@@ -53,6 +61,8 @@ public final class ArchiveHTTPServer: Sendable {
     let logger: Logger
     /// The bound address (the port once it is known), where links point when a request's Host is unusable.
     let listening: ListeningAddress
+    /// With --tls-cert/--tls-key: the server's TLS (links are then `https`).
+    let tls: TLSConfiguration?
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).
@@ -67,6 +77,7 @@ public final class ArchiveHTTPServer: Sendable {
             throw ServerStartError("listening on \(host) (not loopback) needs an API token: set TTS_ARCHIVE_TOKEN or "
                                    + "give --token-file PATH, or listen on 127.0.0.1")
         }
+        tls = try ServerTLS.configuration(certificate: options.tlsCertificate, key: options.tlsKey)
         let config: ServerConfig = try options.configPath.map(ServerConfig.load) ?? .cliDefaults
         let environment = options.environment
         let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
@@ -130,6 +141,7 @@ public final class ArchiveHTTPServer: Sendable {
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = Application(
             router: try makeRouter(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { [listening, host] channel in
                 let bound = channel.localAddress?.port ?? 0
@@ -149,7 +161,7 @@ public final class ArchiveHTTPServer: Sendable {
     }
 
     /// `https` when the server speaks TLS itself, else `http`.
-    var scheme: String { "http" }
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
     public func stopOperations() async { await center.stop() }

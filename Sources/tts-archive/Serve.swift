@@ -30,8 +30,10 @@ struct Serve: AsyncParsableCommand {
         The first line on standard output is the URL it listens on; the log (one line per request and per \
         operation state change, never a credential) goes to standard error. Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
         --token-file PATH, never a flag value); with a token every request but /healthz, /readyz and \
-        /openapi.yaml needs `Authorization: Bearer TOKEN` (reads are open with --public-read). SIGTERM or \
-        SIGINT stops it gracefully: running operations are cancelled and marked interrupted.
+        /openapi.yaml needs `Authorization: Bearer TOKEN` (reads are open with --public-read). With \
+        --tls-cert and --tls-key (PEM files) it serves HTTPS itself, and its links are https; else put a \
+        reverse proxy in front (docs/server.md). SIGTERM or SIGINT stops it gracefully: running operations \
+        are cancelled and marked interrupted.
 
         EXAMPLES
           tts-archive serve --archive /var/backups/tts.sqlite
@@ -59,6 +61,10 @@ struct Serve: AsyncParsableCommand {
     var publicRead = false
     @Flag(name: .customLong("log-json"), help: "Log one JSON object per line (default: text) on stderr.")
     var logJSON = false
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this PEM certificate (chain); needs --tls-key.", valueName: "path"))
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
 
     func run() async throws {
         try await reportingErrors {
@@ -67,13 +73,13 @@ struct Serve: AsyncParsableCommand {
             let server = try ArchiveHTTPServer(
                 ServerOptions(archivePath: ArchiveOptions.resolve(flag: archiveOptions.archive, environment: Output.environment),
                               listen: listen, configPath: config, tokenFile: tokenFile, publicRead: publicRead,
-                              version: BuildInfo.version),
+                              version: BuildInfo.version, tlsCertificate: tlsCert, tlsKey: tlsKey),
                 logger: logger)
             try await server.run(onListening: { port in
                 // The first stdout line is the URL (port 0 picks one), as `tts-archive emulator` prints its own.
                 let host = server.host.contains(":") ? "[\(server.host)]" : server.host
-                Output.line(Array("http://\(host):\(port)".utf8))
-                logger.info("listening", metadata: ["url": "http://\(host):\(port)", "archive": "\(server.options.archivePath)"])
+                Output.line(Array("\(server.scheme)://\(host):\(port)".utf8))
+                logger.info("listening", metadata: ["url": "\(server.scheme)://\(host):\(port)", "archive": "\(server.options.archivePath)"])
             })
         }
     }
