@@ -27,6 +27,19 @@ struct Handlers: APIProtocol {
         return (e.status, .init(body: .json(.init(error: .init(code: e.code, message: e.message, target: e.target)))))
     }
 
+    /// Runs a handler's body; any error it throws answers the operation's `default` response (each generated
+    /// Output is its own enum: `fallback` is its `.default` case, e.g. `Operations.GetSnapshot.Output.default`)
+    /// with the error's status and the one error shape.
+    func answering<Output>(_ fallback: (_ statusCode: Int, Components.Responses._Error) -> Output,
+                           _ body: () async throws -> Output) async -> Output {
+        do {
+            return try await body()
+        } catch {
+            let (status, answer) = Self.error(error)
+            return fallback(status, answer)
+        }
+    }
+
     /// Opens the archive for one read, as a CLI command would (its own connection: reads never wait for a job).
     func reading<T>(_ body: (ArchiveStore) throws -> T) throws -> T {
         let store = try ArchiveStore(path: archivePath, access: .read)
@@ -177,7 +190,7 @@ struct Handlers: APIProtocol {
     // MARK: snapshots
 
     func listSnapshots(_ input: Operations.ListSnapshots.Input) async throws -> Operations.ListSnapshots.Output {
-        do {
+        await answering(Operations.ListSnapshots.Output.default) {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
             var listing = SnapshotReader.Listing(tag: q.tag)
@@ -198,23 +211,17 @@ struct Handlers: APIProtocol {
             let (items, next) = page.cut(rows, path: "/v1/snapshots",
                                          query: [("source", q.source), ("tag", q.tag), ("since", q.since), ("until", q.until)])
             return .ok(.init(body: .json(.init(value: items.map(snapshotSchema), nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getSnapshot(_ input: Operations.GetSnapshot.Input) async throws -> Operations.GetSnapshot.Output {
-        do {
+        await answering(Operations.GetSnapshot.Output.default) {
             let record = try reading { store -> SnapshotRecord? in
                 let reader = SnapshotReader(store)
                 return try reader.snapshot(try snapshotID(input.path.selector, source: input.query.source, field: "selector", reader: reader))
             }
             guard let record else { throw APIError.notFound("no snapshot \(input.path.selector)", target: "selector") }
             return .ok(.init(body: .json(snapshotSchema(record))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -232,27 +239,21 @@ struct Handlers: APIProtocol {
     }
 
     func addSnapshotTag(_ input: Operations.AddSnapshotTag.Input) async throws -> Operations.AddSnapshotTag.Output {
-        do {
+        await answering(Operations.AddSnapshotTag.Output.default) {
             return .ok(.init(body: .json(try await changeTag(selector: input.path.selector, tag: input.path.tag,
                                                              source: input.query.source, add: true))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func removeSnapshotTag(_ input: Operations.RemoveSnapshotTag.Input) async throws -> Operations.RemoveSnapshotTag.Output {
-        do {
+        await answering(Operations.RemoveSnapshotTag.Output.default) {
             return .ok(.init(body: .json(try await changeTag(selector: input.path.selector, tag: input.path.tag,
                                                              source: input.query.source, add: false))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listSnapshotModels(_ input: Operations.ListSnapshotModels.Input) async throws -> Operations.ListSnapshotModels.Output {
-        do {
+        await answering(Operations.ListSnapshotModels.Output.default) {
             let page = try Page(top: input.query.top, skip: input.query.skip)
             let models = try reading { store in
                 let reader = SnapshotReader(store)
@@ -265,14 +266,11 @@ struct Handlers: APIProtocol {
                 .init(customizationId: $0.customizationID, name: $0.name, language: $0.language, description: $0.description,
                       words: $0.words, prompts: $0.prompts)
             }, nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listSnapshotWords(_ input: Operations.ListSnapshotWords.Input) async throws -> Operations.ListSnapshotWords.Output {
-        do {
+        await answering(Operations.ListSnapshotWords.Output.default) {
             let page = try Page(top: input.query.top, skip: input.query.skip)
             let id = input.path.customizationId
             let (snapshot, model) = try reading { store -> (Int64, CustomModel?) in
@@ -294,14 +292,11 @@ struct Handlers: APIProtocol {
             return .ok(.init(body: .json(.init(value: items.map {
                 .init(word: $0.word, translation: $0.translation, partOfSpeech: $0.partOfSpeech)
             }, nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getDiff(_ input: Operations.GetDiff.Input) async throws -> Operations.GetDiff.Output {
-        do {
+        await answering(Operations.GetDiff.Output.default) {
             let q = input.query
             if q.from == "live", q.to == "live" { throw APIError.badRequest("compare live with a snapshot, not with itself", target: "to") }
             let match: ContentDiff.MatchBy = q.matchBy == .name ? .name : .id
@@ -324,16 +319,13 @@ struct Handlers: APIProtocol {
             }
             let body = try JSONDecoder().decode(Components.Schemas.Diff.self, from: Data(diff.jsonBytes()))
             return .ok(.init(body: .json(body)))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     // MARK: operations
 
     func startSnapshot(_ input: Operations.StartSnapshot.Input) async throws -> Operations.StartSnapshot.Output {
-        do {
+        await answering(Operations.StartSnapshot.Output.default) {
             let request: Components.Schemas.SnapshotRequest
             switch input.body {
             case .json(let r): request = r
@@ -353,9 +345,6 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -385,20 +374,17 @@ struct Handlers: APIProtocol {
     }
 
     func startRestore(_ input: Operations.StartRestore.Input) async throws -> Operations.StartRestore.Output {
-        do {
+        await answering(Operations.StartRestore.Output.default) {
             guard case .json(let request) = input.body else { throw APIError.badRequest("the body is a JSON restore request") }
             switch try await start(try restoreSpec(request, snapshot: nil, resume: nil), clientID: input.headers.operationId) {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func startDrill(_ input: Operations.StartDrill.Input) async throws -> Operations.StartDrill.Output {
-        do {
+        await answering(Operations.StartDrill.Output.default) {
             let request: Components.Schemas.DrillRequest
             switch input.body {
             case .json(let r): request = r
@@ -419,14 +405,11 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func startRollback(_ input: Operations.StartRollback.Input) async throws -> Operations.StartRollback.Output {
-        do {
+        await answering(Operations.StartRollback.Output.default) {
             guard case .json(let request) = input.body else { throw APIError.badRequest("the body is a JSON rollback request") }
             let (source, credentials) = try directory.usableSource(request.source)
             if let batch = request.batchSize, batch < 1 { throw APIError.badRequest("batch_size must be at least 1", target: "batch_size") }
@@ -443,14 +426,11 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listOperations(_ input: Operations.ListOperations.Input) async throws -> Operations.ListOperations.Output {
-        do {
+        await answering(Operations.ListOperations.Output.default) {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
             if q.source == "" { throw APIError.badRequest("source names a source; it must not be empty", target: "source") }
@@ -460,9 +440,6 @@ struct Handlers: APIProtocol {
             let (items, next) = page.cut(rows, path: "/v1/operations",
                                          query: [("kind", q.kind?.rawValue), ("status", q.status?.rawValue), ("source", q.source)])
             return .ok(.init(body: .json(.init(value: items.map(monitor), nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -472,17 +449,14 @@ struct Handlers: APIProtocol {
     }
 
     func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
-        do {
+        await answering(Operations.GetOperation.Output.default) {
             let o = try await record(input.path.id)
             return .ok(.init(headers: .init(retryAfter: o.status.isTerminal ? nil : retryAfter), body: .json(monitor(o))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getOperationResult(_ input: Operations.GetOperationResult.Input) async throws -> Operations.GetOperationResult.Output {
-        do {
+        await answering(Operations.GetOperationResult.Output.default) {
             let o = try await record(input.path.id)
             guard o.status.isTerminal else {
                 return .accepted(.init(headers: .init(retryAfter: retryAfter, operationLocation: operationURL(o.id)), body: .json(monitor(o))))
@@ -499,24 +473,18 @@ struct Handlers: APIProtocol {
                 document = try OpenAPIObjectContainer(unvalidatedValue: wrapped)
             }
             return .ok(.init(body: .json(.init(additionalProperties: document))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func cancelOperation(_ input: Operations.CancelOperation.Input) async throws -> Operations.CancelOperation.Output {
-        do {
+        await answering(Operations.CancelOperation.Output.default) {
             let o = try await center.cancel(input.path.id)
             return .ok(.init(body: .json(monitor(o))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func resumeOperation(_ input: Operations.ResumeOperation.Input) async throws -> Operations.ResumeOperation.Output {
-        do {
+        await answering(Operations.ResumeOperation.Output.default) {
             let o = try await record(input.path.id)
             guard o.kind == "restore" else {
                 throw APIError.badRequest("only restores resume (operation \(o.id) is a \(o.kind)); start a new \(o.kind) instead", target: "id")
@@ -530,9 +498,6 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 }
