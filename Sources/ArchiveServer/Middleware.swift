@@ -17,6 +17,18 @@ enum RequestInfo {
         "\(scheme)://\(host.flatMap(validAuthority) ?? fallback)"
     }
 
+    /// As ``baseURL(host:scheme:fallback:)``, honouring a reverse proxy's `X-Forwarded-Host` (a valid
+    /// host[:port], first of a list) and `X-Forwarded-Proto` (`http` or `https`) over the request's own; anything
+    /// else in them is ignored.
+    static func baseURL(host: String?, scheme: String, fallback: String, forwardedHost: String?, forwardedProto: String?) -> String {
+        func first(_ value: String?) -> String? {
+            value?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let proto = first(forwardedProto).map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil }
+        let forwarded = first(forwardedHost).flatMap(validAuthority)
+        return baseURL(host: forwarded ?? host, scheme: proto ?? scheme, fallback: fallback)
+    }
+
     static func validAuthority(_ text: String) -> String? {
         guard !text.isEmpty, text.count <= 260 else { return nil }
         var host = Substring(text), port: Substring?
@@ -119,7 +131,9 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
                     return Self.errorResponse(refused)
                 }
             }
-            let base = RequestInfo.baseURL(host: request.head.authority, scheme: scheme, fallback: listening.authority)
+            let base = RequestInfo.baseURL(host: request.head.authority, scheme: scheme, fallback: listening.authority,
+                                           forwardedHost: request.headers.first { $0.name.canonicalName == "x-forwarded-host" }?.value,
+                                           forwardedProto: request.headers.first { $0.name.canonicalName == "x-forwarded-proto" }?.value)
             var response = try await RequestInfo.$baseURL.withValue(base) {
                 try await next(request, context)
             }

@@ -60,8 +60,19 @@ import TTSEmulator
                     "a..b", "[::1", "[zz]:80", "[::1]x", "host:80:80", "ex%61mple"] as [String?] {
             #expect(RequestInfo.baseURL(host: bad, scheme: "http", fallback: "127.0.0.1:1234") == "http://127.0.0.1:1234", "\(bad ?? "nil")")
         }
+        // Behind a reverse proxy: X-Forwarded-Host and -Proto win when valid, and are ignored when not.
+        func forwarded(_ host: String?, _ proto: String?) -> String {
+            RequestInfo.baseURL(host: "127.0.0.1:8080", scheme: "http", fallback: "x:1", forwardedHost: host, forwardedProto: proto)
+        }
+        #expect(forwarded("tts.example.com", "https") == "https://tts.example.com")
+        #expect(forwarded("tts.example.com:8443, 10.0.0.1", "https, http") == "https://tts.example.com:8443")
+        #expect(forwarded(nil, "HTTPS") == "https://127.0.0.1:8080")
+        #expect(forwarded("bad host", "gopher") == "http://127.0.0.1:8080")
         try await Harness.with { h in
             _ = try h.source.generate(GeneratorSpec(models: 1, words: 5, seed: 1))
+            let proxied = try await h.call(.GET, "/v1/snapshots?top=1", headers: [("X-Forwarded-Host", "tts.example.com"),
+                                                                                  ("X-Forwarded-Proto", "https")])
+            #expect(proxied.status == 200)
             let named = try await h.call(.POST, "/v1/snapshots", headers: [("Host", "archive.example:8443")])
             #expect(named.status == 202)
             let id = try #require(named.json["id"] as? String)
@@ -72,6 +83,9 @@ import TTSEmulator
             #expect(bad.json["resourceLocation"] as? String == "\(h.base)/v1/snapshots/1")  // the listening address, with its port
             let list = try await h.call(.GET, "/v1/snapshots", headers: [("Host", "two words")])
             #expect(((list.json["value"] as? [[String: Any]])?.first?["url"] as? String) == "\(h.base)/v1/snapshots/1")
+            let viaProxy = try await h.call(.GET, "/v1/snapshots", headers: [("X-Forwarded-Host", "tts.example.com"),
+                                                                             ("X-Forwarded-Proto", "https")])
+            #expect(((viaProxy.json["value"] as? [[String: Any]])?.first?["url"] as? String) == "https://tts.example.com/v1/snapshots/1")
         }
     }
 
