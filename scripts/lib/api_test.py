@@ -149,8 +149,6 @@ def section_schemathesis(binary, work, args):
         if status != 0:
             say(text[-12000:])
             raise Failure(f"schemathesis found problems (exit {status}); the full report: {report}")
-        if "5xx" in text and "Server error" in text:
-            raise Failure("schemathesis saw a server error")
     finally:
         stack.stop()
 
