@@ -63,6 +63,8 @@ public final class ArchiveHTTPServer: Sendable {
     let listening: ListeningAddress
     /// With --tls-cert/--tls-key: the server's TLS (links are then `https`).
     let tls: TLSConfiguration?
+    /// Diffs of two snapshots already answered (snapshots never change).
+    let diffs = DiffCache()
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).

@@ -308,7 +308,16 @@ struct Handlers: APIProtocol {
             let a = try side(q.from, "from"), b = try side(q.to, "to")
             let diff: ArchiveDiff
             if let a, let b {
-                diff = try SnapshotDiff(store).between(a, b, matchBy: match)
+                guard let from = try reader.snapshot(a), let to = try reader.snapshot(b) else {
+                    throw APIError.notFound("no snapshot \(q.from) or \(q.to)", target: "from")
+                }
+                let path = archivePath
+                let body = try await server.diffs.diff(.init(from: .init(from), to: .init(to), matchBy: match)) {
+                    let store = try ArchiveStore(path: path, access: .read)
+                    let diff = try SnapshotDiff(store).between(a, b, matchBy: match)
+                    return try JSONDecoder().decode(Components.Schemas.Diff.self, from: Data(diff.jsonBytes()))
+                }
+                return .ok(.init(body: .json(body)))
             } else {
                 let (_, credentials) = try directory.usableSource(q.source)
                 let (live, url) = try await jobs.withClient(credentials) { client in

@@ -174,6 +174,45 @@ import TTSEmulator
         }
     }
 
+    /// A diff of two snapshots is computed once, however many ask at once, and answered the same after (wrk's
+    /// 16 connections on one diff of a medium archive timed out while each request computed it again).
+    @Test func aDiffOfTwoSnapshotsIsComputedOnce() async throws {
+        try await Harness.with { h in
+            _ = try h.source.generate(GeneratorSpec(models: 3, words: 150, seed: 4))
+            _ = try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String))
+            _ = h.source.applyNight(seed: 1)
+            _ = try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String))
+            let bodies = try await withThrowingTaskGroup(of: Data.self) { group in
+                for _ in 0..<8 { group.addTask { try await h.call(.GET, "/v1/diff?from=1&to=2").body } }
+                return try await group.reduce(into: [Data]()) { $0.append($1) }
+            }
+            #expect(Set(bodies).count == 1)
+            #expect(try await h.call(.GET, "/v1/diff?from=latest~1&to=latest").body == bodies[0])
+            #expect(await h.server.diffs.computed == 1)
+            #expect(try await h.call(.GET, "/v1/diff?from=1&to=2&match_by=name").status == 200)
+            #expect(await h.server.diffs.computed == 2)
+        }
+    }
+
+    @Test func theDiffCacheKeysOnContentAndKeepsNoFailure() async throws {
+        let cache = DiffCache(capacity: 2)
+        let a = DiffCache.Side(id: 1, startedAt: "t1", digest: "d1"), b = DiffCache.Side(id: 2, startedAt: "t2", digest: "d2")
+        let other = DiffCache.Side(id: 2, startedAt: "t3", digest: "d3")  // id 2 forgotten and taken by another snapshot
+        let empty = Components.Schemas.Diff(additionalProperties: .init())
+        _ = try await cache.diff(.init(from: a, to: b, matchBy: .id)) { empty }
+        _ = try await cache.diff(.init(from: a, to: b, matchBy: .id)) { empty }
+        #expect(await cache.computed == 1)
+        _ = try await cache.diff(.init(from: a, to: other, matchBy: .id)) { empty }
+        #expect(await cache.computed == 2)
+        await #expect(throws: APIError.self) {
+            try await cache.diff(.init(from: b, to: a, matchBy: .id)) { throw APIError.notFound("gone") }
+        }
+        _ = try await cache.diff(.init(from: b, to: a, matchBy: .id)) { empty }
+        #expect(await cache.computed == 4)  // the failure was not kept
+        _ = try await cache.diff(.init(from: a, to: b, matchBy: .id)) { empty }
+        #expect(await cache.computed == 5)  // capacity 2: the oldest went
+    }
+
     @Test func readsPageAndSearch() async throws {
         try await Harness.with { h in
             let ids = try h.source.generate(GeneratorSpec(models: 3, words: 300, seed: 6))
