@@ -1,5 +1,6 @@
 import ArchiveCore
 import Foundation
+import SQLiteDB
 import TTSClient
 
 /// An error answer: `{"error": {"code", "message", "target"}}` with its HTTP status. Every 4xx and 5xx the
@@ -39,6 +40,8 @@ struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             }
         case let e as ModelFilterError:
             return .badRequest(e.description, target: target)
+        case let e as SQLiteError where e.isBusy:
+            return .conflict("the archive is busy (\(e.message)); try again", code: "locked")
         case let e as ArchiveError:
             if case .locked = e { return .conflict(e.description, code: "locked") }
             return APIError(status: 500, code: "archive_unusable", message: e.description)

@@ -1,6 +1,8 @@
 import ArchiveCore
 import Foundation
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
@@ -26,10 +28,16 @@ public struct ServerOptions: Sendable {
     public var schedule: SourceSchedule?
     /// The scheduler's clock (tests: a manual one; the end-to-end script: a faster one).
     public var schedulerClock: (any SchedulerClock)?
+    /// PEM certificate chain and private key: the server speaks HTTPS itself (both or neither).
+    public var tlsCertificate: String?
+    public var tlsKey: String?
 
     public init(archivePath: String, listen: String = "127.0.0.1:8080", configPath: String? = nil, tokenFile: String? = nil,
                 publicRead: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
-                version: String = "dev", bodyLimit: Int = 1 << 20, retryAfter: Int = 1) {
+                version: String = "dev", bodyLimit: Int = 1 << 20, retryAfter: Int = 1,
+                tlsCertificate: String? = nil, tlsKey: String? = nil) {
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
         self.archivePath = archivePath
         self.listen = listen
         self.configPath = configPath
@@ -58,6 +66,12 @@ public final class ArchiveHTTPServer: Sendable {
     /// Schedules, metrics and notifications (issue 19): Scheduler.swift, Metrics.swift, Notifier.swift.
     let scheduler: Scheduler
     let metrics: ServerMetrics
+    /// The bound address (the port once it is known), where links point when a request's Host is unusable.
+    let listening: ListeningAddress
+    /// With --tls-cert/--tls-key: the server's TLS (links are then `https`).
+    let tls: TLSConfiguration?
+    /// Diffs of two snapshots already answered (snapshots never change).
+    let diffs = DiffCache()
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).
@@ -66,11 +80,13 @@ public final class ArchiveHTTPServer: Sendable {
         self.options = options
         self.logger = logger
         (host, port) = try Self.parseListen(options.listen)
+        listening = ListeningAddress(host: host, port: port)
         token = try Self.readToken(options)
         if token == nil, !Self.isLoopback(host) {
             throw ServerStartError("listening on \(host) (not loopback) needs an API token: set TTS_ARCHIVE_TOKEN or "
                                    + "give --token-file PATH, or listen on 127.0.0.1")
         }
+        tls = try ServerTLS.configuration(certificate: options.tlsCertificate, key: options.tlsKey)
         var config: ServerConfig = try options.configPath.map(ServerConfig.load) ?? .cliDefaults
         if let schedule = options.schedule {
             guard options.configPath == nil else {
@@ -147,7 +163,7 @@ public final class ArchiveHTTPServer: Sendable {
         router.add(middleware: ArchiveMiddleware(token: token, publicRead: options.publicRead, bodyLimit: options.bodyLimit,
                                                  logger: logger,
                                                  paths: DocumentPaths(document: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)),
-                                                 page: pageAccess))
+                                                 page: pageAccess, scheme: scheme, listening: listening))
         let handlers = Handlers(server: self)
         // Compact JSON, `/` unescaped (URLs read as URLs).
         try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
@@ -161,11 +177,13 @@ public final class ArchiveHTTPServer: Sendable {
         await center.observe { metrics.observe($0) }
         let app = Application(
             router: try makeRouter(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            onServerRunning: { channel in
+            onServerRunning: { [listening, host, scheme] channel in
                 let bound = channel.localAddress?.port ?? 0
+                listening.authority = ListeningAddress.authority(host: host, port: bound)
                 // Scheduled runs start once result URLs can name the bound port.
-                await scheduler.setBaseURL("http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
+                await scheduler.setBaseURL("\(scheme)://\(listening.authority)")
                 await scheduler.start()
                 await onListening(bound)
             },
@@ -181,6 +199,9 @@ public final class ArchiveHTTPServer: Sendable {
             logger: logger))
         try await group.run()
     }
+
+    /// `https` when the server speaks TLS itself, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
     public func stopOperations() async { await center.stop() }

@@ -27,6 +27,19 @@ struct Handlers: APIProtocol {
         return (e.status, .init(body: .json(.init(error: .init(code: e.code, message: e.message, target: e.target)))))
     }
 
+    /// Runs a handler's body; any error it throws answers the operation's `default` response (each generated
+    /// Output is its own enum: `fallback` is its `.default` case, e.g. `Operations.GetSnapshot.Output.default`)
+    /// with the error's status and the one error shape.
+    func answering<Output>(_ fallback: (_ statusCode: Int, Components.Responses._Error) -> Output,
+                           _ body: () async throws -> Output) async -> Output {
+        do {
+            return try await body()
+        } catch {
+            let (status, answer) = Self.error(error)
+            return fallback(status, answer)
+        }
+    }
+
     /// Opens the archive for one read, as a CLI command would (its own connection: reads never wait for a job).
     func reading<T>(_ body: (ArchiveStore) throws -> T) throws -> T {
         let store = try ArchiveStore(path: archivePath, access: .read)
@@ -178,7 +191,7 @@ struct Handlers: APIProtocol {
     // MARK: snapshots
 
     func listSnapshots(_ input: Operations.ListSnapshots.Input) async throws -> Operations.ListSnapshots.Output {
-        do {
+        await answering(Operations.ListSnapshots.Output.default) {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
             var listing = SnapshotReader.Listing(tag: q.tag)
@@ -199,74 +212,49 @@ struct Handlers: APIProtocol {
             let (items, next) = page.cut(rows, path: "/v1/snapshots",
                                          query: [("source", q.source), ("tag", q.tag), ("since", q.since), ("until", q.until)])
             return .ok(.init(body: .json(.init(value: items.map(snapshotSchema), nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getSnapshot(_ input: Operations.GetSnapshot.Input) async throws -> Operations.GetSnapshot.Output {
-        do {
+        await answering(Operations.GetSnapshot.Output.default) {
             let record = try reading { store -> SnapshotRecord? in
                 let reader = SnapshotReader(store)
                 return try reader.snapshot(try snapshotID(input.path.selector, source: input.query.source, field: "selector", reader: reader))
             }
             guard let record else { throw APIError.notFound("no snapshot \(input.path.selector)", target: "selector") }
             return .ok(.init(body: .json(snapshotSchema(record))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
-    /// Tags change the archive: they take this server's writer gate (409 while an operation writes) and the
-    /// archive's run lock (409 `locked` while another process writes), as `tts-archive tag` does.
+    /// Tags change the archive as `tts-archive tag` does: one short write transaction, with no run lock and not
+    /// behind this server's writer gate (no job holds a write transaction across a network call, so a tag never
+    /// waits for a running snapshot or restore). A database busy past SQLite's busy timeout is 409 `locked`.
     func changeTag(selector: String, tag: String, source: String?, add: Bool) async throws -> Components.Schemas.Snapshot {
         do { try SnapshotSelector.validateTag(tag) } catch { throw APIError.from(error, target: "tag") }
-        guard await center.gate.tryAcquire() else {
-            throw APIError.conflict("an operation of this server is writing the archive; try again when it ends", code: "locked")
-        }
-        do {
-            let record = try {
-                let lock = try ArchiveLock(archivePath: archivePath, purpose: "tag (server)")
-                defer { withExtendedLifetime(lock) {} }
-                let store = try ArchiveStore(path: archivePath, access: .write)
-                let reader = SnapshotReader(store)
-                let id = try snapshotID(selector, source: source, field: "selector", reader: reader)
-                if add { try ArchiveMaintenance(store).addTags([tag], to: id) } else { try ArchiveMaintenance(store).removeTags([tag], from: id) }
-                return try reader.snapshot(id)
-            }()
-            await center.gate.release()
-            guard let record else { throw APIError.notFound("no snapshot \(selector)", target: "selector") }
-            return snapshotSchema(record)
-        } catch {
-            await center.gate.release()
-            throw error
-        }
+        let store = try ArchiveStore(path: archivePath, access: .write)
+        let reader = SnapshotReader(store)
+        let id = try snapshotID(selector, source: source, field: "selector", reader: reader)
+        if add { try ArchiveMaintenance(store).addTags([tag], to: id) } else { try ArchiveMaintenance(store).removeTags([tag], from: id) }
+        guard let record = try reader.snapshot(id) else { throw APIError.notFound("no snapshot \(selector)", target: "selector") }
+        return snapshotSchema(record)
     }
 
     func addSnapshotTag(_ input: Operations.AddSnapshotTag.Input) async throws -> Operations.AddSnapshotTag.Output {
-        do {
+        await answering(Operations.AddSnapshotTag.Output.default) {
             return .ok(.init(body: .json(try await changeTag(selector: input.path.selector, tag: input.path.tag,
                                                              source: input.query.source, add: true))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func removeSnapshotTag(_ input: Operations.RemoveSnapshotTag.Input) async throws -> Operations.RemoveSnapshotTag.Output {
-        do {
+        await answering(Operations.RemoveSnapshotTag.Output.default) {
             return .ok(.init(body: .json(try await changeTag(selector: input.path.selector, tag: input.path.tag,
                                                              source: input.query.source, add: false))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listSnapshotModels(_ input: Operations.ListSnapshotModels.Input) async throws -> Operations.ListSnapshotModels.Output {
-        do {
+        await answering(Operations.ListSnapshotModels.Output.default) {
             let page = try Page(top: input.query.top, skip: input.query.skip)
             let models = try reading { store in
                 let reader = SnapshotReader(store)
@@ -279,14 +267,11 @@ struct Handlers: APIProtocol {
                 .init(customizationId: $0.customizationID, name: $0.name, language: $0.language, description: $0.description,
                       words: $0.words, prompts: $0.prompts)
             }, nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listSnapshotWords(_ input: Operations.ListSnapshotWords.Input) async throws -> Operations.ListSnapshotWords.Output {
-        do {
+        await answering(Operations.ListSnapshotWords.Output.default) {
             let page = try Page(top: input.query.top, skip: input.query.skip)
             let id = input.path.customizationId
             let (snapshot, model) = try reading { store -> (Int64, CustomModel?) in
@@ -308,14 +293,11 @@ struct Handlers: APIProtocol {
             return .ok(.init(body: .json(.init(value: items.map {
                 .init(word: $0.word, translation: $0.translation, partOfSpeech: $0.partOfSpeech)
             }, nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getDiff(_ input: Operations.GetDiff.Input) async throws -> Operations.GetDiff.Output {
-        do {
+        await answering(Operations.GetDiff.Output.default) {
             let q = input.query
             if q.from == "live", q.to == "live" { throw APIError.badRequest("compare live with a snapshot, not with itself", target: "to") }
             let match: ContentDiff.MatchBy = q.matchBy == .name ? .name : .id
@@ -327,7 +309,16 @@ struct Handlers: APIProtocol {
             let a = try side(q.from, "from"), b = try side(q.to, "to")
             let diff: ArchiveDiff
             if let a, let b {
-                diff = try SnapshotDiff(store).between(a, b, matchBy: match)
+                guard let from = try reader.snapshot(a), let to = try reader.snapshot(b) else {
+                    throw APIError.notFound("no snapshot \(q.from) or \(q.to)", target: "from")
+                }
+                let path = archivePath
+                let body = try await server.diffs.diff(.init(from: .init(from), to: .init(to), matchBy: match)) {
+                    let store = try ArchiveStore(path: path, access: .read)
+                    let diff = try SnapshotDiff(store).between(a, b, matchBy: match)
+                    return try JSONDecoder().decode(Components.Schemas.Diff.self, from: Data(diff.jsonBytes()))
+                }
+                return .ok(.init(body: .json(body)))
             } else {
                 let (_, credentials) = try directory.usableSource(q.source)
                 let (live, url) = try await jobs.withClient(credentials) { client in
@@ -338,16 +329,13 @@ struct Handlers: APIProtocol {
             }
             let body = try JSONDecoder().decode(Components.Schemas.Diff.self, from: Data(diff.jsonBytes()))
             return .ok(.init(body: .json(body)))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     // MARK: operations
 
     func startSnapshot(_ input: Operations.StartSnapshot.Input) async throws -> Operations.StartSnapshot.Output {
-        do {
+        await answering(Operations.StartSnapshot.Output.default) {
             let request: Components.Schemas.SnapshotRequest
             switch input.body {
             case .json(let r): request = r
@@ -367,9 +355,6 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -399,20 +384,17 @@ struct Handlers: APIProtocol {
     }
 
     func startRestore(_ input: Operations.StartRestore.Input) async throws -> Operations.StartRestore.Output {
-        do {
+        await answering(Operations.StartRestore.Output.default) {
             guard case .json(let request) = input.body else { throw APIError.badRequest("the body is a JSON restore request") }
             switch try await start(try restoreSpec(request, snapshot: nil, resume: nil), clientID: input.headers.operationId) {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func startDrill(_ input: Operations.StartDrill.Input) async throws -> Operations.StartDrill.Output {
-        do {
+        await answering(Operations.StartDrill.Output.default) {
             let request: Components.Schemas.DrillRequest
             switch input.body {
             case .json(let r): request = r
@@ -433,14 +415,11 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func startRollback(_ input: Operations.StartRollback.Input) async throws -> Operations.StartRollback.Output {
-        do {
+        await answering(Operations.StartRollback.Output.default) {
             guard case .json(let request) = input.body else { throw APIError.badRequest("the body is a JSON rollback request") }
             let (source, credentials) = try directory.usableSource(request.source)
             if let batch = request.batchSize, batch < 1 { throw APIError.badRequest("batch_size must be at least 1", target: "batch_size") }
@@ -457,14 +436,11 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func listOperations(_ input: Operations.ListOperations.Input) async throws -> Operations.ListOperations.Output {
-        do {
+        await answering(Operations.ListOperations.Output.default) {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
             if q.source == "" { throw APIError.badRequest("source names a source; it must not be empty", target: "source") }
@@ -474,9 +450,6 @@ struct Handlers: APIProtocol {
             let (items, next) = page.cut(rows, path: "/v1/operations",
                                          query: [("kind", q.kind?.rawValue), ("status", q.status?.rawValue), ("source", q.source)])
             return .ok(.init(body: .json(.init(value: items.map(monitor), nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -486,17 +459,14 @@ struct Handlers: APIProtocol {
     }
 
     func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
-        do {
+        await answering(Operations.GetOperation.Output.default) {
             let o = try await record(input.path.id)
             return .ok(.init(headers: .init(retryAfter: o.status.isTerminal ? nil : retryAfter), body: .json(monitor(o))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func getOperationResult(_ input: Operations.GetOperationResult.Input) async throws -> Operations.GetOperationResult.Output {
-        do {
+        await answering(Operations.GetOperationResult.Output.default) {
             let o = try await record(input.path.id)
             guard o.status.isTerminal else {
                 return .accepted(.init(headers: .init(retryAfter: retryAfter, operationLocation: operationURL(o.id)), body: .json(monitor(o))))
@@ -513,24 +483,18 @@ struct Handlers: APIProtocol {
                 document = try OpenAPIObjectContainer(unvalidatedValue: wrapped)
             }
             return .ok(.init(body: .json(.init(additionalProperties: document))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func cancelOperation(_ input: Operations.CancelOperation.Input) async throws -> Operations.CancelOperation.Output {
-        do {
+        await answering(Operations.CancelOperation.Output.default) {
             let o = try await center.cancel(input.path.id)
             return .ok(.init(body: .json(monitor(o))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func resumeOperation(_ input: Operations.ResumeOperation.Input) async throws -> Operations.ResumeOperation.Output {
-        do {
+        await answering(Operations.ResumeOperation.Output.default) {
             let o = try await record(input.path.id)
             if o.kind == "sync" {
                 switch try await resumeSync(o, clientID: input.headers.operationId) {
@@ -550,9 +514,6 @@ struct Handlers: APIProtocol {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 }

@@ -6,9 +6,73 @@ import NIOCore
 import OpenAPIRuntime
 
 /// What a handler knows of the request beyond its typed input: the base URL for absolute links
-/// (`Operation-Location`, `nextLink`), from the request's `Host`.
+/// (`Operation-Location`, `Location`, `nextLink`, `resourceLocation`, a snapshot's `url`), from the request's `Host`.
 enum RequestInfo {
     @TaskLocal static var baseURL = "http://127.0.0.1"
+
+    /// `scheme://authority` from the request's `Host` when it is a valid `host[:port]` (a DNS name, IPv4, or an
+    /// `[IPv6]` literal; port 1 to 65535), else from the address the server listens on: a missing or malformed
+    /// Host (spaces, a path, userinfo, a bad port) never makes a link.
+    static func baseURL(host: String?, scheme: String, fallback: String) -> String {
+        "\(scheme)://\(host.flatMap(validAuthority) ?? fallback)"
+    }
+
+    /// As ``baseURL(host:scheme:fallback:)``, honouring a reverse proxy's `X-Forwarded-Host` (a valid
+    /// host[:port], first of a list) and `X-Forwarded-Proto` (`http` or `https`) over the request's own; anything
+    /// else in them is ignored.
+    static func baseURL(host: String?, scheme: String, fallback: String, forwardedHost: String?, forwardedProto: String?) -> String {
+        func first(_ value: String?) -> String? {
+            value?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let proto = first(forwardedProto).map { $0.lowercased() }.flatMap { ["http", "https"].contains($0) ? $0 : nil }
+        let forwarded = first(forwardedHost).flatMap(validAuthority)
+        return baseURL(host: forwarded ?? host, scheme: proto ?? scheme, fallback: fallback)
+    }
+
+    static func validAuthority(_ text: String) -> String? {
+        guard !text.isEmpty, text.count <= 260 else { return nil }
+        var host = Substring(text), port: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                port = rest.dropFirst()
+            }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+        } else {
+            if let colon = text.firstIndex(of: ":") {
+                host = text[..<colon]
+                port = text[text.index(after: colon)...]
+            }
+            let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard !host.isEmpty, host.count <= 253, labels.allSatisfy({ label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }) else { return nil }
+        }
+        if let port {
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let number = Int(port), (1...65535).contains(number) else { return nil }
+        }
+        return text.lowercased()
+    }
+}
+
+/// The address the server listens on, `host:port` (`[::1]:port`), once it is bound: links fall back to it.
+final class ListeningAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String
+
+    init(host: String, port: Int) { value = Self.authority(host: host, port: port) }
+
+    static func authority(host: String, port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    var authority: String {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
 }
 
 /// Everything every request passes through, outermost first: one log line per request (method, path, status,
@@ -25,6 +89,10 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The web page (issue 21): its own paths decide their access (an HTML login); its session cookie stands for
     /// the token on the API calls its script makes.
     var page: PageAccess? = nil
+    /// `http`, or `https` when the server itself speaks TLS.
+    var scheme = "http"
+    /// Where links point when the request's Host cannot be used.
+    var listening = ListeningAddress(host: "127.0.0.1", port: 8080)
 
     /// Paths any client may read: a load balancer's probes and the API document.
     static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
@@ -62,10 +130,14 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
                     head.headerFields[.contentType] = "application/json"
                     head.headerFields[.contentLength] = "2"
                     request = Request(head: head, body: .init(buffer: ByteBuffer(string: "{}")))
+                } else if let refused = Self.explicitNull(body) {
+                    return Self.errorResponse(refused)
                 }
             }
-            let host = request.head.authority ?? "127.0.0.1"
-            var response = try await RequestInfo.$baseURL.withValue("http://\(host)") {
+            let base = RequestInfo.baseURL(host: request.head.authority, scheme: scheme, fallback: listening.authority,
+                                           forwardedHost: request.headers.first { $0.name.canonicalName == "x-forwarded-host" }?.value,
+                                           forwardedProto: request.headers.first { $0.name.canonicalName == "x-forwarded-proto" }?.value)
+            var response = try await RequestInfo.$baseURL.withValue(base) {
                 try await next(request, context)
             }
             // The generated code percent-encodes header values (simple style); these are URLs and ids.
@@ -104,6 +176,14 @@ struct ArchiveMiddleware<Context: RequestContext>: RouterMiddleware {
             : APIError(status: 401, code: "unauthorized", message: "the bearer token is not this server's")
     }
 
+
+    /// A field given as JSON `null`. No request schema of the document allows null (an optional field is left
+    /// out), and the generated decoder would read `null` as absent: refused, naming the field.
+    static func explicitNull(_ body: ByteBuffer) -> APIError? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]))
+            as? [String: Any], let key = object.keys.sorted().first(where: { object[$0] is NSNull }) else { return nil }
+        return .badRequest("field '\(key)' is null: leave an optional field out, or give it a value", target: key)
+    }
 
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: 413, code: "too_large", message: "the request body is over \(limit) bytes")

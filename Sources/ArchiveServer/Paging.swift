@@ -4,6 +4,7 @@ import Foundation
 struct Page: Sendable {
     static let defaultTop = 100
     static let maxTop = 1000
+    static let maxSkip = 1_000_000_000
 
     var top: Int
     var skip: Int
@@ -14,7 +15,9 @@ struct Page: Sendable {
         guard (1...Self.maxTop).contains(top) else {
             throw .badRequest("top takes 1 to \(Self.maxTop) items per page, not \(top)", target: "top")
         }
-        guard skip >= 0 else { throw .badRequest("skip must not be negative", target: "skip") }
+        guard (0...Self.maxSkip).contains(skip) else {
+            throw .badRequest("skip takes 0 to \(Self.maxSkip) items, not \(skip)", target: "skip")
+        }
         self.top = top
         self.skip = skip
     }

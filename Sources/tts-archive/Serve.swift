@@ -37,8 +37,10 @@ struct Serve: AsyncParsableCommand {
         The first line on standard output is the URL it listens on; the log (one line per request and per \
         operation state change, never a credential) goes to standard error. Listens on 127.0.0.1:8080 by default. Listening elsewhere needs an API token (TTS_ARCHIVE_TOKEN or \
         --token-file PATH, never a flag value); with a token every request but /healthz, /readyz and \
-        /openapi.yaml needs `Authorization: Bearer TOKEN` (reads are open with --public-read). SIGTERM or \
-        SIGINT stops it gracefully: running operations are cancelled and marked interrupted.
+        /openapi.yaml needs `Authorization: Bearer TOKEN` (reads are open with --public-read). With \
+        --tls-cert and --tls-key (PEM files) it serves HTTPS itself, and its links are https; else put a \
+        reverse proxy in front (docs/server.md). SIGTERM or SIGINT stops it gracefully: running operations \
+        are cancelled and marked interrupted.
 
         EXAMPLES
           tts-archive serve --archive /var/backups/tts.sqlite
@@ -117,6 +119,10 @@ struct Serve: AsyncParsableCommand {
             throw ServerStartError("--schedule: \(error)")
         }
     }
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this PEM certificate (chain); needs --tls-key.", valueName: "path"))
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
 
     func run() async throws {
         try await reportingErrors {
@@ -124,15 +130,15 @@ struct Serve: AsyncParsableCommand {
             let logger = Logger(label: "tts-archive.server") { _ in ServerLogHandler(json: json) }
             var options = ServerOptions(archivePath: ArchiveOptions.resolve(flag: archiveOptions.archive, environment: Output.environment),
                                         listen: listen, configPath: config, tokenFile: tokenFile, publicRead: publicRead,
-                                        version: BuildInfo.version)
+                                        version: BuildInfo.version, tlsCertificate: tlsCert, tlsKey: tlsKey)
             options.schedule = try scheduleFromFlags()
             if let clockSpeed { options.schedulerClock = FastSchedulerClock(speed: clockSpeed) }
             let server = try ArchiveHTTPServer(options, logger: logger)
             try await server.run(onListening: { port in
                 // The first stdout line is the URL (port 0 picks one), as `tts-archive emulator` prints its own.
                 let host = server.host.contains(":") ? "[\(server.host)]" : server.host
-                Output.line(Array("http://\(host):\(port)".utf8))
-                logger.info("listening", metadata: ["url": "http://\(host):\(port)", "archive": "\(server.options.archivePath)"])
+                Output.line(Array("\(server.scheme)://\(host):\(port)".utf8))
+                logger.info("listening", metadata: ["url": "\(server.scheme)://\(host):\(port)", "archive": "\(server.options.archivePath)"])
             })
         }
     }

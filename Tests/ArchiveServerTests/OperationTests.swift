@@ -78,6 +78,41 @@ import TTSEmulator
         }
     }
 
+    /// Tags need no run lock: while a snapshot operation is held mid-fetch (its lock and this server's writer gate
+    /// held), PUT and DELETE of a tag answer at once, and so they do while another process holds the run lock.
+    @Test func tagsAnswerWhileASnapshotIsHeldMidFetch() async throws {
+        try await Harness.with { h in
+            _ = try h.source.generate(GeneratorSpec(models: 4, words: 200, seed: 5))
+            _ = try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String))
+            _ = h.source.applyNight(seed: 2)
+            let hold = h.source.faults.hold("GET", .prefix("/v1/customizations/"), skip: 1)
+            let started = try await h.call(.POST, "/v1/snapshots")
+            let id = try #require(started.json["id"] as? String)
+            await hold.reached()  // the second snapshot has fetched a model and waits on the next
+
+            let put = try await h.call(.PUT, "/v1/snapshots/1/tags/during-snapshot")
+            #expect(put.status == 200, "\(put.text)")
+            #expect(put.json["tags"] as? [String] == ["during-snapshot"])
+            let delete = try await h.call(.DELETE, "/v1/snapshots/1/tags/during-snapshot")
+            #expect(delete.status == 200, "\(delete.text)")
+            #expect(delete.json["tags"] as? [String] == [])
+            #expect(try await h.call(.PUT, "/v1/snapshots/latest/tags/kept").json["tags"] as? [String] == ["kept"])
+            #expect(try await h.call(.GET, "/v1/operations/\(id)").json["status"] as? String == "Running")
+
+            await hold.release()
+            #expect(try await h.finished(id).json["status"] as? String == "Succeeded")
+            #expect(try await h.call(.GET, "/v1/snapshots/kept").json["id"] as? Int == 1)
+
+            // Another process's run lock (a cron snapshot) does not stop a tag either.
+            let lock = try ArchiveLock(archivePath: h.archive, purpose: "cron snapshot")
+            let locked = try await h.call(.PUT, "/v1/snapshots/2/tags/under-lock")
+            withExtendedLifetime(lock) {}
+            #expect(locked.status == 200, "\(locked.text)")
+            let store = try ArchiveStore(path: h.archive, access: .read)
+            #expect(try ArchiveChecker(store).run().problems.isEmpty)
+        }
+    }
+
     @Test func heldRunLockFailsTheJobWithLocked() async throws {
         try await Harness.with { h in
             _ = try h.source.generate(GeneratorSpec(models: 1, words: 10, seed: 1))

@@ -82,3 +82,17 @@ ensure_chromium() {
 ensure_promtool() {
     command -v promtool >/dev/null 2>&1 || apt_install prometheus
 }
+
+# ./.venv with schemathesis 4.x (PyPI) for scripts/api-test; the client it drives uses the standard library only.
+ensure_api_test_venv() {
+    ensure_sdk_venv
+    if ! .venv/bin/python -c "import schemathesis, sys; sys.exit(0 if schemathesis.__version__.startswith('4.') else 1)" 2>/dev/null; then
+        say "installing schemathesis 4.x into ./.venv (pip)"
+        .venv/bin/python -m pip install -q 'schemathesis>=4,<5' >&2
+    fi
+}
+
+# wrk (Debian) for scripts/bench's server section.
+ensure_wrk() {
+    command -v wrk >/dev/null 2>&1 || apt_install wrk
+}

@@ -973,6 +973,15 @@ def bad_input_server(ctx, base, archive, expect_error):
                  status=2, env=ctx.env(**src), pattern="HOST:PORT")
     expect_error("serve: --token-file missing", ["serve", "--archive", archive, "--token-file", config + ".none"],
                  status=2, env=ctx.env(**src), pattern="token-file")
+    # TLS (issue 18): both files or neither; an unreadable or non-PEM file is named.
+    with open(config, "w") as f:
+        f.write("not a certificate\n")
+    expect_error("serve: --tls-cert without --tls-key", ["serve", "--archive", archive, "--tls-cert", config],
+                 status=2, env=ctx.env(**src), pattern="--tls-cert needs --tls-key")
+    expect_error("serve: --tls-cert missing", ["serve", "--archive", archive, "--tls-cert", config + ".none", "--tls-key", config],
+                 status=2, env=ctx.env(**src), pattern=r"--tls-cert \S+: no such file")
+    expect_error("serve: --tls-cert not PEM", ["serve", "--archive", archive, "--tls-cert", config, "--tls-key", config],
+                 status=2, env=ctx.env(**src), pattern="not a PEM certificate")
 
     # A client that follows only the documented headers: POST, read Operation-Location, wait Retry-After, repeat.
     path = os.path.join(ctx.work, "served.sqlite")
