@@ -76,7 +76,7 @@ extension Handlers {
     }
 
     func getWordHistory(_ input: Operations.GetWordHistory.Input) async throws -> Operations.GetWordHistory.Output {
-        do {
+        await answering(Operations.GetWordHistory.Output.default) {
             let q = input.query
             let page = try Page(top: q.top, skip: q.skip)
             let query = try HistoryQuery(word: q.word, like: q.like, ignoreCase: q.ignoreCase, models: q.model, sources: q.source,
@@ -84,9 +84,6 @@ extension Handlers {
             let (items, next) = page.cut(all: try wordVersions(query), path: "/v1/words/history", query: Self.historyLinkQuery(q))
             return .ok(.init(body: .json(.init(value: try Self.converted(items, to: [Components.Schemas.WordVersion].self),
                                                nextLink: next))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -100,15 +97,12 @@ extension Handlers {
     }
 
     func getModelHistory(_ input: Operations.GetModelHistory.Input) async throws -> Operations.GetModelHistory.Output {
-        do {
+        await answering(Operations.GetModelHistory.Output.default) {
             let q = input.query
             let query = try HistoryQuery(word: nil, like: nil, ignoreCase: nil, models: [input.path.id], sources: q.source,
                                          since: q.since, until: q.until, directory: directory, needsWord: false)
             let histories = try modelHistories(query, words: q.words ?? false)
             return .ok(.init(body: .json(.init(value: try Self.converted(histories, to: [Components.Schemas.ModelHistory].self)))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 }

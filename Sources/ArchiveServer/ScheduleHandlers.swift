@@ -30,20 +30,14 @@ extension Handlers {
     }
 
     func pauseSchedule(_ input: Operations.PauseSchedule.Input) async throws -> Operations.PauseSchedule.Output {
-        do {
+        await answering(Operations.PauseSchedule.Output.default) {
             return .ok(.init(body: .json(scheduleSchema(try await scheduler.pause(input.path.source)))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
     func resumeSchedule(_ input: Operations.ResumeSchedule.Input) async throws -> Operations.ResumeSchedule.Output {
-        do {
+        await answering(Operations.ResumeSchedule.Output.default) {
             return .ok(.init(body: .json(scheduleSchema(try await scheduler.resume(input.path.source)))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 

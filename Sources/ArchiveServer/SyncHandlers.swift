@@ -47,7 +47,7 @@ extension Handlers {
     var syncStarter: SyncStarter { SyncStarter(directory: directory, jobs: jobs) }
 
     func startSync(_ input: Operations.StartSync.Input) async throws -> Operations.StartSync.Output {
-        do {
+        await answering(Operations.StartSync.Output.default) {
             guard case .json(let request) = input.body else { throw APIError.badRequest("the body is a JSON sync request") }
             _ = try directory.target(request.target)  // an unknown target is named before the snapshot
             let id = try reading { store in
@@ -57,9 +57,6 @@ extension Handlers {
             case .accepted(let r): return .accepted(r)
             case .existing(let r): return .ok(r)
             }
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 
@@ -74,7 +71,7 @@ extension Handlers {
     }
 
     func listSyncs(_ input: Operations.ListSyncs.Input) async throws -> Operations.ListSyncs.Output {
-        do {
+        await answering(Operations.ListSyncs.Output.default) {
             let targets = try reading { try SyncTargetSummary.all(in: $0) }
             let names = Dictionary(directory.config.targets.compactMap { t in
                 (try? directory.target(t.name)).map { ($0.credentials.redactedServiceURL, t.name) }
@@ -85,9 +82,6 @@ extension Handlers {
                                               lastRunStatus: t.lastRunStatus.flatMap { .init(rawValue: $0.rawValue) })
             }
             return .ok(.init(body: .json(.init(value: value))))
-        } catch {
-            let (status, body) = Self.error(error)
-            return .default(statusCode: status, body)
         }
     }
 }
