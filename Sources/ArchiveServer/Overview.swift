@@ -5,7 +5,7 @@
 // GET /openapi.yaml, so document and code cannot drift. Reads open the archive per request (their own connection:
 // they never wait for a job). Snapshot, restore, drill and rollback are long-running operations in the Azure
 // style (202 + Operation-Location/Operation-Id/Retry-After/Location): `OperationCenter` keeps one row per
-// operation in the archive (`ArchiveCore.OperationLog`, migration 0008) and one task per job; `OperationJobs`
+// operation in the archive (`ArchiveCore.OperationLog`, migrations 0008 and 0009) and one task per job; `OperationJobs`
 // calls the same core jobs as the CLI (Snapshotter, Restorer, EmulatorDrill, RollbackPlan) and takes the
 // archive's run lock for writers, behind `OperationCenter.gate` (one writing job of this server at a time).
 // `ServerConfig` (YAML) and `ServiceDirectory` name sources and targets and resolve their credentials as the CLI
@@ -17,7 +17,12 @@
 // (no SQL here: rows and queries live in ArchiveCore). Credentials never leave `ServiceDirectory` and the jobs'
 // clients: responses, log lines and rows carry names and redacted URLs only.
 //
-// Warm standby (issue 20): `SyncHandlers.swift` (POST/GET /v1/syncs, `SyncStarter`, which also builds the sync a
-// source's `sync_to` starts after each snapshot) and `SyncJobs.swift` (the `Syncer` job and its outcomes).
+// Beside the operations: schedules (`Scheduler.swift`, driven by a `SchedulerClock`; `ScheduleConfig.swift`;
+// `ScheduleHandlers.swift` for GET /v1/schedules, :pause, :resume and GET /metrics), metrics (`Metrics.swift`,
+// rebuilt from the archive at start-up) and notifications of scheduled runs (`Notifier.swift`); the warm standby
+// (`SyncHandlers.swift`: POST/GET /v1/syncs and `SyncStarter`, which also builds the sync a source's `sync_to`
+// starts after each snapshot; `SyncJobs.swift`: the `Syncer` job and its outcomes); word and model histories
+// (`HistoryHandlers.swift`); the web page (`Page/`: routes, Mustache templates, sessions and CSRF, the chart);
+// HTTPS (`ServerTLS.swift`); kept diffs of two snapshots (`DiffCache.swift`).
 //
 // Where to start reading: `openapi.yaml`, then `Handlers.swift`, then `OperationCenter.swift`.
