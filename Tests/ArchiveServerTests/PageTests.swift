@@ -249,20 +249,29 @@ import TTSEmulator
         try await Harness.with(config: ScheduleTests.config("0 2 * * 1-5", extra: "    drill: true\n    keep: {daily: 7}"),
                                clock: clock) { h in
             let browser = Browser(h: h)
-            defer { Task { await browser.shutdown() } }
-            await h.server.scheduler.until { $0.deadlines["prod"]?.count == 1 }
-            var page = try await browser.call(.GET, "/schedules")
-            #expect(page.status == 200)
-            #expect(page.text.contains(#"<a href="/schedules" aria-current="page">Schedules</a>"#))
-            #expect(page.text.contains(#"id="overdue-prod""#))
-            #expect(page.text.contains("<code>0 2 * * 1-5</code> UTC"))
-            #expect(page.text.contains("2026-12-07 02:00:00"))  // Friday's firing is over: next is Monday's
-            #expect(page.text.contains("keep daily 7; a drill"))
-            #expect(try await h.call(.POST, "/v1/schedules/prod:pause").status == 200)
-            page = try await browser.call(.GET, "/schedules")
-            #expect(!page.text.contains(#"id="overdue-prod""#))
-            #expect(page.text.contains("paused since"))
+            do {
+                try await Self.checkSchedulesPage(h, browser)
+                await browser.shutdown()
+            } catch {
+                await browser.shutdown()
+                throw error
+            }
         }
+    }
+
+    static func checkSchedulesPage(_ h: Harness, _ browser: Browser) async throws {
+        await h.server.scheduler.until { $0.deadlines["prod"]?.count == 1 }
+        var page = try await browser.call(.GET, "/schedules")
+        #expect(page.status == 200)
+        #expect(page.text.contains(#"<a href="/schedules" aria-current="page">Schedules</a>"#))
+        #expect(page.text.contains(#"id="overdue-prod""#))
+        #expect(page.text.contains("<code>0 2 * * 1-5</code> UTC"))
+        #expect(page.text.contains("2026-12-07 02:00:00"))  // Friday's firing is over: next is Monday's
+        #expect(page.text.contains("keep daily 7; a drill"))
+        #expect(try await h.call(.POST, "/v1/schedules/prod:pause").status == 200)
+        page = try await browser.call(.GET, "/schedules")
+        #expect(!page.text.contains(#"id="overdue-prod""#))
+        #expect(page.text.contains("paused since"))
     }
 
     @Test func durationsReadAsDaysHoursMinutes() {

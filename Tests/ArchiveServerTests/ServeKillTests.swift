@@ -47,9 +47,14 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    func kill(_ signal: Int32) {
+    /// Signals the process and waits for it to end on a Dispatch thread, not on one of the few cooperative threads:
+    /// a server stopping gracefully may still wait on the emulators of this process, which need those threads.
+    func kill(_ signal: Int32) async {
         Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        let process = self.process
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { process.waitUntilExit(); done.resume() }
+        }
     }
 
     func call(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil) async throws -> (status: Int, json: [String: Any]) {
@@ -127,7 +132,7 @@ struct ServeKillTests {
             let started = try await serve.call(.POST, "/v1/snapshots")
             let id = try #require(started.json["id"] as? String)
             await hold.reached()
-            serve.kill(SIGKILL)
+            await serve.kill(SIGKILL)
             #expect(serve.process.terminationReason == .uncaughtSignal)
             await hold.release()
 
@@ -142,7 +147,7 @@ struct ServeKillTests {
             // The source is free again and the next snapshot is whole.
             let next = try await serve.call(.POST, "/v1/snapshots")
             #expect(try await serve.finished(try #require(next.json["id"] as? String))["status"] as? String == "Succeeded")
-            serve.kill(SIGTERM)
+            await serve.kill(SIGTERM)
             #expect(try SnapshotReader(store).all().count == 2)
             #expect(try ArchiveChecker(store).run().problems.isEmpty)
         }
@@ -163,7 +168,7 @@ struct ServeKillTests {
             #expect(started.status == 202)
             let id = try #require(started.json["id"] as? String)
             await hold.reached()
-            serve.kill(SIGKILL)
+            await serve.kill(SIGKILL)
             #expect(serve.process.terminationReason == .uncaughtSignal)
             await hold.release()
 
@@ -187,7 +192,7 @@ struct ServeKillTests {
             let summary = (verification["differences"] as? [String: Any])?["summary"] as? [String: Any] ?? [:]
             #expect(!summary.isEmpty)
             #expect(summary.values.allSatisfy { ($0 as? Int) == 0 }, "\(summary)")
-            serve.kill(SIGTERM)
+            await serve.kill(SIGTERM)
             #expect(try ArchiveChecker(ArchiveStore(path: archive, access: .read)).run().problems.isEmpty)
         }
     }

@@ -126,7 +126,11 @@ final class FirstOutcome: @unchecked Sendable {
             last.standardOutput = FileHandle.nullDevice
             last.standardError = FileHandle.nullDevice
             try last.run()
-            last.waitUntilExit()
+            // Waited for on a Dispatch thread: the restore needs this process's emulator, whose handlers need the
+            // cooperative threads (two on a 2-core machine) that a blocking wait would hold.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { last.waitUntilExit(); done.resume() }
+            }
             #expect(last.terminationStatus == 0)
             #expect(target.defaultInstance.counts.models == 12)
             let runs = try RestoreRunSummary.all(in: ArchiveStore(path: live.store.path, access: .read))
