@@ -2,8 +2,9 @@ import ArchiveCore
 import Foundation
 
 /// Diffs of two snapshots, kept as the bytes of their `diff --json` document: a committed snapshot never changes,
-/// so `GET /v1/diff` of the same two snapshots answers the same bytes (sent as they are: ``EncodedAnswer``). The key holds each side's id, start time and content digest, so a snapshot forgotten
-/// and an id naming another one later is another key. Requests for a diff being computed wait for that one
+/// so `GET /v1/diff` of the same two snapshots answers the same bytes (sent as they are: ``EncodedAnswer``). The
+/// key holds each side's id, start time and content digest, so a snapshot forgotten and an id naming another one
+/// later is another key. Requests for a diff being computed wait for that one
 /// computation (one diff of a medium archive costs a second of CPU: sixteen clients asking at once compute it once).
 /// The last `capacity` diffs are kept; a failed computation is not.
 actor DiffCache {

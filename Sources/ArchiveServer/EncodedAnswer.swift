@@ -21,10 +21,17 @@ struct EncodedAnswer: ServerMiddleware {
     @TaskLocal static var slot: Slot?
 
     /// Makes `bytes` the body of the answer the calling handler returns. Only inside a request (the middleware is
-    /// installed on every operation by ``ArchiveHTTPServer/makeRouter()``).
+    /// installed on every operation by ``ArchiveHTTPServer/makeRouter()``) or ``capturing(_:)``.
     static func send(_ bytes: [UInt8]) {
         precondition(slot != nil, "EncodedAnswer.send outside a request: the middleware is not installed")
         slot?.bytes = bytes
+    }
+
+    /// Calls a handler directly (as the web page does) and returns its answer with the bytes it sent, if any.
+    static func capturing<T>(_ handler: () async throws -> T) async throws -> (answer: T, bytes: [UInt8]?) {
+        let slot = Slot()
+        let answer = try await $slot.withValue(slot) { try await handler() }
+        return (answer, slot.bytes)
     }
 
     func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
