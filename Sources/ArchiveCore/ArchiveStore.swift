@@ -135,8 +135,12 @@ public final class ArchiveStore {
         if tables == 0, access == .read { throw ArchiveError.empty(path: path) }
     }
 
+    /// The archive's migrations with their checksums, built once a process: the server opens the archive for
+    /// every read, and hashing every migration's text each time was a tenth of a `GET /v1/snapshots`.
+    private static let migrator = Result { try Migrator(ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) }) }
+
     static func migrate(_ db: Database, path: String) throws {
-        let migrator = try Migrator(ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) })
+        let migrator = try Self.migrator.get()
         do {
             let pending = try migrator.pending(in: db)
             guard !pending.isEmpty else { return }

@@ -166,7 +166,8 @@ public final class ArchiveHTTPServer: Sendable {
                                                  page: pageAccess, scheme: scheme, listening: listening))
         let handlers = Handlers(server: self)
         // Compact JSON, `/` unescaped (URLs read as URLs).
-        try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        try handlers.registerHandlers(on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+                                      middlewares: [EncodedAnswer()])
         try PageRoutes(handlers: handlers, access: pageAccess).register(on: router)
         return router
     }

@@ -1,9 +1,10 @@
 import ArchiveCore
 import Foundation
 
-/// Diffs of two snapshots, kept: a committed snapshot never changes, so `GET /v1/diff` of the same two snapshots
-/// answers the same document. The key holds each side's id, start time and content digest, so a snapshot forgotten
-/// and an id naming another one later is another key. Requests for a diff being computed wait for that one
+/// Diffs of two snapshots, kept as the bytes of their `diff --json` document: a committed snapshot never changes,
+/// so `GET /v1/diff` of the same two snapshots answers the same bytes (sent as they are: ``EncodedAnswer``). The
+/// key holds each side's id, start time and content digest, so a snapshot forgotten and an id naming another one
+/// later is another key. Requests for a diff being computed wait for that one
 /// computation (one diff of a medium archive costs a second of CPU: sixteen clients asking at once compute it once).
 /// The last `capacity` diffs are kept; a failed computation is not.
 actor DiffCache {
@@ -21,7 +22,7 @@ actor DiffCache {
         var matchBy: ContentDiff.MatchBy
     }
 
-    private var entries: [Key: Task<Components.Schemas.Diff, any Error>] = [:]
+    private var entries: [Key: Task<[UInt8], any Error>] = [:]
     private var order: [Key] = []
     let capacity: Int
     /// Diffs computed (not answered from the cache): tests read it.
@@ -29,7 +30,7 @@ actor DiffCache {
 
     init(capacity: Int = 16) { self.capacity = capacity }
 
-    func diff(_ key: Key, compute: @escaping @Sendable () async throws -> Components.Schemas.Diff) async throws -> Components.Schemas.Diff {
+    func diff(_ key: Key, compute: @escaping @Sendable () async throws -> [UInt8]) async throws -> [UInt8] {
         if let task = entries[key] {
             order.removeAll { $0 == key }
             order.append(key)

@@ -134,7 +134,9 @@ actor OperationCenter {
         let context = JobContext(id: id, progress: { continuation.yield($0) }, gate: gate)
         // Progress rows are written in order, the newest value only when the job outruns the writes.
         Task { for await p in events { self.progressed(id, p) } }
-        tasks[id] = Task {
+        // Below the requests' priority: a snapshot's fetching and writing fill the cooperative threads, and reads
+        // (`GET /v1/snapshots`, even `/healthz`) queued behind its work for tens of milliseconds.
+        tasks[id] = Task(priority: .utility) {
             let outcome: Result<JobOutcome, any Error>
             do {
                 outcome = .success(try await spec.job(context))

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Logging
 
@@ -26,8 +27,9 @@ public struct ServerLogHandler: LogHandler {
         let level = event.level, message = event.message
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                               formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        // UTC with milliseconds, as ISO8601DateFormatter's internet time with fractional seconds prints it, without
+        // building a formatter a line (a tenth of the CPU of a `GET /v1/snapshots`, logged once a request).
+        let time = Timestamp.now()
         if json {
             var object: [String: String] = ["time": time, "level": level.rawValue, "message": message.description]
             for (key, value) in all { object[key] = value.description }

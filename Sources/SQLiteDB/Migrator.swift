@@ -7,13 +7,14 @@ import Foundation
 public struct Migration: Sendable, Equatable {
     public let name: String
     public let sql: String
+    /// Computed once: every open of a database checks every recorded migration against it.
+    public let checksum: String
 
     public init(name: String, sql: String) {
         self.name = name
         self.sql = sql
+        checksum = SHA256.hex(SHA256.hash(sql))
     }
-
-    public var checksum: String { SHA256.hex(SHA256.hash(sql)) }
 
     /// Whether a database that cannot be written may be used without this migration: it only creates indexes, or
     /// its text says so in a comment line starting `-- Readers may skip this migration` (a change that only

@@ -1,5 +1,6 @@
 import ArchiveCore
 import Foundation
+import Logging
 import TestSupport
 import Testing
 import TTSAPI
@@ -268,6 +269,22 @@ import TTSEmulator
             #expect(done.json["status"] as? String == "Succeeded")
             #expect(h.target.defaultInstance.listModels().count == 3)
         }
+    }
+
+    /// Jobs run below the requests' priority: a snapshot's work on the cooperative threads kept reads, even
+    /// `/healthz`, waiting tens of milliseconds while it ran (the `GET /v1/snapshots` figure of docs/server.md).
+    @Test func jobsRunBelowTheRequestsPriority() async throws {
+        let dir = try TempDir()
+        let center = try OperationCenter(archivePath: dir.path("a.sqlite"), logger: Logger(label: "test"))
+        let (seen, report) = AsyncStream.makeStream(of: TaskPriority.self)
+        let spec = OperationSpec(kind: "drill", request: "{}", requestHash: "h", job: { _ in
+            report.yield(Task.currentPriority)
+            return JobOutcome()
+        })
+        _ = try await Task(priority: .medium) { try await center.start(spec, clientID: nil) }.value
+        var priorities = seen.makeAsyncIterator()
+        #expect(await priorities.next() == .utility)
+        await center.stop()
     }
 }
 

@@ -194,11 +194,41 @@ import TTSEmulator
         }
     }
 
+    /// `GET /v1/diff` answers, byte for byte, what `tts-archive diff --json` prints: the bytes kept once encoded,
+    /// sent as they are (re-encoding them through the document's free-form `Diff` cost ~250 ms a request on a
+    /// medium diff, and lost the document's line per change).
+    @Test(.enabled(if: serveBinary != nil, "needs the built tts-archive binary"))
+    func aDiffAnswersTheBytesOfDiffJSON() async throws {
+        try await Harness.with { h in
+            _ = try h.source.generate(GeneratorSpec(models: 3, words: 150, seed: 4))
+            _ = try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String))
+            _ = h.source.applyNight(seed: 1)
+            _ = try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String))
+            let cli = Process()
+            cli.executableURL = URL(fileURLWithPath: serveBinary!)
+            cli.arguments = ["diff", "1", "2", "--json", "--archive", h.archive]
+            cli.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
+            let out = Pipe()
+            cli.standardOutput = out
+            try cli.run()
+            let printed = out.fileHandleForReading.readDataToEndOfFile()
+            cli.waitUntilExit()
+            #expect(cli.terminationStatus == 1)  // differences
+            #expect(printed.count > 1000)
+            for _ in 0..<2 {  // computed, then from the cache
+                let answer = try await h.call(.GET, "/v1/diff?from=1&to=2")
+                #expect(answer.status == 200)
+                #expect(answer.header("Content-Type")?.hasPrefix("application/json") == true)
+                #expect(answer.body == printed)
+            }
+        }
+    }
+
     @Test func theDiffCacheKeysOnContentAndKeepsNoFailure() async throws {
         let cache = DiffCache(capacity: 2)
         let a = DiffCache.Side(id: 1, startedAt: "t1", digest: "d1"), b = DiffCache.Side(id: 2, startedAt: "t2", digest: "d2")
         let other = DiffCache.Side(id: 2, startedAt: "t3", digest: "d3")  // id 2 forgotten and taken by another snapshot
-        let empty = Components.Schemas.Diff(additionalProperties: .init())
+        let empty: [UInt8] = Array("{}".utf8)
         _ = try await cache.diff(.init(from: a, to: b, matchBy: .id)) { empty }
         _ = try await cache.diff(.init(from: a, to: b, matchBy: .id)) { empty }
         #expect(await cache.computed == 1)

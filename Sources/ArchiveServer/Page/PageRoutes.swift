@@ -411,14 +411,15 @@ struct PageRoutes: Sendable {
             }
             return Rendered(template: "diff", title: "Diff", body: view)
         }
-        let document: Components.Schemas.Diff
-        switch try await handlers.getDiff(.init(query: .init(from: from, to: to, source: source))) {
-        case .ok(let ok): document = try ok.body.json
-        case .default(let status, let e):
+        // The API's answer is the `diff --json` bytes, sent as they are (EncodedAnswer).
+        let document: [UInt8]
+        switch try await EncodedAnswer.capturing({ try await handlers.getDiff(.init(query: .init(from: from, to: to, source: source))) }) {
+        case (.ok, let bytes?): document = bytes
+        case (.default(let status, let e), _):
             return Rendered(template: "diff", title: "Diff", body: view, problem: Self.problem(status, e).message, status: status)
         default: throw Problem(status: 500, message: "unexpected answer")
         }
-        let diff = try JSONDecoder().decode(DiffDocument.self, from: JSONEncoder().encode(document))
+        let diff = try JSONDecoder().decode(DiffDocument.self, from: Data(document))
         let sections = diff.models.enumerated().map { i, m -> DiffView.ModelSection in
             let words = m.words ?? []
             let ids = [m.from_customization_id, m.to_customization_id].compactMap { $0 }
