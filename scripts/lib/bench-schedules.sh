@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The `schedules` section of scripts/bench (issue 19), sourced by it: `tts-archive serve` with 100 scheduled
 # sources, each a service instance of one emulator (100 API keys, URLs .../instances/N so that each source has its
 # own URL) holding 5 models x 1,000 words.
@@ -7,7 +8,7 @@
 #   - GET /metrics with 100 sources configured (and their series filled): median of 50 scrapes (curl's
 #     time_total, keep-alive not used: each scrape is a new connection, as Prometheus's first is);
 #   - the server's idle CPU with 100 schedules (the next firing hours away): CPU time over 10 s of wall time.
-# Uses scripts/bench's `row`, `say`, `median`, `$TTS`, `$WORK`; standalone: scripts/lib/bench-schedules.sh BIN.
+# Uses scripts/bench's `row`, `say`, `median`, `$TTS`, `$WORK`; standalone: bash scripts/lib/bench-schedules.sh BIN.
 bench_schedules() {
     local n=100 per_source_models=5 per_source_words=5000 port keys=() i cfg env_file
     say "== schedules: $n sources x $per_source_models models x $((per_source_words / per_source_models)) words, serve with max_concurrent 4"
