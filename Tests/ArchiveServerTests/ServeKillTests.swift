@@ -47,13 +47,13 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    /// Signals the process and waits for it to end on a Dispatch thread, not on one of the few cooperative threads:
-    /// a server stopping gracefully may still wait on the emulators of this process, which need those threads.
+    /// Signals the process and waits for it to end on a thread of its own, not on one of the few cooperative
+    /// (Dispatch) threads: a server stopping gracefully may still wait on this process's emulators, which need them.
     func kill(_ signal: Int32) async {
         Foundation.kill(process.processIdentifier, signal)
         let process = self.process
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { process.waitUntilExit(); done.resume() }
+            Thread.detachNewThread { process.waitUntilExit(); done.resume() }
         }
     }
 

@@ -28,7 +28,7 @@ struct JobSignalTests {
         #expect(reached, "the run ended before it reached the held request")
         if reached { kill(process.processIdentifier, signal) }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { process.waitUntilExit(); c.resume() }
+            Thread.detachNewThread { process.waitUntilExit(); c.resume() }
         }
         await hold.release()
         try err.close()

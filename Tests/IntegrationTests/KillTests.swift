@@ -126,10 +126,10 @@ final class FirstOutcome: @unchecked Sendable {
             last.standardOutput = FileHandle.nullDevice
             last.standardError = FileHandle.nullDevice
             try last.run()
-            // Waited for on a Dispatch thread: the restore needs this process's emulator, whose handlers need the
-            // cooperative threads (two on a 2-core machine) that a blocking wait would hold.
+            // Waited for on a thread of its own (CLI.runDetached says why): the restore needs this process's
+            // emulator, whose handlers need the cooperative threads (two on a 2-core machine).
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async { last.waitUntilExit(); done.resume() }
+                Thread.detachNewThread { last.waitUntilExit(); done.resume() }
             }
             #expect(last.terminationStatus == 0)
             #expect(target.defaultInstance.counts.models == 12)
