@@ -41,8 +41,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "Digest"),
-        // Cron expressions and their clock arithmetic (schedules of the archive server); knows nothing else.
-        .target(name: "Cron"),
+        // Cron expressions and their clock arithmetic (schedules of the archive server); knows nothing else but
+        // Basics' day numbers.
+        .target(name: "Cron", dependencies: ["Basics"]),
         // Timestamps and the seeded random generator: below SQLiteDB (the migrator stamps), which cannot see TTSAPI.
         .target(name: "Basics"),
         .target(name: "SQLiteDB", dependencies: ["Basics", "CSQLite", "Digest"]),

@@ -121,32 +121,10 @@ actor Scheduler {
         return now.timeIntervalSince(last) > interval
     }
 
-    /// The archive's timestamps (`2026-12-04T02:00:00.123Z`), read by hand (a scrape reads one per source);
-    /// other ISO 8601 forms through Foundation.
+    /// The archive's timestamps (`2026-12-04T02:00:00.123Z`, ``Timestamp/date(_:)``); other ISO 8601 forms
+    /// through Foundation.
     static func date(_ stamp: String) -> Date? {
-        let u = Array(stamp.utf8)
-        if u.count == 24, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u[19] == 46, u[23] == 90 {
-            func n(_ from: Int, _ count: Int) -> Int? {
-                var v = 0
-                for i in from..<(from + count) {
-                    guard u[i] >= 48, u[i] <= 57 else { return nil }
-                    v = v * 10 + Int(u[i] - 48)
-                }
-                return v
-            }
-            if let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2), let sec = n(17, 2),
-               let ms = n(20, 3), (1...12).contains(mo), (1...31).contains(d) {
-                // Howard Hinnant's days-from-civil.
-                let yy = mo <= 2 ? y - 1 : y
-                let era = (yy >= 0 ? yy : yy - 399) / 400
-                let yoe = yy - era * 400
-                let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
-                let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-                let days = era * 146_097 + doe - 719_468
-                let seconds = Double(days * 86400 + h * 3600 + mi * 60 + sec) + Double(ms) / 1000
-                return Date(timeIntervalSince1970: seconds)
-            }
-        }
+        if let date = Timestamp.date(stamp) { return date }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: stamp) { return d }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A five-field cron expression (`minute hour day-of-month month day-of-week`) in a time zone: when it fires
@@ -279,25 +280,8 @@ struct FieldSet: Sendable, Equatable {
 
 // MARK: Civil calendar
 
-/// Proleptic Gregorian dates as day numbers since 1970-01-01 (Howard Hinnant's algorithms): the wall clock
-/// needs no `Calendar` and no time zone.
-enum Civil {
-    static func day(of wallSeconds: Int64) -> Int64 {
-        wallSeconds >= 0 ? wallSeconds / 86_400 : (wallSeconds - 86_399) / 86_400
-    }
-
-    static func date(ofDay z0: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), Int(m), Int(d))
-    }
-
+/// What schedules add to Basics' day numbers.
+extension Civil {
     /// 0 is Sunday (1970-01-01 was a Thursday).
     static func weekday(ofDay day: Int64) -> Int {
         Int(((day % 7) + 11) % 7)

@@ -1,3 +1,4 @@
+import Basics
 import ArchiveCore
 import Foundation
 import TestSupport
@@ -351,6 +352,11 @@ func utc(_ text: String) -> Date { Scheduler.date(text)! }
         }
         #expect(Scheduler.date("2026-12-04T02:00:00Z") == Date(timeIntervalSince1970: 1_796_349_600))
         #expect(Scheduler.date("2026-13-04T02:00:00.000Z") == nil)
+        // Basics' one civil calendar both ways: what Timestamp writes, it reads back (leap days, before 1970).
+        for ms in stride(from: Int64(-2_000_000_000_000), through: 5_000_000_000_000, by: 86_400_000 * 37 + 12_345) {
+            let stamp = Timestamp.format(milliseconds: ms)
+            #expect(Timestamp.date(stamp) == Date(timeIntervalSince1970: Double(ms) / 1000), "\(stamp)")
+        }
     }
 
     @Test func scheduleFlagsNeedNoConfigFile() throws {
