@@ -98,9 +98,12 @@ public final class ArchiveHTTPServer: Sendable {
         let environment = options.environment
         let lookup = credentialLookup ?? { name in try ServiceCredentials.forService(name, environment: environment) }
         directory = try ServiceDirectory(config: config, fromFile: options.configPath != nil, lookup: lookup)
+        // Links of jobs no request started (the scheduler's, sync_to's): the listening address, until the bound
+        // port and the scheme are known (`run` then gives the scheduler its final base).
+        let startBase = "http://" + listening.authority
         let syncs = SyncStarter(directory: directory, jobs: OperationJobs(
             archivePath: options.archivePath, clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(options.version)"),
-            logger: logger, baseURL: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"))
+            logger: logger, baseURL: startBase))
         center = try OperationCenter(archivePath: options.archivePath, logger: logger, afterSnapshot: syncs.afterSnapshot)
         let clock = options.schedulerClock ?? SystemSchedulerClock()
         var targetURLs: [String: String] = [:]
@@ -112,7 +115,7 @@ public final class ArchiveHTTPServer: Sendable {
                                 targets: targetURLs, schedules: config.schedules, now: { clock.now() }, logger: logger)
         scheduler = try Scheduler(directory: directory, schedules: config.schedules, settings: config.scheduler, notify: config.notify,
                                   clock: clock, center: center, metrics: metrics, archivePath: options.archivePath,
-                                  baseURL: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)", version: options.version,
+                                  baseURL: startBase, version: options.version,
                                   logger: logger)
     }
 
