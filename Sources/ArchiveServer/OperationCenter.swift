@@ -2,6 +2,7 @@ import Basics
 import ArchiveCore
 import Digest
 import Foundation
+import Synchronization
 import Logging
 import SQLiteDB
 import TTSClient
@@ -131,7 +132,12 @@ actor OperationCenter {
 
         let id = record.id
         let (events, continuation) = AsyncStream.makeStream(of: JobProgress.self, bufferingPolicy: .bufferingNewest(1))
-        let context = JobContext(id: id, progress: { continuation.yield($0) }, gate: gate)
+        // The newest event, kept as it is sent: the final row takes it, whether or not the row writer got to it.
+        let latest = Mutex<JobProgress?>(nil)
+        let context = JobContext(id: id, progress: { p in
+            latest.withLock { $0 = p }
+            continuation.yield(p)
+        }, gate: gate)
         // Progress rows are written in order, the newest value only when the job outruns the writes.
         Task { for await p in events { self.progressed(id, p) } }
         // Below the requests' priority: a snapshot's fetching and writing fill the cooperative threads, and reads
@@ -144,7 +150,7 @@ actor OperationCenter {
                 outcome = .failure(error)
             }
             continuation.finish()
-            self.finish(id, outcome)
+            self.finish(id, outcome, progress: latest.withLock { $0 })
         }
         return .started(record)
     }
@@ -173,9 +179,13 @@ actor OperationCenter {
         write(record)
     }
 
-    private func finish(_ id: String, _ outcome: Result<JobOutcome, any Error>) {
+    private func finish(_ id: String, _ outcome: Result<JobOutcome, any Error>, progress: JobProgress?) {
         guard var record = active.removeValue(forKey: id) else { return }
         tasks[id] = nil
+        if let progress {
+            record.progress = progress
+            record.warnings = progress.warnings
+        }
         record.lastActionAt = Timestamp.now()
         switch outcome {
         case .success(let o):

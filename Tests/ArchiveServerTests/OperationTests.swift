@@ -286,6 +286,37 @@ import TTSEmulator
         #expect(await priorities.next() == .utility)
         await center.stop()
     }
+
+    /// A job's last progress event is its row's final progress, even when the job ends before the row writer
+    /// has read that event (the docs' walkthrough once showed a done snapshot with `"modelsDone":0`).
+    @Test func finalRowHoldsTheJobsLastProgress() async throws {
+        let dir = try TempDir()
+        let center = try OperationCenter(archivePath: dir.path("a.sqlite"), logger: Logger(label: "test"))
+        var ids: [String] = []
+        for n in 1...40 {
+            let spec = OperationSpec(kind: "drill", request: "{\"n\":\(n)}", requestHash: "h\(n)", job: { context in
+                for i in 0..<200 {
+                    context.progress(JobProgress(job: "drill", phase: .fetch, modelsDone: 0, modelsTotal: 3, wordsDone: i))
+                }
+                context.progress(JobProgress(job: "drill", phase: .done, modelsDone: 3, modelsTotal: 3, wordsDone: 300,
+                                             wordsTotal: 300))
+                return JobOutcome()
+            })
+            guard case .started(let record) = try await center.start(spec, clientID: nil) else {
+                Issue.record("operation \(n) not started")
+                continue
+            }
+            ids.append(record.id)
+        }
+        for id in ids {
+            await center.wait(id)
+            let p = try #require(try await center.get(id)?.progress)
+            #expect((p.phase, p.modelsDone, p.modelsTotal, p.wordsDone, p.wordsTotal) == (.done, 3, 3, 300, 300), "\(id)")
+        }
+        await center.stop()
+        let stored = try OperationLog(ArchiveStore(path: dir.path("a.sqlite"), access: .read)).get(ids[0])?.progress
+        #expect(stored?.modelsDone == 3 && stored?.wordsTotal == 300)
+    }
 }
 
 /// Start-up checks and the token.
