@@ -75,9 +75,10 @@ public struct ArchiveChecker {
         var minus: [Int64: [Int64: MultisetHash]] = [:]
         var counts: [Int64: [Int64: Int]] = [:]
         let scan = try db.prepare("SELECT model, word, translation, part_of_speech, valid_from, valid_to FROM words")
+        var ends = WordRowEnds(db: db)
         try scan.forEachRow { r in
             rows += 1
-            let model = r.int64(0), from = r.int64(4), to = r.int64(5)
+            let model = r.int64(0), from = r.int64(4), to = try ends.end(model: model, validTo: r.int64(5))
             let word = r.text(1) ?? "", translation = r.text(2) ?? "", pos = r.text(3)
             plus[model, default: [:]][from, default: MultisetHash()].add(word: word, translation: translation, partOfSpeech: pos)
             counts[model, default: [:]][from, default: 0] += 1

@@ -10,7 +10,8 @@ import TTSAPI
 /// of ended rows, so a large range is read on several connections at once: the born rows, and the ended rows
 /// split by the snapshot that ended them into pieces that give every core the same work (`endedPieces`);
 /// when a large share of the archive ended in the range, the ended rows are found by scanning the table in
-/// two pieces instead.
+/// two pieces instead. The words of a model removed in the range are not ended rows (``WordRowEnds``): they are
+/// read through the index of open rows, one seek per model.
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -21,6 +22,9 @@ struct LineageRows {
     private let endedTotal: Int
     private let endedCost: Double
     private let largeRows: Int
+    /// Models of this lineage removed in (lo, hi] (``WordRowEnds/removed(from:to:on:)``): their rows still open
+    /// ended with them.
+    private let removedModels: [Int64]
 
     /// `largeRows` is `parallelRows` but in tests.
     init(db: Database, from lo: Int64, to hi: Int64, largeRows: Int = Self.parallelRows) throws {
@@ -44,6 +48,7 @@ struct LineageRows {
         }
         endedTotal = ended.reduce(0) { $0 + $1.rows }
         endedCost = ended.reduce(0) { $0 + $1.cost }
+        removedModels = try WordRowEnds.removed(from: lo, to: hi, on: db)
     }
 
     /// Below this many changed rows (estimated from the snapshots' counts) threads cost more than they save.
@@ -62,7 +67,7 @@ struct LineageRows {
     /// The rows that ended (`died`, in `diedPieces`, each sorted by model and word) and were born (`born`, sorted).
     func read(cores: Int = ProcessInfo.processInfo.activeProcessorCount) throws
         -> (died: PackedWords, diedPieces: [Range<Int>], born: PackedWords) {
-        let jobs: [Job]
+        var jobs: [Job]
         if !isLarge {
             jobs = [.born(loEnd, hiEnd), .died(lo, hi)]
         } else if scansTable {
@@ -70,7 +75,9 @@ struct LineageRows {
         } else {
             jobs = [.born(loEnd, hiEnd)] + endedPieces(cores: cores).map { .died($0.0, $0.1) }
         }
-        var results = try run(jobs, parallel: jobs.count > 2)
+        let parallel = jobs.count > 2
+        if !removedModels.isEmpty { jobs.append(.diedWithModels(removedModels)) }
+        var results = try run(jobs, parallel: parallel)
         let born = results.removeFirst()
         let died = PackedWords.joined(results)
         return (died.rows, died.pieces, born)
@@ -118,6 +125,8 @@ struct LineageRows {
         case died(Int64, Int64)
         /// Rows valid at `lo` whose validity ended by `hi`, found by scanning the rows with ids in [start, end).
         case diedScan(Int64, Int64)
+        /// The rows still open of these models, removed in (lo, hi], that were valid at `lo`.
+        case diedWithModels([Int64])
     }
 
     /// Bytes of text per row to reserve room for: most rows take less (a short word and translation); a row that
@@ -130,6 +139,7 @@ struct LineageRows {
         case let .born(start, end): Int(end - start)
         case let .died(after, upTo): ended.reduce(0) { $0 + ($1.id > after && $1.id <= upTo ? $1.rows : 0) }
         case .diedScan: endedTotal
+        case .diedWithModels: 0
         }
     }
 
@@ -141,9 +151,12 @@ struct LineageRows {
         rows.reserveCapacity(entries: bound, bytes: bound * Self.reservedRowBytes)
         switch job {
         case let .born(start, end):
+            // Rows still open of a model removed by `hi` ended with it.
+            let removed = removedModels.isEmpty ? ""
+                : "AND NOT (valid_to = \(SnapshotWriter.open) AND model IN (\(removedModels.map(String.init).joined(separator: ","))))"
             try rows.read(try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words
-                WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4
+                WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4 \(removed)
                 """).bind(start, end, lo, hi))
         case let .died(after, upTo):
             try rows.read(try db.prepare("""
@@ -155,6 +168,12 @@ struct LineageRows {
                 SELECT model, word, translation, part_of_speech FROM words NOT INDEXED
                 WHERE id >= ?1 AND id < ?2 AND valid_to > ?3 AND valid_to <= ?4 AND valid_from <= ?3
                 """).bind(start, end, lo, hi))
+        case let .diedWithModels(models):
+            let statement = try db.prepare("""
+                SELECT model, word, translation, part_of_speech FROM words
+                WHERE valid_to = \(SnapshotWriter.open) AND model = ?1 AND valid_from <= ?2
+                """)
+            for model in models { try rows.read(try statement.bind(model, lo)) }
         }
         rows.sortByKeyAndWord()
         return rows

@@ -189,6 +189,8 @@ final class SnapshotWriter {
         /// The archive has never published this model (no model row, or one without any version): its words may
         /// be written ahead of the commit.
         var unpublished = false
+        /// A model back after it vanished: the snapshot that removed it, where its still-open rows are closed.
+        var staleWordsEnd: Int64?
     }
 
     /// Compares a fetched model with its open rows (`db`: a read transaction on the archive) and returns what
@@ -215,6 +217,15 @@ final class SnapshotWriter {
             return plan
         }
         try planMetadata(&plan, key: key, on: db)
+        if plan.change.added {
+            // Back after it vanished: the words it had then are still open (a removal leaves them so) and end where
+            // it ended; its words now are written anew, as an added model's are.
+            plan.staleWordsEnd = try db.scalar("SELECT max(valid_to) FROM model_states WHERE model = ?", key, as: Int64.self)
+            plan.insertWords = words
+            plan.insertState = true
+            _ = try mergePrompts(prompts, key: key, plan: &plan, unchanged: false, on: db)
+            return plan
+        }
         // The open rows are compared with the answer even when the recorded hash says the model is unchanged: a
         // row altered in the archive since (bit rot, a hand edit) must not be carried forward as "unchanged". Such
         // rows are closed and written anew from the answer, so the new snapshot is right (older ones keep the
@@ -374,6 +385,9 @@ final class SnapshotWriter {
         if let v = plan.closeVersion { try s.closeVersion.run(snapshotID, v) }
         if plan.insertVersion { try s.insertVersion.run(key, m.name, m.language, m.description, m.owner, m.created, snapshotID) }
         // Closed before added: an open word is unique per model.
+        if let end = plan.staleWordsEnd {
+            try db.run("UPDATE words SET valid_to = ? WHERE model = ? AND valid_to = \(Self.open)", end, key)
+        }
         for row in plan.closeWords { try s.closeWord.run(snapshotID, row) }
         try Self.insertWords(words, model: key, snapshotID: snapshotID, with: s.insertWord)
         for row in plan.closePrompts { try s.closePrompt.run(snapshotID, row) }
@@ -419,7 +433,9 @@ final class SnapshotWriter {
         for (key, cid) in openModels where !written.contains(cid) {
             t.modelsRemoved += 1
             t.wordsRemoved += try db.scalar("SELECT count(*) FROM words WHERE model = ? AND valid_to = \(Self.open)", key, as: Int.self)
-            for table in ["words", "model_versions", "model_states", "prompts"] {
+            // Its words stay open: they end where the model ends (``WordRowEnds``). Closing each would add an
+            // entry per word to both indexes of ended rows, most of a night's growth when a large model goes.
+            for table in ["model_versions", "model_states", "prompts"] {
                 try db.run("UPDATE \(table) SET valid_to = ? WHERE model = ? AND valid_to = \(Self.open)", snapshotID, key)
             }
         }

@@ -6,7 +6,7 @@ import TTSAPI
 /// model's changes snapshot by snapshot (`log --model`).
 ///
 /// A word row is one version: its text never changes, and it is valid from the snapshot that wrote it up to the
-/// one that ended it (migration 0002). Snapshots may have been forgotten since, so a version's first and last
+/// one that ended it (migration 0002), or that removed its model (``WordRowEnds``). Snapshots may have been forgotten since, so a version's first and last
 /// snapshots are the surviving snapshots of its lineage inside that range, and a version no surviving snapshot
 /// holds is not shown. Both queries are index seeks (words_open, and migration 0005's index of ended rows): they cost the history asked for, not the
 /// archive's size; a case-folded match has to read every distinct word.
@@ -144,7 +144,9 @@ public struct WordHistory {
         // Where a version ended, another row of the same model and word starting there means it changed.
         let starts = Set(rows.map { Key(model: $0.model, word: $0.word, snapshot: $0.validFrom) })
         var out: [(order: (Int64, Int64), version: Version)] = []
-        for row in rows {
+        var ends = WordRowEnds(db: db)
+        for var row in rows {
+            row.validTo = try ends.end(model: row.model, validTo: row.validTo)
             let model = try lineages.model(row.model)
             guard let first = model.lineage.firstSurviving(from: row.validFrom, before: row.validTo) else { continue }
             var v = Version(source: model.sourceURL, customizationID: model.customizationID, modelName: nil, language: nil,
@@ -235,11 +237,13 @@ public struct WordHistory {
         struct WordRow { var word: String; var translation: String; var partOfSpeech: String?; var from: Int64; var to: Int64 }
         // Its open rows through words_open, its ended ones through the index of ended rows (migration 0005).
         var rows: [WordRow] = []
+        var ends = WordRowEnds(db: db)
+        let modelEnd = try ends.end(model: model, validTo: Self.open)
         for condition in ["= \(Self.open)", "<> \(Self.open)"] {
             rows += try db.query("""
                 SELECT word, translation, part_of_speech, valid_from, valid_to FROM words WHERE model = ? AND valid_to \(condition)
                 """, model) { WordRow(word: $0.text(0) ?? "", translation: $0.text(1) ?? "", partOfSpeech: $0.text(2),
-                                      from: $0.int64(3), to: $0.int64(4)) }
+                                      from: $0.int64(3), to: $0.int64(4) == Self.open ? modelEnd : $0.int64(4)) }
         }
         struct VersionRow { var name: String?; var language: String?; var description: String?; var from: Int64; var to: Int64 }
         let versions = try db.query("""

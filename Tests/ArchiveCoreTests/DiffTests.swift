@@ -233,7 +233,8 @@ import TTSAPI
         #expect(!Migration(name: "x", sql: "-- only a comment\n").onlyCreatesIndexes)
         // Others say so in a comment: the widened CHECK of 0006, the new tables of sync (0007).
         #expect(schema.filter(\.readersMaySkip).map(\.name) == ["0004_history_indexes", "0005_word_history_indexes",
-                                                                  "0006_restore_cancelled", "0007_sync_pairings", "0008_operations", "0009_operation_sync_and_schedules"])
+                                                                  "0006_restore_cancelled", "0007_sync_pairings", "0008_operations", "0009_operation_sync_and_schedules",
+                                                                  "0010_removed_models_keep_open_words"])
         #expect(Migration(name: "x", sql: "-- why\ncreate index a on t (c);\n\n  CREATE INDEX b ON t (d);\n").onlyCreatesIndexes)
     }
 

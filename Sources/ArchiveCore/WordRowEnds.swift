@@ -1,0 +1,48 @@
+import SQLiteDB
+
+/// Where a word row's validity ends.
+///
+/// A word row is valid from the snapshot that wrote it (`valid_from`) up to the one that changed or deleted the
+/// word (`valid_to`), and only while its model is: when a model is removed, the snapshot closes the model's
+/// versions, states and prompts, but leaves its word rows open (migration 0010), so that removing a model of
+/// 20,000 words writes three rows, not 20,000 entries in the indexes of ended rows. Such a row ends where its
+/// model's last state ended. Rows never span a model's absence: a model that comes back has the rows it had when
+/// it vanished closed there before its words are written anew (``SnapshotWriter``).
+///
+/// Readers of one snapshot need none of this (they read the models valid at that snapshot and their rows).
+/// Readers of ranges do: the diff (rows that ended between two snapshots), a word's history, `check`, `forget`.
+struct WordRowEnds {
+    static let open = SnapshotWriter.open
+
+    private let db: Database
+    /// Each model's end asked for so far (``open`` while it is valid).
+    private var modelEnds: [Int64: Int64] = [:]
+
+    init(db: Database) { self.db = db }
+
+    /// The snapshot that ended a row of `model` whose `valid_to` is `validTo` (``open`` while it is valid).
+    mutating func end(model: Int64, validTo: Int64) throws -> Int64 {
+        guard validTo == Self.open else { return validTo }
+        if let end = modelEnds[model] { return end }
+        let end: Int64 = try db.scalar("SELECT coalesce(max(valid_to), \(Self.open)) FROM model_states WHERE model = ?", model)
+        modelEnds[model] = end
+        return end
+    }
+
+    /// The models of snapshot `lo`'s source removed after `lo`, by `hi` (and not back since).
+    static func removed(from lo: Int64, to hi: Int64, on db: Database) throws -> [Int64] {
+        try db.query("""
+            SELECT st.model FROM model_states st JOIN models m ON m.id = st.model
+            WHERE m.source = (SELECT source FROM snapshots WHERE id = ?1)
+            GROUP BY st.model HAVING max(st.valid_to) > ?1 AND max(st.valid_to) <= ?2
+            """, lo, hi) { $0.int64(0) }
+    }
+
+    /// The same in SQL, for a row `r` of `words`, while the model's states are there.
+    static func sql(_ r: String) -> String {
+        """
+        (CASE WHEN \(r).valid_to <> \(open) THEN \(r).valid_to
+              ELSE coalesce((SELECT max(e.valid_to) FROM model_states e WHERE e.model = \(r).model), \(open)) END)
+        """
+    }
+}

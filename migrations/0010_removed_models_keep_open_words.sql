@@ -1,0 +1,14 @@
+-- 0010: a removed model's word rows stay open.
+--
+-- Before, a snapshot that found a model gone closed every row of it: its versions, states and prompts, and each of
+-- its words, which put an entry per word into both indexes of ended rows (words_closed of 0002 and
+-- words_ended_by_model_word of 0005): removing a model of 5,000 words grew the archive by ~150 KB. Now the
+-- snapshot closes the model's versions, states and prompts only. A word row is valid while both it and its model
+-- are: a row still open (valid_to = 2147483647) of a model without an open state ended where the model's last
+-- state ended. A model that comes back has such rows closed there before its words are written anew, so no row
+-- spans a model's absence. The views of 0002 (snapshot_words) already join a row to its model's state.
+--
+-- Nothing is rewritten: rows an older binary closed follow the same rule. The schema step tells older binaries
+-- that they cannot read this archive (they would take such open rows for current words).
+--
+-- Readers may skip this migration: an archive without it holds no open row of a removed model.
