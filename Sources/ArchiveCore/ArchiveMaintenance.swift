@@ -136,14 +136,23 @@ public struct ArchiveMaintenance {
                 try Task.checkCancellation()
                 try db.run("DELETE FROM snapshots WHERE id = ?", id)
             }
-            // Words first, while their models' states still say where the open rows of removed models end.
+            // The rows still open of removed models end where their model ended (WordRowEnds): first, while the
+            // models' states still say where.
+            try db.run("""
+                DELETE FROM words WHERE id IN (
+                    SELECT r.id FROM (\(WordRowEnds.removedModelsSQL)) e
+                    JOIN words r ON r.model = e.model AND r.valid_to = \(SnapshotWriter.open)
+                    JOIN models m ON m.id = r.model
+                    WHERE NOT EXISTS (SELECT 1 FROM snapshots s
+                        WHERE s.source = m.source AND s.id >= r.valid_from AND s.id < e.end))
+                """)
+            removed += db.changes
             for table in ["words", "model_versions", "model_states", "prompts"] {
-                let end = table == "words" ? WordRowEnds.sql("r") : "r.valid_to"
                 try db.run("""
                     DELETE FROM \(table) WHERE id IN (
                         SELECT r.id FROM \(table) r JOIN models m ON m.id = r.model
                         WHERE NOT EXISTS (SELECT 1 FROM snapshots s
-                            WHERE s.source = m.source AND s.id >= r.valid_from AND s.id < \(end)))
+                            WHERE s.source = m.source AND s.id >= r.valid_from AND s.id < r.valid_to))
                     """)
                 removed += db.changes
             }

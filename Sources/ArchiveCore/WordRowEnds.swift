@@ -38,11 +38,9 @@ struct WordRowEnds {
             """, lo, hi) { $0.int64(0) }
     }
 
-    /// The same in SQL, for a row `r` of `words`, while the model's states are there.
-    static func sql(_ r: String) -> String {
+    /// In SQL, the models removed and not back (`model`) with the snapshot that removed them (`end`): a table
+    /// of a few rows, to join with their rows still open.
+    static let removedModelsSQL = """
+        SELECT model, max(valid_to) AS end FROM model_states GROUP BY model HAVING max(valid_to) <> \(open)
         """
-        (CASE WHEN \(r).valid_to <> \(open) THEN \(r).valid_to
-              ELSE coalesce((SELECT max(e.valid_to) FROM model_states e WHERE e.model = \(r).model), \(open)) END)
-        """
-    }
 }
