@@ -6,9 +6,9 @@ import TTSAPI
 /// model's changes snapshot by snapshot (`log --model`).
 ///
 /// A word row is one version: its text never changes, and it is valid from the snapshot that wrote it up to the
-/// one that ended it (migration 0002), or that removed its model (``WordRowEnds``). Snapshots may have been forgotten since, so a version's first and last
-/// snapshots are the surviving snapshots of its lineage inside that range, and a version no surviving snapshot
-/// holds is not shown. Both queries are index seeks (words_open, and migration 0005's index of ended rows): they cost the history asked for, not the
+/// one that ended it (migration 0002), or that removed its model (``WordRowEnds``). Snapshots may have been
+/// forgotten since, so a version's first and last snapshots are the surviving snapshots of its lineage inside that
+/// range, and a version no surviving snapshot holds is not shown. Both queries are index seeks (words_open, and migration 0005's index of ended rows): they cost the history asked for, not the
 /// archive's size; a case-folded match has to read every distinct word.
 public struct WordHistory {
     let db: Database

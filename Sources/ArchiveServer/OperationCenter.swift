@@ -2,9 +2,9 @@ import Basics
 import ArchiveCore
 import Digest
 import Foundation
-import Synchronization
 import Logging
 import SQLiteDB
+import Synchronization
 import TTSClient
 
 /// What a job hands back: its result document, warnings, and whether it failed after all (a drill that found
