@@ -12,7 +12,8 @@
 // Where to start reading, by subsystem:
 // - The store: `ArchiveStore` opens (or refuses) a file and migrates it; `ArchiveLock` keeps one writer a run.
 // - Snapshot: `Snapshotter.run` lists and fetches through a `ModelSource`, `SnapshotWriter` merges each model
-//   into the versioned rows (migrations/0002_snapshots.sql explains the row ranges); `ContentHasher` hashes.
+//   into the versioned rows (migrations/0002_snapshots.sql explains the row ranges; a removed model's word rows
+//   stay open and end with it: `WordRowEnds`, migration 0010); `ContentHasher` hashes.
 // - Diff: `SnapshotDiff` reads the rows born and ended between two snapshots (`LineageRows`, into `PackedWords`
 //   keyed by model: `DiffRows.swift`), merges them into `WordChanges` (`WordRowMerge`), and `ArchiveDiff` (+JSON,
 //   `DiffPieces` for ordered output) renders the result; SnapshotDiff.swift draws the whole pipeline.
