@@ -40,10 +40,10 @@ struct Handlers: APIProtocol {
         }
     }
 
-    /// Opens the archive for one read, as a CLI command would (its own connection: reads never wait for a job).
+    /// Reads the archive through a store of this read's own (reads never wait for a job), kept open between
+    /// requests and checked before each use (``ReadStores``): the answer is what a CLI command would read.
     func reading<T>(_ body: (ArchiveStore) throws -> T) throws -> T {
-        let store = try ArchiveStore(path: archivePath, access: .read)
-        return try body(store)
+        try server.readers.read(body)
     }
 
     /// Resolves a selector; `latest`, `latest~N` and times count the snapshots of `source` (the named one, or
