@@ -47,7 +47,6 @@ import TTSEmulator
         }
     }
 }
-}
 
 private protocol OptionalProtocol { var isNone: Bool { get } }
 extension Optional: OptionalProtocol { var isNone: Bool { self == nil } }
