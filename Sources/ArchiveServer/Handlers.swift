@@ -310,17 +310,21 @@ struct Handlers: APIProtocol {
             let q = input.query
             if q.from == "live", q.to == "live" { throw APIError.badRequest("compare live with a snapshot, not with itself", target: "to") }
             let match: ContentDiff.MatchBy = q.matchBy == .name ? .name : .id
-            let store = try ArchiveStore(path: archivePath, access: .read)
-            let reader = SnapshotReader(store)
-            func side(_ text: String, _ field: String) throws -> Int64? {
-                text == "live" ? nil : try snapshotID(text, source: q.source, field: field, reader: reader)
-            }
-            let a = try side(q.from, "from"), b = try side(q.to, "to")
-            let bytes: [UInt8]
-            if let a, let b {
+            // Each side's id, and for two snapshots their records (the cache's key), in one read.
+            let (a, b, records) = try reading { store -> (Int64?, Int64?, (SnapshotRecord, SnapshotRecord)?) in
+                let reader = SnapshotReader(store)
+                func side(_ text: String, _ field: String) throws -> Int64? {
+                    text == "live" ? nil : try snapshotID(text, source: q.source, field: field, reader: reader)
+                }
+                let a = try side(q.from, "from"), b = try side(q.to, "to")
+                guard let a, let b else { return (a, b, nil) }
                 guard let from = try reader.snapshot(a), let to = try reader.snapshot(b) else {
                     throw APIError.notFound("no snapshot \(q.from) or \(q.to)", target: "from")
                 }
+                return (a, b, (from, to))
+            }
+            let bytes: [UInt8]
+            if let a, let b, let (from, to) = records {
                 let path = archivePath
                 bytes = try await server.diffs.diff(.init(from: .init(from), to: .init(to), matchBy: match)) {
                     let store = try ArchiveStore(path: path, access: .read)
@@ -331,8 +335,10 @@ struct Handlers: APIProtocol {
                 let (live, url) = try await jobs.withClient(credentials) { client in
                     (try await LiveState.fetch(from: ServiceModelSource(client: client)), client.serviceURL)
                 }
-                bytes = Self.printed(try SnapshotDiff(store).against((a ?? b)!, live: live, liveLabel: "live \(url)",
-                                                                     snapshotFirst: a != nil, filter: ModelFilter(), matchBy: match))
+                bytes = try reading { store in
+                    Self.printed(try SnapshotDiff(store).against((a ?? b)!, live: live, liveLabel: "live \(url)",
+                                                                 snapshotFirst: a != nil, filter: ModelFilter(), matchBy: match))
+                }
             }
             // The `diff --json` bytes as they are: the document's `Diff` (see EncodedAnswer).
             EncodedAnswer.send(bytes)

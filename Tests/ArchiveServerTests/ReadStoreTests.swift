@@ -36,6 +36,28 @@ import TTSEmulator
         }
     }
 
+    /// The diff resolves its sides through the kept stores too, and a replaced archive answers its error there.
+    @Test func theDiffReadsThroughTheKeptStores() async throws {
+        try await Harness.with { h in
+            _ = try h.source.generate(GeneratorSpec(models: 2, words: 40, seed: 5))
+            for night in 0..<2 {
+                if night > 0 { _ = h.source.applyNight(seed: 3) }
+                #expect(try await h.finished(try #require(try await h.call(.POST, "/v1/snapshots").json["id"] as? String)).status == 200)
+            }
+            #expect(h.server.readers.opened == 0)  // nothing read yet
+            for _ in 0..<3 { #expect(try await h.call(.GET, "/v1/diff?from=latest~1&to=latest").status == 200) }
+            #expect(try await h.call(.GET, "/v1/diff?from=latest&to=live").status == 200)
+            #expect(h.server.readers.opened == 1)  // one store, opened by the first diff and kept
+            try ArchiveStore(path: h.archive, access: .write).checkpoint()
+            let junk = h.dir.path("junk")
+            try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
+            #expect(rename(junk, h.archive) == 0)
+            let replaced = try await h.call(.GET, "/v1/diff?from=1&to=2")
+            #expect(replaced.status == 500)
+            #expect(replaced.error["code"] as? String == "archive_unusable")
+        }
+    }
+
     /// A snapshot taken by the CLI (another process) while the server runs is listed by the next request.
     @Test(.enabled(if: serveBinary != nil, "needs the built tts-archive binary"))
     func aSnapshotByTheCLIIsListedByTheNextRequest() async throws {
