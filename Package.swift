@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "ArchiveServerTests",
             dependencies: [
-                "ArchiveServer", "ArchiveCore", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport",
+                "ArchiveServer", "ArchiveCore", "SQLiteDB", "TTSAPI", "TTSClient", "TTSEmulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // A webhook receiver on 127.0.0.1 (notification tests).
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -29,9 +29,15 @@ public final class ArchiveStore {
         case write
     }
 
+    /// The file this store opened (device and inode, read before the open) and how many migrations it found
+    /// applied: what ``isCurrent()`` compares.
+    private let openedFile: FileID?
+    private let migrationsApplied: Int?
+
     public init(path: String, access: Access) throws {
         self.path = path
         try Self.checkFileType(path)
+        openedFile = FileID(path)
         let exists = FileManager.default.fileExists(atPath: path)
         if access == .read, !exists { throw ArchiveError.missing(path: path) }
         if exists, access == .write, !FileManager.default.isWritableFile(atPath: path) {
@@ -47,6 +53,8 @@ public final class ArchiveStore {
             if access == .write { try Self.checkStructure(db, path: path) }
             self.db = db
             pool = DatabasePool(db)
+            // A file opened immutable (its path then a `file:` URI) never sees later commits: never current.
+            migrationsApplied = db.path == path ? try? Self.migrationCount(db) : nil
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
         }
@@ -165,6 +173,32 @@ public final class ArchiveStore {
             case .newerSchema: throw ArchiveError.newerSchema(path: path, reason: error.description)
             default: throw ArchiveError.schemaMismatch(path: path, reason: error.description)
             }
+        }
+    }
+
+    /// Whether this store still reads the archive at ``path`` as it was checked when opened, so that a store kept
+    /// open between requests (the server's readers) reads what a fresh open would: false when the path now names
+    /// another file (replaced by a copy, moved away, deleted) or one this process cannot read, when migrations
+    /// were applied meanwhile (a newer binary's: a fresh open refuses them), and for a file opened immutable (it
+    /// never sees later commits). Commits by other connections and processes need no check: every read
+    /// transaction sees the last one (WAL). Costs a `stat`, an `access` and one small query.
+    public func isCurrent() -> Bool {
+        guard let openedFile, let migrationsApplied, FileID(path) == openedFile, access(path, R_OK) == 0 else { return false }
+        return (try? Self.migrationCount(db)) == migrationsApplied
+    }
+
+    static func migrationCount(_ db: Database) throws -> Int {
+        try db.scalar("SELECT count(*) FROM schema_migrations")
+    }
+
+    /// A file's identity: the same (device, inode) is the same file, whatever was written into it.
+    struct FileID: Equatable {
+        let device: UInt64
+        let inode: UInt64
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino))
         }
     }
 

@@ -72,6 +72,8 @@ public final class ArchiveHTTPServer: Sendable {
     let tls: TLSConfiguration?
     /// Diffs of two snapshots already answered (snapshots never change).
     let diffs = DiffCache()
+    /// The archive stores reads go through, kept open between requests.
+    let readers: ReadStores
 
     /// Everything checked before a socket is opened; each problem is one ``ServerStartError`` (or the archive's
     /// ``ArchiveError``).
@@ -79,6 +81,7 @@ public final class ArchiveHTTPServer: Sendable {
                 credentialLookup: (@Sendable (String) throws -> ServiceCredentials)? = nil) throws {
         self.options = options
         self.logger = logger
+        readers = ReadStores(path: options.archivePath)
         (host, port) = try Self.parseListen(options.listen)
         listening = ListeningAddress(host: host, port: port)
         token = try Self.readToken(options)

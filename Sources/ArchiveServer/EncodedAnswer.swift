@@ -27,6 +27,15 @@ struct EncodedAnswer: ServerMiddleware {
         slot?.bytes = bytes
     }
 
+    /// Answers `value` as the bytes `encoded` writes for it: in a request (or ``capturing(_:)``) sends them and
+    /// returns `empty`, the documented value the generated code then encodes in a moment; called directly (the
+    /// web page reads handlers' typed answers) returns `value` itself.
+    static func answer<T>(_ value: T, encoded: (T) -> [UInt8], empty: T) -> T {
+        guard let slot else { return value }
+        slot.bytes = encoded(value)
+        return empty
+    }
+
     /// Calls a handler directly (as the web page does) and returns its answer with the bytes it sent, if any.
     static func capturing<T>(_ handler: () async throws -> T) async throws -> (answer: T, bytes: [UInt8]?) {
         let slot = Slot()

@@ -40,10 +40,10 @@ struct Handlers: APIProtocol {
         }
     }
 
-    /// Opens the archive for one read, as a CLI command would (its own connection: reads never wait for a job).
+    /// Reads the archive through a store of this read's own (reads never wait for a job), kept open between
+    /// requests and checked before each use (``ReadStores``): the answer is what a CLI command would read.
     func reading<T>(_ body: (ArchiveStore) throws -> T) throws -> T {
-        let store = try ArchiveStore(path: archivePath, access: .read)
-        return try body(store)
+        try server.readers.read(body)
     }
 
     /// Resolves a selector; `latest`, `latest~N` and times count the snapshots of `source` (the named one, or
@@ -211,7 +211,9 @@ struct Handlers: APIProtocol {
             let rows = try reading { try SnapshotReader($0).list(listing, limit: page.fetchLimit, offset: page.skip) }
             let (items, next) = page.cut(rows, path: "/v1/snapshots",
                                          query: [("source", q.source), ("tag", q.tag), ("since", q.since), ("until", q.until)])
-            return .ok(.init(body: .json(.init(value: items.map(snapshotSchema), nextLink: next))))
+            let list = Components.Schemas.SnapshotList(value: items.map(snapshotSchema), nextLink: next)
+            // Written directly (SnapshotJSON.swift): the generated encoding cost more than the read.
+            return .ok(.init(body: .json(EncodedAnswer.answer(list, encoded: { $0.jsonBytes() }, empty: .init(value: [])))))
         }
     }
 
@@ -308,17 +310,21 @@ struct Handlers: APIProtocol {
             let q = input.query
             if q.from == "live", q.to == "live" { throw APIError.badRequest("compare live with a snapshot, not with itself", target: "to") }
             let match: ContentDiff.MatchBy = q.matchBy == .name ? .name : .id
-            let store = try ArchiveStore(path: archivePath, access: .read)
-            let reader = SnapshotReader(store)
-            func side(_ text: String, _ field: String) throws -> Int64? {
-                text == "live" ? nil : try snapshotID(text, source: q.source, field: field, reader: reader)
-            }
-            let a = try side(q.from, "from"), b = try side(q.to, "to")
-            let bytes: [UInt8]
-            if let a, let b {
+            // Each side's id, and for two snapshots their records (the cache's key), in one read.
+            let (a, b, records) = try reading { store -> (Int64?, Int64?, (SnapshotRecord, SnapshotRecord)?) in
+                let reader = SnapshotReader(store)
+                func side(_ text: String, _ field: String) throws -> Int64? {
+                    text == "live" ? nil : try snapshotID(text, source: q.source, field: field, reader: reader)
+                }
+                let a = try side(q.from, "from"), b = try side(q.to, "to")
+                guard let a, let b else { return (a, b, nil) }
                 guard let from = try reader.snapshot(a), let to = try reader.snapshot(b) else {
                     throw APIError.notFound("no snapshot \(q.from) or \(q.to)", target: "from")
                 }
+                return (a, b, (from, to))
+            }
+            let bytes: [UInt8]
+            if let a, let b, let (from, to) = records {
                 let path = archivePath
                 bytes = try await server.diffs.diff(.init(from: .init(from), to: .init(to), matchBy: match)) {
                     let store = try ArchiveStore(path: path, access: .read)
@@ -329,8 +335,10 @@ struct Handlers: APIProtocol {
                 let (live, url) = try await jobs.withClient(credentials) { client in
                     (try await LiveState.fetch(from: ServiceModelSource(client: client)), client.serviceURL)
                 }
-                bytes = Self.printed(try SnapshotDiff(store).against((a ?? b)!, live: live, liveLabel: "live \(url)",
-                                                                     snapshotFirst: a != nil, filter: ModelFilter(), matchBy: match))
+                bytes = try reading { store in
+                    Self.printed(try SnapshotDiff(store).against((a ?? b)!, live: live, liveLabel: "live \(url)",
+                                                                 snapshotFirst: a != nil, filter: ModelFilter(), matchBy: match))
+                }
             }
             // The `diff --json` bytes as they are: the document's `Diff` (see EncodedAnswer).
             EncodedAnswer.send(bytes)

@@ -2,8 +2,9 @@
 //
 // What it is: `openapi.yaml` (OpenAPI 3.1) is the source of truth: swift-openapi-generator's build plugin turns it
 // into the types and the `APIProtocol` that `Handlers` implements, and the same document is served at
-// GET /openapi.yaml, so document and code cannot drift. Reads open the archive per request (their own connection:
-// they never wait for a job). Snapshot, restore, drill and rollback are long-running operations in the Azure
+// GET /openapi.yaml, so document and code cannot drift. Reads go through archive connections of their own (they
+// never wait for a job), kept open between requests and checked before each use (`ReadStores.swift`). Snapshot,
+// restore, drill and rollback are long-running operations in the Azure
 // style (202 + Operation-Location/Operation-Id/Retry-After/Location): `OperationCenter` keeps one row per
 // operation in the archive (`ArchiveCore.OperationLog`, migrations 0008 and 0009) and one task per job; `OperationJobs`
 // calls the same core jobs as the CLI (Snapshotter, Restorer, EmulatorDrill, RollbackPlan) and takes the

@@ -59,6 +59,32 @@ import Testing
         #expect(try ArchiveStore(path: path, access: .read).info().migrations.count == ArchiveSchema.migrations.count)
     }
 
+    /// A store kept open (the server's readers) is current while a fresh open would read the same: commits by
+    /// other connections keep it current; another file at the path, no file, or a migration applied since do not.
+    @Test func aStoreIsCurrentWhileAFreshOpenWouldReadTheSame() throws {
+        let path = dir.path("kept.sqlite")
+        _ = try ArchiveStore(path: path, access: .write)
+        let kept = try ArchiveStore(path: path, access: .read)
+        #expect(kept.isCurrent())
+        try Database(path: path).run("UPDATE archive_info SET created_at = '2026-01-01T00:00:00Z'")
+        #expect(kept.isCurrent())
+
+        let moved = dir.path("moved.sqlite")
+        #expect(rename(path, moved) == 0)
+        #expect(!kept.isCurrent())
+        #expect(rename(moved, path) == 0)
+        #expect(kept.isCurrent())
+        let other = dir.path("other.sqlite")
+        _ = try ArchiveStore(path: other, access: .write)
+        #expect(rename(other, path) == 0)
+        #expect(!kept.isCurrent())
+
+        let fresh = try ArchiveStore(path: path, access: .read)
+        #expect(fresh.isCurrent())
+        try Database(path: path).run("INSERT INTO schema_migrations VALUES ('9999_future', 'x', 'now')")
+        #expect(!fresh.isCurrent())
+    }
+
     /// The immutable fallback for archives on read-only file systems must address the same file whatever its
     /// name holds (`?`, `%`, `#` and non-ASCII are URI syntax or need escaping).
     @Test func immutableURIOpensTheSameFile() throws {

@@ -438,6 +438,7 @@ def bad_input(ctx):
     bad_input_page(ctx, base, archive, expect_error)
     bad_input_sched(ctx, base, archive, expect_error)
     bad_input_standby(ctx, base, archive, expect_error)
+    bad_input_list(ctx, base, archive, expect_error)
     keyed.stop()
     bad_input_forget(ctx, base, archive, expect_error)
     bad_input_files(ctx, base, archive, expect_error)
@@ -1154,6 +1155,72 @@ def bad_input_standby(ctx, base, archive, expect_error):
                f"{after} models", after == before)
     standby.stop()
     src.stop()
+
+
+def bad_input_list(ctx, base, archive, expect_error):
+    """`serve` reads through archive connections kept open between requests (issue 18's listing figure): a
+    snapshot the CLI commits is listed by the next request; a migration applied by a newer binary, and the archive
+    replaced by a file that is not one, answer the JSON error a fresh open gives (500 `archive_unusable`), and the
+    server stays up."""
+    import sqlite3
+    src = dict(TEXT_TO_SPEECH_URL=base.url, TEXT_TO_SPEECH_AUTH_TYPE="noAuth")
+    path = os.path.join(ctx.work, "kept.sqlite")
+    ctx.run(["snapshot", "--archive", path, *noauth(base.url)])
+    p = ctx.start(["serve", "--archive", path, "--listen", "127.0.0.1:0"], env=ctx.env(**src))
+    url = p.stdout.readline().decode().strip()
+
+    def get(where):
+        try:
+            with urllib.request.urlopen(url + where, timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+        except Exception as e:  # noqa: BLE001 - any failure is the observation
+            return None, repr(e)
+
+    def ids():
+        status, body = get("/v1/snapshots")
+        return [s["id"] for s in body["value"]] if status == 200 else f"{status} {body}"
+
+    def error(where):
+        status, body = get(where)
+        e = body.get("error", {}) if isinstance(body, dict) else {}
+        return status, e.get("code"), e.get("message", str(body))
+
+    try:
+        before = ids()
+        ctx.run(["snapshot", "--archive", path, *noauth(base.url)])
+        after = ids()
+        ctx.record("bad input", "serve: a snapshot by the CLI is listed by the next request over a kept connection",
+                   "[1] then [2, 1]", f"{before} then {after}", before == [1] and after == [2, 1])
+
+        db = sqlite3.connect(path)
+        db.execute("INSERT INTO schema_migrations VALUES ('9999_from_a_newer_binary', 'x', '2099-01-01T00:00:00Z')")
+        db.commit()
+        status, code, message = error("/v1/snapshots")
+        ctx.record("bad input", "serve: after a newer binary's migration the next read is refused",
+                   "500 archive_unusable naming the migration", f"{status} {code}: {message}",
+                   status == 500 and code == "archive_unusable" and "9999_from_a_newer_binary" in message)
+        db.execute("DELETE FROM schema_migrations WHERE name = '9999_from_a_newer_binary'")
+        db.commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing in the WAL for SQLite to read over the junk below
+        db.close()
+        junk = os.path.join(ctx.work, "kept-junk")
+        with open(junk, "w") as f:
+            f.write("not an archive at all\n")
+        os.replace(junk, path)
+        status, code, message = error("/v1/snapshots")
+        health, _ = get("/healthz")
+        ctx.record("bad input", "serve: the archive replaced by a file that is not one: the next read is a JSON error",
+                   "500 archive_unusable naming the file, /healthz 200", f"{status} {code}: {message}; /healthz {health}",
+                   status == 500 and code == "archive_unusable" and path in message and health == 200)
+    finally:
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        ctx.captured.append(("serve stderr", p.stderr.read()))
 
 
 def mount(ctx, *args):
