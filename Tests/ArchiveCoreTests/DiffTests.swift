@@ -228,13 +228,13 @@ import TTSAPI
 
     @Test func onlyIndexMigrationsMayBeSkippedOnReadOnlyArchives() {
         let schema = ArchiveSchema.migrations.map { Migration(name: $0.name, sql: $0.sql) }
-        #expect(schema.map(\.onlyCreatesIndexes) == schema.map { ["0004_history_indexes", "0005_word_history_indexes"].contains($0.name) })
+        #expect(schema.map(\.onlyCreatesIndexes) == schema.map { ["0004_history_indexes", "0005_word_history_indexes", "0011_snapshot_tags_by_snapshot"].contains($0.name) })
         #expect(!Migration(name: "x", sql: "CREATE INDEX a ON t (c);\nDROP TABLE t;").onlyCreatesIndexes)
         #expect(!Migration(name: "x", sql: "-- only a comment\n").onlyCreatesIndexes)
         // Others say so in a comment: the widened CHECK of 0006, the new tables of sync (0007).
         #expect(schema.filter(\.readersMaySkip).map(\.name) == ["0004_history_indexes", "0005_word_history_indexes",
                                                                   "0006_restore_cancelled", "0007_sync_pairings", "0008_operations", "0009_operation_sync_and_schedules",
-                                                                  "0010_removed_models_keep_open_words"])
+                                                                  "0010_removed_models_keep_open_words", "0011_snapshot_tags_by_snapshot"])
         #expect(Migration(name: "x", sql: "-- why\ncreate index a on t (c);\n\n  CREATE INDEX b ON t (d);\n").onlyCreatesIndexes)
     }
 
