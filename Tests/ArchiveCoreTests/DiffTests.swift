@@ -209,7 +209,7 @@ import TTSAPI
         let models = try ids.map { try SnapshotReader(store).models(in: $0) }
         try store.db.execute("""
             DROP INDEX model_states_history; DROP INDEX model_versions_history;
-            DROP INDEX words_ended_by_model_word;
+            DROP INDEX words_ended_by_model_word; DROP INDEX snapshot_tags_by_snapshot;
             DROP TABLE sync_rejections; DROP TABLE sync_steps; DROP TABLE sync_runs; DROP TABLE sync_pairings; DROP TABLE sync_targets;
             DROP TABLE operations; DROP TABLE schedule_pauses;
             DELETE FROM schema_migrations WHERE name >= '0004'
