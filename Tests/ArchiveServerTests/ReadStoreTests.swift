@@ -23,6 +23,15 @@ import TTSEmulator
         return (answer.json["value"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }
     }
 
+    /// Puts a text file where the archive was. Nothing is left in the write-ahead log first: SQLite would read its
+    /// pages over any file put at the path.
+    static func replaceWithJunk(_ h: Harness) throws {
+        try ArchiveStore(path: h.archive, access: .write).checkpoint()
+        let junk = h.dir.path("junk")
+        try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
+        #expect(rename(junk, h.archive) == 0)
+    }
+
     @Test func aKeptStoreReadsWhatAnotherConnectionCommitted() async throws {
         try await Harness.with { h in
             try await Self.snapshotAndList(h)
@@ -48,10 +57,7 @@ import TTSEmulator
             for _ in 0..<3 { #expect(try await h.call(.GET, "/v1/diff?from=latest~1&to=latest").status == 200) }
             #expect(try await h.call(.GET, "/v1/diff?from=latest&to=live").status == 200)
             #expect(h.server.readers.opened == 1)  // one store, opened by the first diff and kept
-            try ArchiveStore(path: h.archive, access: .write).checkpoint()
-            let junk = h.dir.path("junk")
-            try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
-            #expect(rename(junk, h.archive) == 0)
+            try Self.replaceWithJunk(h)
             let replaced = try await h.call(.GET, "/v1/diff?from=1&to=2")
             #expect(replaced.status == 500)
             #expect(replaced.error["code"] as? String == "archive_unusable")
@@ -115,11 +121,7 @@ import TTSEmulator
             #expect(rename(away, h.archive) == 0)
             #expect(try await Self.ids(h) == [1])  // the same file back
 
-            // Nothing left in the write-ahead log: SQLite would read its pages over any file put at the path.
-            try ArchiveStore(path: h.archive, access: .write).checkpoint()
-            let junk = h.dir.path("junk")
-            try Data("not a database at all, just text".utf8).write(to: URL(fileURLWithPath: junk))
-            #expect(rename(junk, h.archive) == 0)
+            try Self.replaceWithJunk(h)
             let replaced = try await h.call(.GET, "/v1/snapshots")
             #expect(replaced.status == 500)
             #expect(replaced.error["code"] as? String == "archive_unusable")

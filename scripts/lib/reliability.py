@@ -153,6 +153,16 @@ def snapshot_ids(ctx, archive):
     return [s["id"] for s in json.loads(r.out)]
 
 
+def stop_process(p, timeout=15):
+    """SIGTERM, then SIGKILL if it has not ended after `timeout` seconds; returns its exit status or "killed"."""
+    p.terminate()
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return "killed"
+
+
 def closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -1010,12 +1020,7 @@ def bad_input_server(ctx, base, archive, expect_error):
         detail += f", repeat {repeat} ({'same id' if again['id'] == 'reliability-1' else 'another id'})"
     except Exception as e:  # noqa: BLE001 - any failure is the observation
         detail = f"client failed: {e!r}"
-    p.terminate()
-    try:
-        rc = p.wait(15)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = "killed"
+    rc = stop_process(p)
     ctx.captured.append(("serve stderr", p.stderr.read()))
     ctx.record("bad input", "serve: a documented-headers client takes a snapshot; SIGTERM stops it",
                "202 then Succeeded, result 200, repeat 200 same id, exit 0",
@@ -1077,11 +1082,7 @@ def bad_input_page(ctx, base, archive, expect_error):
                    "absent" if token not in page and token not in cookie else "SHOWN",
                    token not in page and token not in cookie)
     finally:
-        p.terminate()
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        stop_process(p)
     err = p.stderr.read().decode(errors="replace")
     ctx.record("bad input", "page: the token never reaches the log", "absent", "SHOWN" if token in err else "absent",
                token not in err)
@@ -1215,11 +1216,7 @@ def bad_input_list(ctx, base, archive, expect_error):
                    "500 archive_unusable naming the file, /healthz 200", f"{status} {code}: {message}; /healthz {health}",
                    status == 500 and code == "archive_unusable" and path in message and health == 200)
     finally:
-        p.terminate()
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        stop_process(p)
         ctx.captured.append(("serve stderr", p.stderr.read()))
 
 
