@@ -220,7 +220,8 @@ final class SnapshotWriter {
         if plan.change.added {
             // Back after it vanished: the words it had then are still open (a removal leaves them so) and end where
             // it ended; its words now are written anew, as an added model's are.
-            plan.staleWordsEnd = try db.scalar("SELECT max(valid_to) FROM model_states WHERE model = ?", key, as: Int64.self)
+            var ends = WordRowEnds(db: db)
+            plan.staleWordsEnd = try ends.end(model: key, validTo: Self.open)
             plan.insertWords = words
             plan.insertState = true
             _ = try mergePrompts(prompts, key: key, plan: &plan, unchanged: false, on: db)

@@ -32,9 +32,8 @@ struct WordRowEnds {
     /// The models of snapshot `lo`'s source removed after `lo`, by `hi` (and not back since).
     static func removed(from lo: Int64, to hi: Int64, on db: Database) throws -> [Int64] {
         try db.query("""
-            SELECT st.model FROM model_states st JOIN models m ON m.id = st.model
-            WHERE m.source = (SELECT source FROM snapshots WHERE id = ?1)
-            GROUP BY st.model HAVING max(st.valid_to) > ?1 AND max(st.valid_to) <= ?2
+            SELECT e.model FROM (\(removedModelsSQL)) e JOIN models m ON m.id = e.model
+            WHERE m.source = (SELECT source FROM snapshots WHERE id = ?1) AND e.end > ?1 AND e.end <= ?2
             """, lo, hi) { $0.int64(0) }
     }
 
