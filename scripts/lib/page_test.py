@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -114,7 +114,23 @@ def main():
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
         driver.set_page_load_timeout(args.timeout)
-        wait = WebDriverWait(driver, args.timeout)
+        # A page the script re-renders (the operations list polls) can replace an element between finding and
+        # reading it: a wait reads again rather than failing.
+        wait = WebDriverWait(driver, args.timeout, ignored_exceptions=(StaleElementReferenceException,))
+
+        def follow(element):
+            """Clicks a link or a form's button and waits until the next page has replaced this one and loaded, so
+            nothing after it reads the page it left. The mark set on this page's window is gone from the next one."""
+            driver.execute_script("window.__pageTestLeft = true")
+            element.click()
+
+            def arrived(d):
+                try:
+                    return d.execute_script(
+                        "return window.__pageTestLeft === undefined && document.readyState === 'complete'")
+                except WebDriverException:  # between two documents
+                    return False
+            wait.until(arrived)
 
         def shot(name):
             driver.save_screenshot(os.path.join(args.out, f"{name}.png"))
@@ -144,10 +160,10 @@ def main():
               driver.current_url)
         shot("login")
         driver.find_element(By.ID, "token").send_keys("wrong")
-        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, "#login-form button"))
         check("a wrong token is refused", body_has("not this server's API token"))
         driver.find_element(By.ID, "token").send_keys(TOKEN)
-        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, "#login-form button"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart"))
         check("logged in: the timeline", driver.title.startswith("Timeline"))
         cookie = driver.get_cookie("tts_archive_session") or {}
@@ -163,13 +179,13 @@ def main():
         shot("timeline")
 
         # Follow a link to a snapshot, then a model's words, then search.
-        driver.find_element(By.LINK_TEXT, "2").click()
+        follow(driver.find_element(By.LINK_TEXT, "2"))
         wait.until(lambda d: d.title.startswith("Snapshot 2"))
         check("snapshot page lists models", len(driver.find_elements(By.CSS_SELECTOR, "main table tbody tr")) == 3)
         shot("snapshot")
         driver.get(f"{base}/snapshots/2?model={model}")
         driver.find_element(By.ID, "q").send_keys("XSS")
-        driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, "form[role=search] button"))
         wait.until(lambda d: "XSS" in d.find_element(By.CSS_SELECTOR, "table.words").text)
         cells = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.words td.text")]
         check("the <script> translation shows as text", SCRIPT in cells, str(cells))
@@ -181,10 +197,10 @@ def main():
         shot("snapshot-words")
 
         # Diff from the form.
-        driver.find_element(By.LINK_TEXT, "Diff").click()
+        follow(driver.find_element(By.LINK_TEXT, "Diff"))
         driver.find_element(By.ID, "from").send_keys("first")
         driver.find_element(By.ID, "to").send_keys("2")
-        driver.find_element(By.CSS_SELECTOR, "#diff-form button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, "#diff-form button"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.summary"))
         news = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.diff td.new")]
         check("diff shows the hostile translations as text", SCRIPT in news and PHONEME in news, str(news[:5]))
@@ -194,9 +210,9 @@ def main():
         shot("diff")
 
         # Word history by its form.
-        driver.find_element(By.LINK_TEXT, "Word history").click()
+        follow(driver.find_element(By.LINK_TEXT, "Word history"))
         driver.find_element(By.ID, "word").send_keys("tomato")
-        driver.find_element(By.CSS_SELECTOR, "#word-form button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, "#word-form button"))
         wait.until(lambda d: d.title.startswith("Word history of"))
         body = text()
         check("word history shows both versions", PHONEME in body and "tuh MAH toe" in body and "changed" in body)
@@ -204,8 +220,8 @@ def main():
         shot("words")
 
         # Operations: start a snapshot as the token holder and watch it finish (the page polls the API).
-        driver.find_element(By.LINK_TEXT, "Operations").click()
-        driver.find_element(By.ID, "start-snapshot").click()
+        follow(driver.find_element(By.LINK_TEXT, "Operations"))
+        follow(driver.find_element(By.ID, "start-snapshot"))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-operation]"))
         try:
             wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "tr[data-operation]").get_attribute("data-status") == "Succeeded")
@@ -218,7 +234,7 @@ def main():
         check("the timeline shows snapshot 4", driver.find_elements(By.LINK_TEXT, "4"))
 
         # Schedules: the default source's nightly schedule, on time (no banner).
-        driver.find_element(By.LINK_TEXT, "Schedules").click()
+        follow(driver.find_element(By.LINK_TEXT, "Schedules"))
         rows = driver.find_elements(By.CSS_SELECTOR, "tr[data-source='default']")
         check("schedules lists the default source's schedule", rows and "0 2 * * *" in rows[0].text, rows[0].text if rows else "no row")
         check("schedules: on time, no overdue banner", not driver.find_elements(By.CSS_SELECTOR, ".overdue") and "on time" in text())
@@ -226,7 +242,7 @@ def main():
 
         # Log out: reads need the token again.
         driver.get(base + "/operations")
-        driver.find_element(By.CSS_SELECTOR, ".who button").click()
+        follow(driver.find_element(By.CSS_SELECTOR, ".who button"))
         driver.get(base + "/words")
         check("logged out: the login page again", "/login" in driver.current_url, driver.current_url)
     finally:
