@@ -331,9 +331,16 @@ struct Handlers: APIProtocol {
                     return Self.printed(try SnapshotDiff(store).between(a, b, matchBy: match))
                 }
             } else {
-                let (_, credentials) = try directory.usableSource(q.source)
-                let (live, url) = try await jobs.withClient(credentials) { client in
-                    (try await LiveState.fetch(from: ServiceModelSource(client: client)), client.serviceURL)
+                let (source, credentials) = try directory.usableSource(q.source)
+                let live: [CustomModel], url: String
+                do {
+                    (live, url) = try await jobs.withClient(credentials) { client in
+                        (try await LiveState.fetch(from: ServiceModelSource(client: client)), client.serviceURL)
+                    }
+                    server.metrics.sourceAnswered(source.name, error: nil)
+                } catch {
+                    server.metrics.sourceAnswered(source.name, error: error)
+                    throw error
                 }
                 bytes = try reading { store in
                     Self.printed(try SnapshotDiff(store).against((a ?? b)!, live: live, liveLabel: "live \(url)",

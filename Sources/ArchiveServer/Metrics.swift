@@ -13,7 +13,8 @@ import Prometheus
 ///   read from the archive at each scrape, so snapshots the CLI took count too, as do the CLI's syncs
 ///   (`tts_archive_sync_last_synced_snapshot_timestamp_seconds`, from the sync pairing tables).
 /// - A last-status gauge (1 when the last run succeeded, else 0) and `service_up` exist once there is a run to
-///   tell: "never ran" is no failure.
+///   tell: "never ran" is no failure. `service_up` follows every call to a source: snapshots, rollbacks and the
+///   live side of a diff.
 /// Labels are configured names only: never a URL or a credential.
 final class ServerMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
@@ -165,6 +166,12 @@ final class ServerMetrics: @unchecked Sendable {
         gauge("\(kind)_last_status", label: label, name: name).set(to: succeeded ? 1 : 0)
         gauge("\(kind)_last_completion_timestamp_seconds", label: label, name: name).set(to: lock.withLock { lastCompletion[key] ?? 0 })
         gauge("\(kind)_last_success_timestamp_seconds", label: label, name: name).set(to: lock.withLock { lastSuccess[key] ?? 0 })
+    }
+
+    /// A call to a source outside an operation (the live side of `GET /v1/diff`) was answered, or failed.
+    func sourceAnswered(_ source: String, error: Error?) {
+        guard let error else { return serviceUp(source, from: "Succeeded", code: nil) }
+        serviceUp(source, from: "Failed", code: OperationOutcome.error(error).code)
     }
 
     /// Failures that say the service was not reached or refused us; others (a locked archive) say nothing of it.

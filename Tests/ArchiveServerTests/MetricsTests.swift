@@ -118,6 +118,27 @@ import TTSEmulator
         }
     }
 
+    /// `service_up` follows every call to the source, not only snapshots: the live side of a diff moves it both ways.
+    @Test func aLiveDiffMovesServiceUp() async throws {
+        try await Harness.with(config: Self.config) { h in
+            _ = try h.source.generate(GeneratorSpec(models: 2, words: 10, seed: 3))
+            let ok = try await h.call(.POST, "/v1/snapshots")
+            _ = try await h.finished(try #require(ok.json["id"] as? String))
+            func up() async throws -> Double? {
+                Self.samples(try await h.call(.GET, "/metrics").text)["tts_archive_service_up{source=\"prod\"}"]
+            }
+            #expect(try await up() == 1)
+
+            h.source.faults.failNext(count: 100, with: .status(401))
+            #expect(try await h.call(.GET, "/v1/diff?from=latest&to=live").status >= 400)
+            #expect(try await up() == 0)
+
+            h.source.faults.reset()
+            #expect(try await h.call(.GET, "/v1/diff?from=latest&to=live").status == 200)
+            #expect(try await up() == 1)
+        }
+    }
+
     @Test func metricsNeedTheTokenAsOtherReads() async throws {
         try await Harness.with(token: "s3cret-token") { h in
             #expect(try await h.call(.GET, "/metrics").status == 401)
