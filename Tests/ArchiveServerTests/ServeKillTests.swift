@@ -23,17 +23,38 @@ final class ServeProcess: @unchecked Sendable {
     let process = Process()
     let base: String
     let http: HTTPClient
+    private let ended = EndedOperations()
 
     init(archive: String, credentials: String, http: HTTPClient, log: String) throws {
         self.http = http
         process.executableURL = URL(fileURLWithPath: serveBinary!)
-        process.arguments = ["serve", "--archive", archive, "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--archive", archive, "--listen", "127.0.0.1:0", "--log-json"]
         process.environment = ["IBM_CREDENTIALS_FILE": credentials, "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
-        let out = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
+        process.standardError = err
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try process.run()
+        // The log, read line by line on a thread of its own (blocking reads: no timing), is kept in `log` and tells
+        // which operations ended.
+        let ended = self.ended
+        Thread.detachNewThread {
+            let reader = err.fileHandleForReading
+            var pending = Data()
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                logFile.write(chunk)
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    ended.read(line: pending[pending.startIndex..<newline])
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            try? logFile.close()
+            ended.close()
+        }
         // The first stdout line is the URL it listens on (read up to the newline, blocking: no timing).
         var line = Data()
         while true {
@@ -70,15 +91,56 @@ final class ServeProcess: @unchecked Sendable {
         return (Int(response.status.code), object)
     }
 
-    /// Polls the monitor until the operation ends (the server process is another process: there is no task here
-    /// to await). The answer does not depend on how long it takes; the bound only stops a run that hangs.
+    /// Waits until the server's log says the operation ended (its row is written before that line), then reads
+    /// the monitor. The server process is another process: there is no task here to await, and no polling either.
     func finished(_ id: String) async throws -> [String: Any] {
-        for _ in 0..<6000 {
-            let monitor = try await call(.GET, "/v1/operations/\(id)").json
-            if let status = monitor["status"] as? String, ["Succeeded", "Failed", "Canceled"].contains(status) { return monitor }
-            try await Task.sleep(for: .milliseconds(20))
+        await ended.wait(id)
+        let monitor = try await call(.GET, "/v1/operations/\(id)").json
+        guard let status = monitor["status"] as? String, ["Succeeded", "Failed", "Canceled"].contains(status) else {
+            throw ServeKillError("operation \(id) did not end before the server did: \(monitor)")
         }
-        throw ServeKillError("operation \(id) did not end")
+        return monitor
+    }
+}
+
+/// The operations whose end a server's `--log-json` log announced ("operation state change" with a final status),
+/// and the tasks waiting for one. When the log closes (the process ended) every waiter goes on.
+final class EndedOperations: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ended: Set<String> = []
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var closed = false
+
+    func read(line: Data) {
+        guard let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
+              object["message"] as? String == "operation state change",
+              let id = object["operation"] as? String,
+              let status = object["status"] as? String, ["Succeeded", "Failed", "Canceled"].contains(status) else { return }
+        let resumed = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            ended.insert(id)
+            return waiting.removeValue(forKey: id) ?? []
+        }
+        for continuation in resumed { continuation.resume() }
+    }
+
+    func close() {
+        let resumed = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            closed = true
+            defer { waiting = [:] }
+            return waiting.values.flatMap { $0 }
+        }
+        for continuation in resumed { continuation.resume() }
+    }
+
+    func wait(_ id: String) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if ended.contains(id) || closed { return true }
+                waiting[id, default: []].append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 }
 
@@ -88,7 +150,8 @@ struct ServeKillError: Error, CustomStringConvertible {
 }
 
 /// SIGKILL of `tts-archive serve` during a snapshot and during a restore, then a restart on the same archive.
-@Suite(.enabled(if: serveBinary != nil, "needs the built tts-archive binary"), .serialized)
+@Suite(.enabled(if: serveBinary != nil, "needs the built tts-archive binary"), .serialized,
+       .timeLimit(.minutes(5)))  // a hung server fails the run instead of holding it
 struct ServeKillTests {
     /// Two emulators, an archive and a credentials file naming the source (`TEXT_TO_SPEECH_*`) and the target
     /// `restore_target`.
