@@ -12,10 +12,13 @@ extension PackedWords {
     /// Appends every row of `statement`, whose columns are model, word, translation, part_of_speech. Text is
     /// checked here, once, so that writers can copy it out as valid UTF-8 (an archive holds what Strings wrote;
     /// only a damaged one has invalid text, repaired as `String(decoding:)` would).
-    mutating func read(_ statement: Statement) throws {
+    /// Rows of the models in `skipping` are left out.
+    mutating func read(_ statement: Statement, skipping: Set<Int64> = []) throws {
         let first = count
         try statement.forEachRow { r in
-            appendUnchecked(key: r.int64(0)) { bytes in
+            let key = r.int64(0)
+            if !skipping.isEmpty, skipping.contains(key) { return }
+            appendUnchecked(key: key) { bytes in
                 (r.appendBytes(1, to: &bytes) ?? 0, r.appendBytes(2, to: &bytes) ?? 0, r.appendBytes(3, to: &bytes) ?? -1)
             }
         }

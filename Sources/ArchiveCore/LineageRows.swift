@@ -11,7 +11,8 @@ import TTSAPI
 /// split by the snapshot that ended them into pieces that give every core the same work (`endedPieces`);
 /// when a large share of the archive ended in the range, the ended rows are found by scanning the table in
 /// two pieces instead. The words of a model removed in the range are not ended rows (``WordRowEnds``): they are
-/// read through the index of open rows, one seek per model.
+/// read through the index of open rows, one seek per model, by the piece of the snapshot that removed the model
+/// (the split prices them so).
 struct LineageRows {
     let db: Database
     let lo: Int64, hi: Int64
@@ -22,9 +23,9 @@ struct LineageRows {
     private let endedTotal: Int
     private let endedCost: Double
     private let largeRows: Int
-    /// Models of this lineage removed in (lo, hi] (``WordRowEnds/removed(from:to:on:)``): their rows still open
-    /// ended with them.
-    private let removedModels: [Int64]
+    /// Models of this lineage removed in (lo, hi], with the snapshot that removed each
+    /// (``WordRowEnds/removed(from:to:on:)``): their rows still open ended with them.
+    private let removedModels: [(model: Int64, end: Int64)]
 
     /// `largeRows` is `parallelRows` but in tests.
     init(db: Database, from lo: Int64, to hi: Int64, largeRows: Int = Self.parallelRows) throws {
@@ -76,7 +77,8 @@ struct LineageRows {
             jobs = [.born(loEnd, hiEnd)] + endedPieces(cores: cores).map { .died($0.0, $0.1) }
         }
         let parallel = jobs.count > 2
-        if !removedModels.isEmpty { jobs.append(.diedWithModels(removedModels)) }
+        // A scan finds ended rows only; the pieces of the index read the removed models' rows themselves.
+        if scansTable, !removedModels.isEmpty { jobs.append(.diedWithModels(removedModels.map(\.model))) }
         var results = try run(jobs, parallel: parallel)
         let born = results.removeFirst()
         let died = PackedWords.joined(results)
@@ -121,7 +123,8 @@ struct LineageRows {
     enum Job: Sendable {
         /// Rows with ids in [start, end) (written after `lo`) that are valid at `hi`.
         case born(Int64, Int64)
-        /// Rows valid at `lo` whose validity ended in (after, upTo], found through the index of ended rows.
+        /// Rows valid at `lo` whose validity ended in (after, upTo], found through the index of ended rows, and
+        /// the rows still open of the models removed in (after, upTo].
         case died(Int64, Int64)
         /// Rows valid at `lo` whose validity ended by `hi`, found by scanning the rows with ids in [start, end).
         case diedScan(Int64, Int64)
@@ -151,32 +154,38 @@ struct LineageRows {
         rows.reserveCapacity(entries: bound, bytes: bound * Self.reservedRowBytes)
         switch job {
         case let .born(start, end):
-            // Rows still open of a model removed by `hi` ended with it.
-            let removed = removedModels.isEmpty ? ""
-                : "AND NOT (valid_to = \(SnapshotWriter.open) AND model IN (\(removedModels.map(String.init).joined(separator: ","))))"
+            // A model removed by `hi` (and not back) has no row valid at `hi`: those still open ended with it.
+            // Skipped as they are read: a condition in the query cost a third of this job's time.
             try rows.read(try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words
-                WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4 \(removed)
-                """).bind(start, end, lo, hi))
+                WHERE id >= ?1 AND id < ?2 AND valid_from > ?3 AND valid_from <= ?4 AND valid_to > ?4
+                """).bind(start, end, lo, hi), skipping: Set(removedModels.map(\.model)))
         case let .died(after, upTo):
             try rows.read(try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words
                 WHERE valid_to <> \(SnapshotWriter.open) AND valid_to > ?1 AND valid_to <= ?2 AND valid_from <= ?3
                 """).bind(after, upTo, lo))
+            let models = removedModels.filter { $0.end > after && $0.end <= upTo }.map(\.model)
+            if !models.isEmpty { try readOpenRows(of: models, into: &rows, on: db) }
         case let .diedScan(start, end):
             try rows.read(try db.prepare("""
                 SELECT model, word, translation, part_of_speech FROM words NOT INDEXED
                 WHERE id >= ?1 AND id < ?2 AND valid_to > ?3 AND valid_to <= ?4 AND valid_from <= ?3
                 """).bind(start, end, lo, hi))
         case let .diedWithModels(models):
-            let statement = try db.prepare("""
-                SELECT model, word, translation, part_of_speech FROM words
-                WHERE valid_to = \(SnapshotWriter.open) AND model = ?1 AND valid_from <= ?2
-                """)
-            for model in models { try rows.read(try statement.bind(model, lo)) }
+            try readOpenRows(of: models, into: &rows, on: db)
         }
         rows.sortByKeyAndWord()
         return rows
+    }
+
+    /// The rows still open of removed `models` that were valid at `lo`.
+    private func readOpenRows(of models: [Int64], into rows: inout PackedWords, on db: Database) throws {
+        let statement = try db.prepare("""
+            SELECT model, word, translation, part_of_speech FROM words
+            WHERE valid_to = \(SnapshotWriter.open) AND model = ?1 AND valid_from <= ?2
+            """)
+        for model in models { try rows.read(try statement.bind(model, lo)) }
     }
 
     private func run(_ jobs: [Job], parallel: Bool) throws -> [PackedWords] {

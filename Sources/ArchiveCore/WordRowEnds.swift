@@ -29,12 +29,13 @@ struct WordRowEnds {
         return end
     }
 
-    /// The models of snapshot `lo`'s source removed after `lo`, by `hi` (and not back since).
-    static func removed(from lo: Int64, to hi: Int64, on db: Database) throws -> [Int64] {
+    /// The models of snapshot `lo`'s source removed after `lo`, by `hi` (and not back since), with the snapshot
+    /// that removed each.
+    static func removed(from lo: Int64, to hi: Int64, on db: Database) throws -> [(model: Int64, end: Int64)] {
         try db.query("""
-            SELECT e.model FROM (\(removedModelsSQL)) e JOIN models m ON m.id = e.model
+            SELECT e.model, e.end FROM (\(removedModelsSQL)) e JOIN models m ON m.id = e.model
             WHERE m.source = (SELECT source FROM snapshots WHERE id = ?1) AND e.end > ?1 AND e.end <= ?2
-            """, lo, hi) { $0.int64(0) }
+            """, lo, hi) { (model: $0.int64(0), end: $0.int64(1)) }
     }
 
     /// In SQL, the models removed and not back (`model`) with the snapshot that removed them (`end`): a table
