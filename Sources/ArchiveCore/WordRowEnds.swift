@@ -39,8 +39,15 @@ struct WordRowEnds {
     }
 
     /// In SQL, the models removed and not back (`model`) with the snapshot that removed them (`end`): a table
-    /// of a few rows, to join with their rows still open.
+    /// of a few rows, to join with their rows still open. A model is looked up in the index of open states, and
+    /// only a removed one's states are read, so its cost grows with the models, not with their history (a
+    /// `GROUP BY` over every state cost every diff 2 ms after 30 nights, and grows by a night's states a night).
     static let removedModelsSQL = """
-        SELECT model, max(valid_to) AS end FROM model_states GROUP BY model HAVING max(valid_to) <> \(open)
+        SELECT e.model, e.end FROM (
+            SELECT m.id AS model, (SELECT max(s.valid_to) FROM model_states s WHERE s.model = m.id) AS end
+            FROM models m
+            WHERE NOT EXISTS (SELECT 1 FROM model_states o INDEXED BY model_states_open
+                              WHERE o.model = m.id AND o.valid_to = \(open))) e
+        WHERE e.end IS NOT NULL
         """
 }
