@@ -62,6 +62,8 @@ public final class ArchiveHTTPServer: Sendable {
     let token: [UInt8]?
     let directory: ServiceDirectory
     let center: OperationCenter
+    /// The service clients every job and request uses (one per source or target).
+    let clients: ServiceClients
     let logger: Logger
     /// Schedules, metrics and notifications (issue 19): Scheduler.swift, Metrics.swift, Notifier.swift.
     let scheduler: Scheduler
@@ -104,9 +106,10 @@ public final class ArchiveHTTPServer: Sendable {
         // Links of jobs no request started (the scheduler's, sync_to's): the listening address, until the bound
         // port and the scheme are known (`run` then gives the scheduler its final base).
         let startBase = "http://" + listening.authority
+        clients = ServiceClients(configuration: ClientConfiguration(userAgent: "tts-archive-server/\(options.version)"),
+                                 logger: Logger(label: "tts-archive.server.client"))
         let syncs = SyncStarter(directory: directory, jobs: OperationJobs(
-            archivePath: options.archivePath, clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(options.version)"),
-            logger: logger, baseURL: startBase))
+            archivePath: options.archivePath, clients: clients, logger: logger, baseURL: startBase))
         center = try OperationCenter(archivePath: options.archivePath, logger: logger, afterSnapshot: syncs.afterSnapshot)
         let clock = options.schedulerClock ?? SystemSchedulerClock()
         var targetURLs: [String: String] = [:]
@@ -117,7 +120,7 @@ public final class ArchiveHTTPServer: Sendable {
                                 sources: Dictionary(directory.sources.map { ($0.name, $0.url ?? "") }, uniquingKeysWith: { a, _ in a }),
                                 targets: targetURLs, schedules: config.schedules, now: { clock.now() }, logger: logger)
         scheduler = try Scheduler(directory: directory, schedules: config.schedules, settings: config.scheduler, notify: config.notify,
-                                  clock: clock, center: center, metrics: metrics, archivePath: options.archivePath,
+                                  clock: clock, center: center, clients: clients, metrics: metrics, archivePath: options.archivePath,
                                   baseURL: startBase, version: options.version,
                                   logger: logger)
     }
@@ -195,7 +198,7 @@ public final class ArchiveHTTPServer: Sendable {
                 await onListening(bound)
             },
             logger: logger)
-        let operations = OperationsService(center: center)
+        let operations = OperationsService(center: center, clients: clients)
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: operations),
@@ -210,8 +213,12 @@ public final class ArchiveHTTPServer: Sendable {
     /// `https` when the server speaks TLS itself, else `http`.
     public var scheme: String { tls == nil ? "http" : "https" }
 
-    /// Cancels running operations and waits for them (their rows then say Failed `interrupted`).
-    public func stopOperations() async { await center.stop() }
+    /// Cancels running operations and waits for them (their rows then say Failed `interrupted`), then shuts the
+    /// service clients down.
+    public func stopOperations() async {
+        await center.stop()
+        await clients.shutdown()
+    }
 }
 
 /// Stops the schedules at graceful shutdown, before the operations (a scheduled run then ends as any other).
@@ -227,9 +234,11 @@ struct SchedulerService: Service {
 /// Stops the operations at graceful shutdown, after the HTTP server (started after it, stopped before it).
 struct OperationsService: Service {
     let center: OperationCenter
+    let clients: ServiceClients
 
     func run() async throws {
         try? await gracefulShutdown()
         await center.stop()
+        await clients.shutdown()
     }
 }

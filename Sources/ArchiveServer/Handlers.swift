@@ -15,9 +15,7 @@ struct Handlers: APIProtocol {
     var archivePath: String { server.options.archivePath }
 
     var jobs: OperationJobs {
-        OperationJobs(archivePath: archivePath,
-                      clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(server.options.version)"),
-                      logger: server.logger, baseURL: RequestInfo.baseURL)
+        OperationJobs(archivePath: archivePath, clients: server.clients, logger: server.logger, baseURL: RequestInfo.baseURL)
     }
 
     // MARK: helpers

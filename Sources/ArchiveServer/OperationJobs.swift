@@ -9,7 +9,7 @@ import TTSClient
 /// their own duration, as the CLI does (held by another process: Failed, code `locked`).
 struct OperationJobs: Sendable {
     let archivePath: String
-    let clientConfiguration: ClientConfiguration
+    let clients: ServiceClients
     let logger: Logger
     /// `http://host:port` for result URLs.
     let baseURL: String
@@ -33,8 +33,7 @@ struct OperationJobs: Sendable {
     }
 
     func withClient<T: Sendable>(_ credentials: ServiceCredentials, _ body: (TextToSpeechClient) async throws -> T) async throws -> T {
-        try await TextToSpeechClient.withClient(credentials: credentials, configuration: clientConfiguration,
-                                                logger: Logger(label: "tts-archive.server.client"), body)
+        try await body(try clients.client(for: credentials))
     }
 
     /// A result as the CLI's `--json` prints it (snake_case keys), so a script reads the same document either way.

@@ -35,6 +35,7 @@ actor Scheduler {
     let settings: SchedulerSettings
     let clock: any SchedulerClock
     let center: OperationCenter
+    let clients: ServiceClients
     let metrics: ServerMetrics?
     let notifier: Notifier
     let logger: Logger
@@ -60,7 +61,8 @@ actor Scheduler {
     private var changeWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(directory: ServiceDirectory, schedules: [String: SourceSchedule], settings: SchedulerSettings,
-         notify: NotificationSettings, clock: any SchedulerClock, center: OperationCenter, metrics: ServerMetrics?,
+         notify: NotificationSettings, clock: any SchedulerClock, center: OperationCenter, clients: ServiceClients,
+         metrics: ServerMetrics?,
          archivePath: String, baseURL: String, version: String, logger: Logger, seed: UInt64 = UInt64.random(in: 0 ... .max)) throws {
         var entries: [String: Entry] = [:]
         for source in directory.sources {
@@ -71,6 +73,7 @@ actor Scheduler {
         self.settings = settings
         self.clock = clock
         self.center = center
+        self.clients = clients
         self.metrics = metrics
         self.logger = logger
         self.archivePath = archivePath
@@ -225,8 +228,7 @@ actor Scheduler {
     }
 
     var jobs: OperationJobs {
-        OperationJobs(archivePath: archivePath, clientConfiguration: ClientConfiguration(userAgent: "tts-archive-server/\(version)"),
-                      logger: logger, baseURL: baseURL)
+        OperationJobs(archivePath: archivePath, clients: clients, logger: logger, baseURL: baseURL)
     }
 
     /// The snapshot job, then the source's retention rules on its snapshots (a failed retention is a warning of

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where the service lives and how to authenticate to it: the resolved result of
 /// ``CredentialProperties/resolve()``, or built directly by a caller that has its own configuration.
-public struct ServiceCredentials: Sendable, CustomStringConvertible {
+public struct ServiceCredentials: Sendable, Equatable, CustomStringConvertible {
     /// Service URL, possibly with an instance path (`https://api.../instances/ID`); operation paths are appended.
     public var serviceURL: String
     public var authentication: Authentication
