@@ -8,7 +8,8 @@
 // style (202 + Operation-Location/Operation-Id/Retry-After/Location): `OperationCenter` keeps one row per
 // operation in the archive (`ArchiveCore.OperationLog`, migrations 0008 and 0009) and one task per job; `OperationJobs`
 // calls the same core jobs as the CLI (Snapshotter, Restorer, EmulatorDrill, RollbackPlan) and takes the
-// archive's run lock for writers, behind `OperationCenter.gate` (one writing job of this server at a time).
+// archive's run lock for writers, behind `OperationCenter.gate` (one writing job of this server at a time), with
+// the service clients the server keeps, one per source or target (`ServiceClients.swift`).
 // `ServerConfig` (YAML) and `ServiceDirectory` name sources and targets and resolve their credentials as the CLI
 // does; `ArchiveMiddleware` logs, authenticates (bearer token, constant-time), limits bodies and gives every
 // 4xx/5xx the one error shape; `ArchiveHTTPServer` checks the start-up rules and runs it all under
