@@ -323,10 +323,9 @@ struct Handlers: APIProtocol {
             }
             let bytes: [UInt8]
             if let a, let b, let (from, to) = records {
-                let path = archivePath
+                let readers = server.readers
                 bytes = try await server.diffs.diff(.init(from: .init(from), to: .init(to), matchBy: match)) {
-                    let store = try ArchiveStore(path: path, access: .read)
-                    return Self.printed(try SnapshotDiff(store).between(a, b, matchBy: match))
+                    try readers.read { store in Self.printed(try SnapshotDiff(store).between(a, b, matchBy: match)) }
                 }
             } else {
                 let (source, credentials) = try directory.usableSource(q.source)
